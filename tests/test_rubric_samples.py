@@ -1,0 +1,42 @@
+"""Every rubric question has sample answers, and the scorer ranks them as an interviewer would."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import load_samples
+from voice_interviewer.rubric import Track
+from voice_interviewer.scoring.behavioral import apply_behavioral
+from voice_interviewer.scoring.content import score_content
+
+SAMPLES = load_samples()
+MARGIN = 15.0  # points between a strong and a vague answer, and a vague and a wrong one
+
+
+def _score(question, text: str, embedder) -> float:  # type: ignore[no-untyped-def]
+    content = score_content(question, text, embedder=embedder)
+    if question.kind == "behavioral":
+        content, _ = apply_behavioral(question, text, content)
+    return content.score
+
+
+def test_every_question_has_samples(track: Track) -> None:
+    have = {q for q, _ in SAMPLES}
+    missing = sorted(set(track.questions) - have)
+    assert not missing, f"questions without sample answers: {missing}"
+
+
+@pytest.mark.parametrize(("qid", "answers"), SAMPLES, ids=[q for q, _ in SAMPLES])
+def test_samples_rank_in_order(track: Track, embedder, qid: str, answers: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    question, _ = track.question(qid)
+    scores = {k: _score(question, v, embedder) for k, v in answers.items()}
+    assert "strong" in scores
+    assert scores["strong"] >= 60, scores
+    weaker = [k for k in scores if k != "strong"]
+    assert weaker, "each question needs at least one weak answer"
+    for k in weaker:
+        assert scores["strong"] - scores[k] >= MARGIN, (k, scores)
+    if "vague" in scores and "wrong" in scores:
+        assert scores["vague"] - scores["wrong"] >= MARGIN / 3, scores
+    if "padded" in scores:
+        assert scores["padded"] < 40, scores

@@ -1,0 +1,1 @@
+"""Audio: reading files, capture, turn detection, streaming recording, playback."""

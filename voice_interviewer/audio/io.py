@@ -1,0 +1,57 @@
+"""Reading audio files into 16 kHz mono float32, with errors a user can act on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from voice_interviewer.errors import ExitCode, UserError
+
+SAMPLE_RATE = 16000
+MAX_SECONDS = 30 * 60  # longer files are refused: split them into answers
+
+
+def load_audio(path: Path, max_seconds: float = MAX_SECONDS) -> np.ndarray:
+    """Decode any common audio file (wav, flac, mp3, ogg, m4a, webm...) to 16 kHz mono float32."""
+    if not path.exists():
+        raise UserError(f"{path}: no such file.", ExitCode.USAGE)
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; give an audio file.", ExitCode.USAGE)
+    if path.stat().st_size == 0:
+        raise UserError(f"{path} is empty (0 bytes): record the answer again.")
+    from faster_whisper.audio import decode_audio
+
+    try:
+        audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+    except Exception as e:  # noqa: BLE001 PyAV raises many types for damaged input; all mean the same here
+        reason = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+        raise UserError(
+            f"{path} could not be read as audio ({reason}). Is it a complete wav, flac, mp3, "
+            "ogg or m4a file? A recording cut off mid-write can be re-exported with any audio editor."
+        ) from None
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.size == 0:
+        raise UserError(f"{path} holds no audio samples (truncated or empty stream).")
+    seconds = audio.size / SAMPLE_RATE
+    if seconds > max_seconds:
+        raise UserError(
+            f"{path} is {seconds / 60:.0f} minutes long; answers over {max_seconds / 60:.0f} minutes "
+            "are refused. Trim it to the answer itself."
+        )
+    return audio
+
+
+def is_silent(audio: np.ndarray, dbfs: float = -55.0) -> bool:
+    """True when the whole clip is quieter than ``dbfs`` (RMS)."""
+    if audio.size == 0:
+        return True
+    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+    return rms <= 10 ** (dbfs / 20)
+
+
+def write_wav(path: Path, audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
+    import soundfile as sf
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), audio, sample_rate, subtype="PCM_16")

@@ -1,0 +1,82 @@
+"""`voice-interviewer doctor`: each part, OK or what to do."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from voice_interviewer.engines import Engines
+from voice_interviewer.errors import UserError
+from voice_interviewer.models import SMOLLM2, Checksums, verified_folder
+
+
+@dataclass
+class Check:
+    part: str
+    ok: bool
+    detail: str
+    optional: bool = False
+
+
+def _try(part: str, fn: Callable[[], str], optional: bool = False) -> Check:
+    try:
+        return Check(part, True, fn())
+    except UserError as e:
+        return Check(part, False, e.message, optional)
+    except Exception as e:  # noqa: BLE001 (doctor reports every failure as a row, never crashes)
+        return Check(part, False, f"{type(e).__name__}: {e}", optional)
+
+
+def audio_devices() -> str:
+    from voice_interviewer.audio.devices import describe_devices
+
+    return describe_devices()
+
+
+def run_checks(engines: Engines) -> list[Check]:
+    sums = Checksums(engines.home)
+
+    def stt() -> str:
+        t = engines.transcriber
+        return f"{t.name} (faster-whisper, sha256 checked)"
+
+    def emb() -> str:
+        e = engines.embedder
+        assert e is not None
+        e.embed(["hello"])
+        return f"{e.name} (ONNX, sha256 checked)"
+
+    def rubrics() -> str:
+        t = engines.track
+        return f"{t.name}: {len(t.questions)} questions in {len(t.rounds)} rounds"
+
+    def chroma() -> str:
+        if importlib.util.find_spec("chromadb") is None:
+            raise UserError("chromadb is not installed: run make setup")
+        from voice_interviewer.retrieval import index_status
+
+        return index_status(engines)
+
+    def llm() -> str:
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise UserError("llama-cpp-python is not installed: run make setup (it builds from source, a few minutes)")
+        folder = verified_folder(SMOLLM2, sums)
+        return f"SmolLM2-135M-Instruct via llama.cpp ({folder.name}); --llm provider:model for others"
+
+    def tts() -> str:
+        if not (shutil.which("espeak-ng") or shutil.which("espeak")):
+            raise UserError("espeak-ng is missing: run make setup or: sudo apt-get install espeak-ng")
+        voice = "Piper en_US-joe-medium" if importlib.util.find_spec("piper") else "espeak-ng"
+        return f"pyttsx3 + espeak-ng for the interviewer; {voice} for the demo candidate"
+
+    return [
+        _try("audio devices", audio_devices, optional=True),
+        _try("speech model", stt),
+        _try("embeddings", emb),
+        _try("rubrics", rubrics),
+        _try("knowledge index (Chroma)", chroma),
+        _try("LLM (interviewer)", llm),
+        _try("speech output", tts),
+    ]

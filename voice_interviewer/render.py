@@ -1,0 +1,130 @@
+"""Rich rendering of scorecards and tables. Rendering only: no scoring happens here."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from voice_interviewer.types import Scorecard
+
+LEVEL_STYLE = {1: "bold red", 2: "yellow", 3: "green", 4: "bold green"}
+
+
+def _level(level: int, name: str) -> Text:
+    return Text(f"{level} {name}", style=LEVEL_STYLE.get(level, ""))
+
+
+def transcript_text(card: Scorecard) -> Text:
+    """The transcript with fillers dimmed and long pauses marked."""
+    t = Text()
+    fillers = set(card.delivery.fillers)
+    pauses = {round(p.start, 3): p.seconds for p in card.delivery.long_pauses}
+    if not card.transcript.words or card.transcript.source == "text":
+        return Text(card.transcript.text)
+    for w in card.transcript.words:
+        low = w.word.lower().strip(",.?!")
+        t.append(w.word + " ", style="dim italic" if low in fillers else "")
+        if round(w.end, 3) in pauses:
+            t.append(f"[{pauses[round(w.end, 3)]:.1f}s] ", style="magenta")
+    return t
+
+
+def scorecard(card: Scorecard) -> Group:
+    c, d = card.content, card.delivery
+    head = Text.assemble(
+        (card.question.id, "bold cyan"),
+        "  ",
+        (card.question.prompt, "italic"),
+    )
+    if card.question.matched_from:
+        head.append(
+            f"\n(matched from \u201c{card.question.matched_from}\u201d, similarity {card.question.match_similarity})",
+            style="dim",
+        )
+    summary = Text.assemble(
+        "Content ",
+        (f"{c.score:.0f}/100", "bold"),
+        "  level ",
+        _level(c.level, c.level_name),
+        "  \u2192 ",
+        (c.recommendation, LEVEL_STYLE.get(c.level, "")),
+    )
+    crit = Table(show_header=True, header_style="bold", expand=True, show_lines=True)
+    crit.add_column("Criterion", ratio=2)
+    crit.add_column("Level", ratio=1)
+    crit.add_column("Covered (evidence)", ratio=5)
+    crit.add_column("Missed", ratio=4)
+    for cr in c.criteria:
+        cov = Text()
+        for p in cr.covered:
+            ev = p.evidence[0]
+            tag = "" if p.credit >= 1 else " (named, not explained)" if ev.how == "phrase" else " (by meaning)"
+            cov.append(f"\u2713 {p.text}{tag}\n", style="green" if p.credit >= 0.75 else "yellow")
+            cov.append(f"   \u201c{', '.join(ev.matched)}\u201d\n", style="dim")
+        miss = Text("\n".join(f"\u2717 {p.text}" for p in cr.missed), style="red")
+        crit.add_row(cr.name, _level(cr.level, ""), cov, miss)
+    parts: list = [head, Text(), summary, crit]
+    for f in c.red_flags:
+        parts.append(
+            Text(f"\u26a0 Red flag: {f.text} (\u2212{f.penalty:.0f})  \u201c{f.sentence}\u201d", style="bold red")
+        )
+    for n in c.notes:
+        parts.append(Text(n, style="yellow"))
+    if card.behavioral:
+        b = card.behavioral
+        bt = Table(title="Story", show_header=True, header_style="bold", expand=True)
+        bt.add_column("Part")
+        bt.add_column("Carried by")
+        for sp in b.parts:
+            bt.add_row(sp.part, "\n".join(f"\u201c{s}\u201d" for s in sp.sentences[:2]))
+        for m in b.missing_parts:
+            bt.add_row(Text(m, style="red"), Text("missing", style="red"))
+        parts.append(bt)
+        parts.append(
+            Text.assemble(
+                ("Failure owned: ", "bold"),
+                ("yes" if b.failure_owned else "no", "green" if b.failure_owned else "red"),
+                f" ({b.failure_note})   ",
+                ("I/we: ", "bold"),
+                f"{b.i_count}/{b.we_count} ({b.ownership})   ",
+                ("Numbers in the result: ", "bold"),
+                ", ".join(b.result_numbers) or "none",
+                ("   Specificity: ", "bold"),
+                f"{b.specificity:.2f}",
+            )
+        )
+        if b.blame:
+            parts.append(Text(f"Blame: \u201c{b.blame[0]}\u201d", style="red"))
+        if b.culture_signals:
+            parts.append(Text("Culture signals shown: " + ", ".join(b.culture_signals), style="cyan"))
+    dt = Table(show_header=False, box=None, padding=(0, 2))
+    if card.transcript.source == "audio":
+        dt.add_row("Pace", f"{d.words_per_minute:.0f} words/min ({d.pace}; 130-160 reads well)")
+        dt.add_row("Pauses > 2 s", str(len(d.long_pauses)))
+    dt.add_row(
+        "Fillers",
+        f"{d.filler_count} ({d.fillers_per_minute:.1f}/min, {d.fluency})"
+        + ("  " + ", ".join(f"{k}\u00d7{v}" for k, v in d.fillers.items()) if d.fillers else ""),
+    )
+    dt.add_row("Hedges", ", ".join(f"{k}\u00d7{v}" for k, v in d.hedges.items()) or "none")
+    dt.add_row("Length", f"{d.length_s:.0f} s, {d.length_verdict} (target {d.target_min_s:.0f}-{d.target_max_s:.0f} s)")
+    parts += [Text("Delivery", style="bold"), dt]
+    if card.work_on:
+        parts.append(Text("Work on next", style="bold"))
+        parts += [Text(f"  {i}. {w}") for i, w in enumerate(card.work_on, 1)]
+    parts.append(
+        Text(
+            f"models: stt={card.models.stt or 'typed'} embeddings={card.models.embeddings} "
+            f"rubric={card.models.rubric_version}",
+            style="dim",
+        )
+    )
+    return Group(*parts)
+
+
+def print_scorecard(console: Console, card: Scorecard, show_transcript: bool = True) -> None:
+    if show_transcript:
+        console.print(Panel(transcript_text(card), title="Transcript", title_align="left", border_style="dim"))
+    console.print(Panel(scorecard(card), title="Scorecard", title_align="left"))

@@ -1,0 +1,1 @@
+"""Scoring: delivery from word timings, content against a rubric, behavioral story signals."""

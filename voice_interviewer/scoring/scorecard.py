@@ -1,0 +1,54 @@
+"""Assemble a scorecard: delivery + content (+ behavioral signals) for one answer."""
+
+from __future__ import annotations
+
+from voice_interviewer.rubric import LoadedRound, Question
+from voice_interviewer.scoring.content import Embedder, score_content
+from voice_interviewer.scoring.delivery import delivery_metrics
+from voice_interviewer.types import Content, Delivery, ModelsUsed, QuestionRef, Scorecard, Transcript
+
+
+def work_on(content: Content, delivery: Delivery) -> tuple[str, ...]:
+    """The two things to practise next: the weakest content first, then delivery."""
+    items: list[str] = []
+    for flag in content.red_flags[:1]:
+        items.append(f"Fix a misconception: {flag.text}")
+    for crit in sorted(content.criteria, key=lambda c: (c.coverage, -c.weight)):
+        if crit.missed and len(items) < 2:
+            items.append(f"{crit.name}: {crit.missed[0].text}")
+    if len(items) < 2 and delivery.notes:
+        items.append(delivery.notes[0])
+    return tuple(items[:2])
+
+
+def score_answer(
+    question: Question,
+    round_: LoadedRound,
+    transcript: Transcript,
+    embedder: Embedder | None,
+    models: ModelsUsed,
+    question_ref: QuestionRef | None = None,
+) -> Scorecard:
+    target = round_.target_for(question)
+    timed = transcript.source == "audio"
+    delivery = delivery_metrics(
+        transcript.words, transcript.text, (target.min_s, target.max_s), transcript.duration_s, timed=timed
+    )
+    content = score_content(question, transcript.text, transcript.words, embedder)
+    behavioral = None
+    if question.kind == "behavioral":
+        from voice_interviewer.scoring.behavioral import apply_behavioral
+
+        content, behavioral = apply_behavioral(question, transcript.text, content)
+    ref = question_ref or QuestionRef(
+        id=question.id, round=round_.round.round, track=round_.round.track, prompt=question.prompt
+    )
+    return Scorecard(
+        question=ref,
+        transcript=transcript,
+        delivery=delivery,
+        content=content,
+        behavioral=behavioral,
+        models=models,
+        work_on=work_on(content, delivery),
+    )

@@ -1,0 +1,191 @@
+"""Speech to text: faster-whisper with word timings and guards against invented words."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from voice_interviewer.audio.io import SAMPLE_RATE, is_silent
+from voice_interviewer.errors import ExitCode, MissingModelError, UserError
+from voice_interviewer.models import WHISPER_TINY_EN, Checksums, verified_folder, whisper_base_dir
+from voice_interviewer.paths import DataHome
+from voice_interviewer.types import Transcript, Word
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, float], None]  # (seconds done, seconds total)
+
+
+class Transcriber(Protocol):
+    name: str  # e.g. "tiny.en"
+    sha256: str | None  # of the weights, recorded with every scorecard
+    supports_word_timings: bool
+
+    def transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript: ...
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    beam_size: int = 1  # greedy is ~2x faster on CPU and as good on clear speech
+    no_speech_threshold: float = 0.6  # with log_prob_threshold: drop segments Whisper thinks are silence
+    log_prob_threshold: float = -1.0
+    compression_ratio_threshold: float = 2.4  # repetitive output is a hallucination loop
+    hallucination_silence_threshold: float = 2.0  # skip text invented over silent stretches
+    min_silence_ms: int = 1500  # VAD: silence that splits speech chunks
+    speech_pad_ms: int = 400
+
+
+def cuda_libraries_present() -> bool:
+    """ctranslate2 4.x wheels need CUDA 12's cuBLAS at run time."""
+    try:
+        ctypes.CDLL("libcublas.so.12")
+    except OSError:
+        return False
+    return True
+
+
+def choose_device(requested: str, cuda_devices: int, cublas: bool) -> tuple[str, str | None]:
+    """(device, note). A pure decision: the inputs are what the machine has."""
+    if requested == "cpu":
+        return "cpu", None
+    if requested == "cuda":
+        if cuda_devices == 0:
+            raise UserError("--device cuda: no CUDA GPU is visible. Use --device cpu or auto.", ExitCode.DEVICE)
+        if not cublas:
+            raise UserError(
+                "--device cuda: libcublas.so.12 (CUDA 12) is missing, which ctranslate2 needs. "
+                "Install CUDA 12's cuBLAS (e.g. pip install nvidia-cublas-cu12) or use --device cpu.",
+                ExitCode.DEVICE,
+            )
+        return "cuda", None
+    if requested != "auto":
+        raise UserError(f"--device must be cpu, cuda or auto, not {requested!r}.", ExitCode.USAGE)
+    if cuda_devices > 0 and cublas:
+        return "cuda", None
+    if cuda_devices > 0:
+        return "cpu", "GPU found but CUDA 12's libcublas.so.12 is missing: transcribing on the CPU."
+    return "cpu", "No CUDA GPU found: transcribing on the CPU."
+
+
+def resolve_model(spec: str, home: DataHome, sums: Checksums) -> tuple[str, str, str | None]:
+    """(model path or name for WhisperModel, display name, sha256 of model.bin or None)."""
+    if spec in ("tiny.en", "default", ""):
+        folder = verified_folder(WHISPER_TINY_EN, sums)
+        return str(folder), "tiny.en", WHISPER_TINY_EN.files[0].sha256
+    if spec in ("base", "base-bundled"):
+        folder = whisper_base_dir(home, sums)
+        return str(folder), "base", None
+    p = Path(spec).expanduser()
+    if p.is_dir():
+        if not (p / "model.bin").is_file():
+            raise UserError(f"{p} has no model.bin: give a CTranslate2 Whisper model folder.", ExitCode.USAGE)
+        return str(p), p.name, sums.of(p / "model.bin")
+    if os.sep in spec or spec.startswith("."):
+        raise UserError(f"--stt-model {spec}: no such folder.", ExitCode.USAGE)
+    # a faster-whisper model name: only from the local cache unless the user allows downloads
+    try:
+        from faster_whisper.utils import download_model
+
+        local = download_model(spec, local_files_only=os.environ.get("VOICE_INTERVIEWER_ALLOW_DOWNLOAD") != "1")
+    except Exception:  # noqa: BLE001 (huggingface_hub raises several types for "not cached")
+        raise MissingModelError(
+            f"Speech model {spec!r} is not installed. The bundled ones are tiny.en (default) and "
+            "base. To fetch another faster-whisper model once while online, run with "
+            f"VOICE_INTERVIEWER_ALLOW_DOWNLOAD=1, or pass a local model folder."
+        ) from None
+    return local, spec, None
+
+
+class FasterWhisperTranscriber:
+    supports_word_timings = True
+
+    def __init__(
+        self,
+        model_path: str,
+        name: str,
+        sha256: str | None,
+        device: str = "cpu",
+        compute_type: str = "int8",
+        cpu_threads: int = 0,
+        options: DecodeOptions | None = None,
+    ) -> None:
+        from faster_whisper import WhisperModel
+
+        self.name = name
+        self.sha256 = sha256
+        self.options = options or DecodeOptions()
+        threads = cpu_threads or (os.cpu_count() or 2)
+        try:
+            self._model = WhisperModel(model_path, device=device, compute_type=compute_type, cpu_threads=threads)
+        except (RuntimeError, ValueError, OSError) as e:
+            raise MissingModelError(f"Could not load the speech model {name} from {model_path}: {e}") from None
+        self.english_only = name.endswith(".en") or self._model.model.is_multilingual is False
+
+    def transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript:
+        duration = audio.size / SAMPLE_RATE
+        if duration < 0.2 or is_silent(audio):
+            return Transcript(text="", duration_s=round(duration, 2), no_speech=True)
+        o = self.options
+        segments, info = self._model.transcribe(
+            audio,
+            language="en",
+            beam_size=o.beam_size,
+            word_timestamps=True,
+            vad_filter=True,
+            vad_parameters={"min_silence_duration_ms": o.min_silence_ms, "speech_pad_ms": o.speech_pad_ms},
+            condition_on_previous_text=False,
+            no_speech_threshold=o.no_speech_threshold,
+            log_prob_threshold=o.log_prob_threshold,
+            compression_ratio_threshold=o.compression_ratio_threshold,
+            hallucination_silence_threshold=o.hallucination_silence_threshold,
+        )
+        words: list[Word] = []
+        texts: list[str] = []
+        for seg in segments:  # the generator does the work; consume it here, never leak it
+            if seg.no_speech_prob > o.no_speech_threshold and seg.avg_logprob < o.log_prob_threshold:
+                continue
+            texts.append(seg.text.strip())
+            for w in seg.words or ():
+                words.append(
+                    Word(
+                        word=w.word.strip(),
+                        start=round(w.start, 3),
+                        end=round(w.end, 3),
+                        probability=round(w.probability, 3),
+                    )
+                )
+            if progress:
+                progress(min(seg.end, duration), duration)
+        if progress:
+            progress(duration, duration)
+        text = " ".join(t for t in texts if t).strip()
+        return Transcript(
+            text=text,
+            words=tuple(words),
+            duration_s=round(duration, 2),
+            language=info.language or "en",
+            no_speech=not text,
+        )
+
+
+def build_transcriber(
+    model: str, device: str, home: DataHome, sums: Checksums, notify: Callable[[str], None]
+) -> FasterWhisperTranscriber:
+    import ctranslate2
+
+    path, name, sha = resolve_model(model, home, sums)
+    try:
+        n_cuda = ctranslate2.get_cuda_device_count()
+    except Exception:  # noqa: BLE001 (no CUDA runtime at all)
+        n_cuda = 0
+    dev, note = choose_device(device, n_cuda, cuda_libraries_present() if n_cuda else False)
+    if note:
+        notify(note)
+    return FasterWhisperTranscriber(path, name, sha, device=dev, compute_type="int8" if dev == "cpu" else "float16")

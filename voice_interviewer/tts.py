@@ -1,0 +1,126 @@
+"""Speech out: the interviewer's voice (pyttsx3) and the synthetic candidate's voice (Piper).
+
+- :class:`Pyttsx3Speaker` speaks through the speakers with pyttsx3 (espeak-ng on Linux), or
+  writes WAV files when there is no output device.
+- :func:`synthesize` turns text into 16 kHz mono audio for the demo candidate: the bundled Piper
+  voice when ``piper-tts`` is installed, espeak-ng otherwise. Both are offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import subprocess
+import tempfile
+import wave
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from voice_interviewer.audio.io import SAMPLE_RATE
+from voice_interviewer.errors import MissingModelError
+from voice_interviewer.models import PIPER_JOE, Checksums, verified_file
+
+
+class Speaker(Protocol):
+    """Says the interviewer's lines. ``to_file`` speakers also save each line as a WAV."""
+
+    name: str
+
+    def say(self, text: str, wav_path: Path | None = None) -> None: ...
+
+
+class Pyttsx3Speaker:
+    name = "pyttsx3"
+
+    def __init__(self, rate: int = 175, voice: str | None = None, play: bool = True) -> None:
+        import pyttsx3
+
+        try:
+            self._engine = pyttsx3.init()
+        except (RuntimeError, OSError) as e:
+            raise MissingModelError(
+                f"Speech output (pyttsx3) could not start: {e}. It needs espeak-ng: run the set-up "
+                "(make setup) or: sudo apt-get install espeak-ng"
+            ) from None
+        self._engine.setProperty("rate", rate)
+        if voice:
+            self._engine.setProperty("voice", voice)
+        self.play = play
+
+    def say(self, text: str, wav_path: Path | None = None) -> None:
+        if wav_path is not None:
+            wav_path.parent.mkdir(parents=True, exist_ok=True)
+            self._engine.save_to_file(text, str(wav_path))
+            self._engine.runAndWait()
+        if self.play:
+            self._engine.say(text)
+            self._engine.runAndWait()
+
+
+class SilentSpeaker:
+    """Prints nothing, plays nothing; remembers what it was asked to say (tests, --quiet)."""
+
+    name = "silent"
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def say(self, text: str, wav_path: Path | None = None) -> None:
+        self.said.append(text)
+
+
+def _to_16k(wav_bytes: bytes) -> np.ndarray:
+    from faster_whisper.audio import decode_audio
+
+    return np.asarray(decode_audio(io.BytesIO(wav_bytes), sampling_rate=SAMPLE_RATE), dtype=np.float32)
+
+
+@lru_cache(maxsize=1)
+def _piper_voice(sums_home: str | None) -> object:
+    from piper import PiperVoice
+
+    sums = Checksums(None)
+    model = verified_file(PIPER_JOE, "data/en_US-joe-medium.onnx", sums)
+    config = verified_file(PIPER_JOE, "data/en_US-joe-medium.onnx.json", sums)
+    return PiperVoice.load(str(model), config_path=str(config))
+
+
+def piper_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("piper") is not None and importlib.util.find_spec(PIPER_JOE.module) is not None
+
+
+def synthesize(text: str, cache_dir: Path | None = None) -> tuple[np.ndarray, str]:
+    """(16 kHz mono float32 audio, voice name) for ``text``, cached by content when asked."""
+    voice = "piper:en_US-joe-medium" if piper_available() else "espeak-ng"
+    key = hashlib.sha256(f"{voice}|{text}".encode()).hexdigest()[:20]
+    cached = cache_dir / f"{key}.wav" if cache_dir else None
+    if cached and cached.is_file():
+        return _to_16k(cached.read_bytes()), voice
+    if voice.startswith("piper"):
+        buf = io.BytesIO()
+        with wave.open(buf, "wb") as w:
+            _piper_voice(None).synthesize_wav(text, w)  # type: ignore[attr-defined]
+        data = buf.getvalue()
+    else:
+        data = espeak_wav(text)
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(data)
+    return _to_16k(data), voice
+
+
+def espeak_wav(text: str, rate: int = 165) -> bytes:
+    exe = shutil.which("espeak-ng") or shutil.which("espeak")
+    if not exe:
+        raise MissingModelError(
+            "espeak-ng is not installed: run the set-up (make setup) or: sudo apt-get install espeak-ng"
+        )
+    with tempfile.NamedTemporaryFile(suffix=".wav") as f:
+        subprocess.run([exe, "-s", str(rate), "-w", f.name, text], check=True, capture_output=True, timeout=120)
+        return Path(f.name).read_bytes()

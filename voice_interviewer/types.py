@@ -1,0 +1,153 @@
+"""Data that crosses a boundary: transcripts, scorecards. Frozen pydantic models, JSON-ready."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Word(Frozen):
+    word: str  # as Whisper wrote it, leading space stripped
+    start: float  # seconds from the start of the answer
+    end: float
+    probability: float = 1.0  # Whisper's word probability; 1.0 for typed answers
+
+
+class Transcript(Frozen):
+    text: str
+    words: tuple[Word, ...] = ()
+    duration_s: float = 0.0  # length of the audio (or of the spoken words for typed answers)
+    language: str = "en"
+    no_speech: bool = False  # True when the audio held no speech at all
+    source: str = "audio"  # "audio" or "text"
+
+
+class PauseSpan(Frozen):
+    start: float
+    end: float
+    after_word: str  # the word spoken before the pause
+
+    @property
+    def seconds(self) -> float:
+        return round(self.end - self.start, 2)
+
+
+class Delivery(Frozen):
+    words: int
+    speaking_s: float  # from the first word's start to the last word's end
+    words_per_minute: float
+    pace: str  # "slow", "good", "fast", or "n/a" for typed answers
+    fillers: dict[str, int]
+    filler_count: int
+    fillers_per_minute: float
+    fluency: str  # "fluent", "some fillers", "hesitant"
+    long_pauses: tuple[PauseSpan, ...]
+    hedges: dict[str, int]
+    hedge_count: int
+    length_s: float
+    target_min_s: float
+    target_max_s: float
+    length_verdict: str  # "too short", "on target", "too long"
+    notes: tuple[str, ...] = ()  # one line each, what a coach would say
+
+
+class Evidence(Frozen):
+    sentence: str  # the transcript sentence that carried the point
+    matched: tuple[str, ...]  # the words in it that matched
+    how: str  # "phrase" (a listed phrasing) or "meaning" (semantic match plus a key term)
+    similarity: float = 0.0
+    start: float | None = None  # seconds into the answer, when word timings exist
+
+
+class PointResult(Frozen):
+    id: str
+    text: str
+    credit: float  # 1 covered, 0.5 only named (no explanation), 0 missed
+    evidence: tuple[Evidence, ...] = ()
+    follow_up: str = ""
+
+    @property
+    def covered(self) -> bool:
+        return self.credit > 0
+
+
+class RedFlagHit(Frozen):
+    id: str
+    text: str
+    sentence: str
+    penalty: float
+
+
+class CriterionResult(Frozen):
+    id: str
+    name: str
+    weight: float
+    coverage: float  # 0..1 weighted credit of its key points
+    level: int  # 1..4
+    level_text: str
+    covered: tuple[PointResult, ...]
+    missed: tuple[PointResult, ...]
+
+
+class Content(Frozen):
+    score: float  # 0..100, comparable across questions
+    level: int  # 1 poor, 2 mixed, 3 good, 4 excellent
+    level_name: str
+    recommendation: str  # "strong no hire" .. "strong hire"
+    criteria: tuple[CriterionResult, ...]
+    red_flags: tuple[RedFlagHit, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+class StoryPart(Frozen):
+    part: str  # situation, task, action, result, learning
+    sentences: tuple[str, ...]
+
+
+class Behavioral(Frozen):
+    parts: tuple[StoryPart, ...]
+    missing_parts: tuple[str, ...]
+    failure_owned: bool
+    failure_note: str
+    i_count: int
+    we_count: int
+    ownership: str  # "owns it", "mixed", "hides behind we"
+    result_numbers: tuple[str, ...]
+    learning: tuple[str, ...]
+    blame: tuple[str, ...]  # sentences that put the fault on others
+    specificity: float  # 0..1
+    culture_signals: tuple[str, ...] = ()
+    score_adjustment: float = 0.0
+
+
+class QuestionRef(Frozen):
+    id: str
+    round: str
+    track: str
+    prompt: str
+    matched_from: str | None = None  # the free text the user gave, when found by retrieval
+    match_similarity: float | None = None
+
+
+class ModelsUsed(Frozen):
+    stt: str | None = None
+    stt_sha256: str | None = None
+    embeddings: str | None = None
+    rubric_version: str = ""
+    rubric_sha256: str = ""
+    scorer_version: str = ""
+    llm: str | None = None
+
+
+class Scorecard(Frozen):
+    schema_version: int = 1
+    question: QuestionRef
+    transcript: Transcript
+    delivery: Delivery
+    content: Content
+    behavioral: Behavioral | None = None
+    models: ModelsUsed = Field(default_factory=ModelsUsed)
+    work_on: tuple[str, ...] = ()  # the two things to practise next
