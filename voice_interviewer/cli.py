@@ -242,5 +242,180 @@ def demo(
         out.print("\nPractise for real: [bold]voice-interviewer score my-answer.wav -q phone-screen/bias-variance[/]")
 
 
+@app.command()
+@handle_errors
+def practice(
+    round_: Annotated[
+        str,
+        typer.Option(
+            "--round", "-r", help="phone-screen, coding-discussion, ml-system-design, experimentation or behavioral."
+        ),
+    ] = "phone-screen",
+    n_questions: Annotated[int, typer.Option("--questions", "-n", min=1, help="How many questions.")] = 3,
+    follow_ups: Annotated[int, typer.Option("--follow-ups", min=0, max=5, help="Follow-ups after each answer.")] = 1,
+    demo_mode: Annotated[
+        bool, typer.Option("--demo", help="A synthesized candidate answers (no microphone needed).")
+    ] = False,
+    text_mode: Annotated[bool, typer.Option("--text", help="Type your answers instead of speaking.")] = False,
+    push_to_talk: Annotated[bool, typer.Option("--push-to-talk", help="Enter starts and ends each answer.")] = False,
+    input_device: Annotated[
+        str | None, typer.Option("--input-device", help="Microphone: index or name (see `devices`).")
+    ] = None,
+    output_device: Annotated[str | None, typer.Option("--output-device", help="Speakers: index or name.")] = None,
+    end_silence: Annotated[
+        float, typer.Option("--end-silence", min=0.8, max=15, help="Seconds of silence that end an answer.")
+    ] = 2.5,
+    llm: Annotated[
+        str, typer.Option("--llm", help="'local' (SmolLM2 via llama.cpp) or provider:model, e.g. ollama:qwen2.5:7b.")
+    ] = "local",
+    llm_timeout: Annotated[
+        float, typer.Option("--llm-timeout", help="Seconds to wait for a follow-up before using the rubric's probe.")
+    ] = 20.0,
+    voice: Annotated[str | None, typer.Option("--voice", help="pyttsx3 voice id for the interviewer.")] = None,
+    rate: Annotated[int, typer.Option("--rate", help="Interviewer speaking rate (words a minute).")] = 175,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", help="Do not play the interviewer's voice (lines are still saved).")
+    ] = False,
+    realtime: Annotated[
+        bool, typer.Option("--realtime", help="Demo: feed the synthesized answer at speaking pace.")
+    ] = False,
+    resume: Annotated[str | None, typer.Option("--resume", help="Continue an interrupted session by id.")] = None,
+    stt_model: SttOpt = "tiny.en",
+    device: DeviceOpt = "auto",
+    chroma_url: Annotated[
+        str | None, typer.Option("--chroma-url", envvar="VOICE_INTERVIEWER_CHROMA_URL", help="A Chroma server.")
+    ] = None,
+) -> None:
+    """A spoken mock interview: questions out loud, your answers heard, follow-ups, scorecards.
+
+    Examples:
+
+      voice-interviewer practice --round phone-screen --questions 5
+
+      voice-interviewer practice --round behavioral --push-to-talk
+
+      voice-interviewer practice --demo            (no microphone needed)
+
+      voice-interviewer practice --text --llm ollama:qwen2.5:7b
+    """
+    from voice_interviewer.practice import PracticeOptions, run_practice
+    from voice_interviewer.practice_ui import RichSessionUI
+
+    if demo_mode and text_mode:
+        raise UserError("Choose --demo or --text, not both.", ExitCode.USAGE)
+    mode = "demo" if demo_mode else "text" if text_mode else "auto"
+
+    def dev(v: str | None) -> int | str | None:
+        return int(v) if v is not None and v.isdigit() else v
+
+    opts = PracticeOptions(
+        round=round_,
+        questions=n_questions,
+        follow_ups=follow_ups,
+        mode=mode,
+        push_to_talk=push_to_talk,
+        input_device=dev(input_device),
+        output_device=dev(output_device),
+        end_silence_s=end_silence,
+        llm=llm,
+        llm_timeout_s=llm_timeout,
+        voice=voice,
+        rate=rate,
+        speak=not quiet,
+        realtime_demo=realtime,
+        resume=resume,
+    )
+    ui = RichSessionUI(out)
+    try:
+        session, folder = run_practice(_engines(stt_model, device, chroma_url=chroma_url, llm=llm), opts, ui)
+    except KeyboardInterrupt:
+        err.print(
+            "[yellow]Stopped.[/] Every finished answer and the audio of the one in progress are saved; "
+            "resume with: voice-interviewer practice --resume <id> (see `voice-interviewer sessions`)."
+        )
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    ui.summary(session, folder)
+
+
+knowledge_app = typer.Typer(help="Rubrics and notes in Chroma: index, search, add your own.", no_args_is_help=True)
+app.add_typer(knowledge_app, name="knowledge")
+ChromaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--chroma-url", envvar="VOICE_INTERVIEWER_CHROMA_URL", help="A Chroma server, e.g. http://localhost:8000."
+    ),
+]
+
+
+@knowledge_app.command("index")
+@handle_errors
+def knowledge_index(chroma_url: ChromaOpt = None) -> None:
+    """Index the rubrics and knowledge notes (unchanged files are skipped)."""
+    from voice_interviewer.retrieval import build_index
+
+    eng = _engines(chroma_url=chroma_url)
+    with _progress() as prog:
+        task = prog.add_task("Indexing", total=None)
+
+        def tick(src: str, n: int, total: int) -> None:
+            prog.update(task, completed=n, total=total, description=f"Indexing {src}")
+
+        rep = build_index(eng, tick)
+    out.print(f"Indexed {rep.sources} sources ({rep.chunks} chunks); {rep.updated} changed since the last run.")
+
+
+@knowledge_app.command("search")
+@handle_errors
+def knowledge_search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("-k", help="How many results.")] = 5,
+    round_: Annotated[str | None, typer.Option("--round", "-r", help="Prefer chunks of this round.")] = None,
+    chroma_url: ChromaOpt = None,
+) -> None:
+    """Ranked chunks with their source and similarity.
+
+    Example: voice-interviewer knowledge search "how to question a metric"
+    """
+    from voice_interviewer.retrieval import search
+
+    hits = search(_engines(chroma_url=chroma_url), query, k, round_)
+    table = Table(title=f"\u201c{query}\u201d", show_lines=True)
+    table.add_column("score", justify="right")
+    table.add_column("source", style="cyan")
+    table.add_column("text")
+    for h in hits:
+        table.add_row(f"{h.score:.2f}", f"{h.source}\n{h.heading}", h.text[:400])
+    out.print(table)
+
+
+@knowledge_app.command("add")
+@handle_errors
+def knowledge_add(
+    files: Annotated[list[Path], typer.Argument(help="Markdown or text files: your notes, resume, the job post.")],
+    chroma_url: ChromaOpt = None,
+) -> None:
+    """Add your own notes; follow-ups and behavioral prompts can draw on them."""
+    from voice_interviewer.retrieval import add_notes
+
+    for f, n in add_notes(_engines(chroma_url=chroma_url), files):
+        out.print(f"Added {f} ({n} chunks).")
+
+
+@app.command()
+@handle_errors
+def devices() -> None:
+    """List audio devices (use the index with --input-device / --output-device)."""
+    from voice_interviewer.audio.devices import list_devices
+
+    devs = list_devices()
+    table = Table(title="Audio devices")
+    for col in ("#", "name", "in", "out", "rate", "default"):
+        table.add_column(col)
+    for d in devs:
+        dflt = " ".join(x for x, on in (("input", d.is_default_input), ("output", d.is_default_output)) if on)
+        table.add_row(str(d.index), d.name, str(d.inputs), str(d.outputs), f"{d.default_rate:.0f}", dflt)
+    out.print(table if devs else "No audio devices found (no sound card, or PortAudio sees none).")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -34,14 +34,22 @@ class Speaker(Protocol):
 
 
 class Pyttsx3Speaker:
+    """The interviewer's voice: pyttsx3 renders each line to a WAV, which is then played.
+
+    Rendering to a file first keeps a copy in the recording and tells exactly when playback
+    ends, so listening starts only after the interviewer has finished (half-duplex).
+    """
+
     name = "pyttsx3"
 
-    def __init__(self, rate: int = 175, voice: str | None = None, play: bool = True) -> None:
+    def __init__(
+        self, rate: int = 175, voice: str | None = None, output_device: int | str | None = None, play: bool = True
+    ) -> None:
         import pyttsx3
 
         try:
             self._engine = pyttsx3.init()
-        except (RuntimeError, OSError) as e:
+        except (RuntimeError, OSError, ImportError) as e:
             raise MissingModelError(
                 f"Speech output (pyttsx3) could not start: {e}. It needs espeak-ng: run the set-up "
                 "(make setup) or: sudo apt-get install espeak-ng"
@@ -50,15 +58,32 @@ class Pyttsx3Speaker:
         if voice:
             self._engine.setProperty("voice", voice)
         self.play = play
+        self.output_device = output_device
+
+    def render(self, text: str, wav_path: Path) -> Path:
+        wav_path.parent.mkdir(parents=True, exist_ok=True)
+        self._engine.save_to_file(text, str(wav_path))
+        self._engine.runAndWait()
+        return wav_path
 
     def say(self, text: str, wav_path: Path | None = None) -> None:
-        if wav_path is not None:
-            wav_path.parent.mkdir(parents=True, exist_ok=True)
-            self._engine.save_to_file(text, str(wav_path))
-            self._engine.runAndWait()
-        if self.play:
-            self._engine.say(text)
-            self._engine.runAndWait()
+        if wav_path is None and not self.play:
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            path = self.render(text, wav_path or Path(tmp) / "line.wav")
+            if self.play:
+                play_wav(path, self.output_device)
+
+
+def play_wav(path: Path, device: int | str | None = None) -> None:
+    """Play a WAV file to the end (blocking)."""
+    import soundfile as sf
+
+    from voice_interviewer.audio.devices import _sd
+
+    sd = _sd()
+    data, rate = sf.read(str(path), dtype="float32")
+    sd.play(data, rate, device=device, blocking=True)
 
 
 class SilentSpeaker:

@@ -26,6 +26,9 @@ _NUMBER_WORDS = {
     "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
     "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
 }  # fmt: skip
+# Singular words ending in "s": without them "bias" would stem to "bia" while "biases" and
+# "biased" stem to "bias", and "this" would miss the stop words.
+_SINGULAR_S = frozenset({"bias", "alias", "atlas", "canvas", "this"})
 
 
 @lru_cache(maxsize=20000)
@@ -35,7 +38,8 @@ def stem(word: str) -> str:
     if w.endswith("'s"):
         w = w[:-2]
     w = w.strip("'")
-    if len(w) <= 3:
+    w = _NUMBER_WORDS.get(w, w)  # "ten" and "10" are the same word, in rubrics and in answers
+    if len(w) <= 3 or w in _SINGULAR_S:
         return w
     for suffix in ("ies", "ied"):
         if w.endswith(suffix) and len(w) > 4:
@@ -102,7 +106,7 @@ class Phrasing:
     parts: tuple[tuple[Token, ...], ...]  # each part: consecutive words
 
 
-_ALT = r"[a-z0-9'%]+\*?"
+_ALT = r"[a-z0-9'%]+(?:\.[0-9]+%?)?\*?"  # "0.5" and "2.5%" are one word, as in words()
 _TOKEN_RE = re.compile(rf"^(\({_ALT}(\|{_ALT})+\)|{_ALT})$")
 
 
@@ -119,7 +123,7 @@ def _parse_token(tok: str) -> Token:
         if alt.endswith("*"):
             options.append((alt[:-1], True))
         else:
-            options.append((stem(_NUMBER_WORDS.get(alt, alt)), False))
+            options.append((stem(alt), False))
     return Token(tuple(options))
 
 

@@ -1,0 +1,171 @@
+"""Where answers come from: the microphone, the demo candidate, or typed text."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from voice_interviewer.audio.incremental import IncrementalTranscriber
+from voice_interviewer.audio.io import SAMPLE_RATE
+from voice_interviewer.audio.stream import CapturedAnswer, Level, SileroVad, TurnOptions, capture_answer, chunked
+from voice_interviewer.rubric import Question
+from voice_interviewer.session import Answer
+from voice_interviewer.stt import Transcriber
+from voice_interviewer.types import Transcript, Word
+
+
+class StopEvent(threading.Event):
+    """Ends an answer early; ``reason`` says why ("enter", "done")."""
+
+    reason = "enter"
+
+    def stop(self, reason: str) -> None:
+        self.reason = reason
+        self.set()
+
+
+ChunkSource = Callable[[threading.Event], Iterator[np.ndarray]]
+
+
+def _listen(
+    chunks: Iterator[np.ndarray],
+    wav_path: Path,
+    transcriber: Transcriber,
+    opts: TurnOptions,
+    stop: StopEvent,
+    on_level: Level | None,
+) -> tuple[CapturedAnswer, Transcript, float]:
+    inc = IncrementalTranscriber(transcriber, on_done_word=lambda: stop.stop("done"))
+    try:
+        cap = capture_answer(chunks, wav_path, SileroVad(), opts, on_level, stop, on_chunk=inc.feed)
+    finally:
+        stop.set()  # ends the microphone stream
+    t0 = time.monotonic()
+    transcript = inc.finish()
+    return cap, transcript, time.monotonic() - t0
+
+
+class VoiceAnswers:
+    """Answers spoken into the microphone (or any live chunk source)."""
+
+    mode = "voice"
+
+    def __init__(
+        self,
+        source: ChunkSource,
+        transcriber: Transcriber,
+        opts: TurnOptions,
+        push_to_talk: bool = False,
+        on_level: Level | None = None,
+        read_line: Callable[[], str] | None = None,
+    ) -> None:
+        self.source = source
+        self.transcriber = transcriber
+        self.opts = opts
+        self.push_to_talk = push_to_talk
+        self.on_level = on_level
+        self.read_line = read_line or (lambda: sys.stdin.readline())
+        if push_to_talk:
+            self.opts = TurnOptions(
+                end_silence_s=opts.max_answer_s,
+                start_timeout_s=opts.max_answer_s,
+                max_answer_s=opts.max_answer_s,
+                threshold=opts.threshold,
+            )
+
+    def _watch_keyboard(self, stop: StopEvent) -> None:
+        def run() -> None:
+            line = self.read_line()
+            if not stop.is_set() and line != "":
+                stop.stop("done" if line.strip().lower() == "done" else "enter")
+
+        threading.Thread(target=run, name="keyboard", daemon=True).start()
+
+    def answer(self, question: Question, kind: str, prompt: str, wav_path: Path, target: tuple[float, float]) -> Answer:
+        stop = StopEvent()
+        if self.push_to_talk:
+            self.read_line()  # Enter starts the answer
+        if (sys.stdin is not None and sys.stdin.isatty()) or self.push_to_talk:
+            self._watch_keyboard(stop)
+        cap, transcript, tail_s = _listen(self.source(stop), wav_path, self.transcriber, self.opts, stop, self.on_level)
+        ended = "no-speech" if cap.ended_by == "no-speech" else cap.ended_by
+        return Answer(
+            transcript,
+            ended,
+            wav_path.name,
+            cap.end_decided_at,
+            {"answer_s": round(cap.audio.size / SAMPLE_RATE, 2), "transcription_after_end_s": round(tail_s, 3)},
+        )
+
+
+def sample_text_for(samples: dict[tuple[str, str], str], question_id: str, kind: str) -> str:
+    """The demo candidate's answer: a thinner one first (so the follow-up has something to probe),
+    the strong one to the follow-up."""
+    order = ("vague", "generic", "strong") if kind == "question" else ("strong", "vague", "generic")
+    for k in order:
+        if (question_id, k) in samples:
+            return samples[(question_id, k)]
+    return "I would need to think about that one."
+
+
+class DemoAnswers:
+    """The demo candidate: bundled sample answers synthesized to speech, fed through the same
+    capture path (turn detection, recorder, incremental transcription) as a microphone."""
+
+    mode = "demo"
+
+    def __init__(
+        self,
+        samples: dict[tuple[str, str], str],
+        synth: Callable[[str], np.ndarray],
+        transcriber: Transcriber,
+        opts: TurnOptions,
+        realtime: bool = False,
+        on_level: Level | None = None,
+    ) -> None:
+        self.samples = samples
+        self.synth = synth
+        self.transcriber = transcriber
+        self.opts = opts
+        self.realtime = realtime
+        self.on_level = on_level
+        self._used: set[tuple[str, str]] = set()
+
+    def answer(self, question: Question, kind: str, prompt: str, wav_path: Path, target: tuple[float, float]) -> Answer:
+        text = sample_text_for(self.samples, question.id, kind)
+        if (question.id, text) in self._used:  # a second follow-up: the strong answer again would repeat
+            text = sample_text_for(self.samples, question.id, "follow-up")
+        self._used.add((question.id, text))
+        audio = self.synth(text)
+        stop = StopEvent()
+        cap, transcript, tail_s = _listen(
+            chunked(audio, realtime=self.realtime), wav_path, self.transcriber, self.opts, stop, self.on_level
+        )
+        return Answer(
+            transcript,
+            cap.ended_by,
+            wav_path.name,
+            cap.end_decided_at,
+            {"answer_s": round(cap.audio.size / SAMPLE_RATE, 2), "transcription_after_end_s": round(tail_s, 3)},
+        )
+
+
+class TextAnswers:
+    """Typed answers (same scoring and follow-ups)."""
+
+    mode = "text"
+
+    def __init__(self, read_answer: Callable[[str], str]) -> None:
+        self.read_answer = read_answer
+
+    def answer(self, question: Question, kind: str, prompt: str, wav_path: Path, target: tuple[float, float]) -> Answer:
+        text = self.read_answer(prompt).strip()
+        if not text:
+            return Answer(Transcript(text="", no_speech=True, source="text"), "no-speech")
+        words = tuple(Word(word=w, start=0.0, end=0.0) for w in text.split())
+        return Answer(Transcript(text=text, words=words, source="text"), "typed")

@@ -1,0 +1,111 @@
+"""Transcribe while the candidate is still speaking, so the wait after the answer stays short.
+
+The answer is cut at natural pauses; each closed piece is transcribed on a worker thread while
+capture goes on. When the turn ends only the tail since the last cut is left to transcribe.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+from voice_interviewer.audio.io import SAMPLE_RATE
+from voice_interviewer.audio.stream import FRAME
+from voice_interviewer.stt import Transcriber
+from voice_interviewer.types import Transcript, Word
+
+CUT_SILENCE_S = 0.6  # a pause this long closes a piece
+MIN_PIECE_S = 4.0  # pieces shorter than this wait for more speech (Whisper likes context)
+_DONE = re.compile(r"(?:^|[\s,.])(?:i'?m|i am|and i'?m|okay,? i'?m)?\s*done[.!]?\s*$", re.IGNORECASE)
+
+
+def strip_done(text: str) -> tuple[str, bool]:
+    """Remove a closing spoken "done" ("... and I'm done.") from the transcript."""
+    m = _DONE.search(text)
+    if not m:
+        return text, False
+    return text[: m.start()].rstrip(" ,"), True
+
+
+class IncrementalTranscriber:
+    def __init__(
+        self, transcriber: Transcriber, threshold: float = 0.5, on_done_word: Callable[[], None] | None = None
+    ) -> None:
+        self._t = transcriber
+        self._threshold = threshold
+        self._buf: list[np.ndarray] = []
+        self._n = 0  # samples received
+        self._cut = 0  # samples already handed to the worker
+        self._silence = 0  # samples of trailing silence
+        self._speech_since_cut = 0
+        self._q: queue.Queue[tuple[int, np.ndarray] | None] = queue.Queue()
+        self._results: list[tuple[int, Transcript]] = []
+        self._error: BaseException | None = None
+        self._on_done_word = on_done_word
+        self._worker = threading.Thread(target=self._work, name="stt-incremental", daemon=True)
+        self._worker.start()
+
+    def feed(self, chunk: np.ndarray, probs: np.ndarray) -> None:
+        self._buf.append(chunk)
+        self._n += chunk.size
+        for p in probs:
+            if p >= self._threshold:
+                self._silence = 0
+                self._speech_since_cut += FRAME
+            else:
+                self._silence += FRAME
+        if self._silence >= CUT_SILENCE_S * SAMPLE_RATE and self._speech_since_cut >= MIN_PIECE_S * SAMPLE_RATE:
+            end = self._n - self._silence // 2
+            self._submit(end)
+
+    def _audio(self, start: int, end: int) -> np.ndarray:
+        whole = np.concatenate(self._buf) if len(self._buf) > 1 else self._buf[0]
+        self._buf = [whole]
+        return whole[start:end]
+
+    def _submit(self, end: int) -> None:
+        if end <= self._cut:
+            return
+        self._q.put((self._cut, self._audio(self._cut, end)))
+        self._cut = end
+        self._speech_since_cut = 0
+
+    def _work(self) -> None:
+        while (item := self._q.get()) is not None:
+            start, audio = item
+            try:
+                tr = self._t.transcribe(audio)
+            except Exception as e:  # noqa: BLE001 (re-raised in finish(), on the caller's thread)
+                self._error = e
+                continue
+            self._results.append((start, tr))
+            if self._on_done_word and strip_done(tr.text)[1]:
+                self._on_done_word()
+
+    def finish(self) -> Transcript:
+        """Transcribe the tail, wait for the worker, and merge the pieces."""
+        if self._buf:
+            self._submit(self._n)
+        self._q.put(None)
+        self._worker.join()
+        if self._error:
+            raise self._error
+        words: list[Word] = []
+        texts: list[str] = []
+        for start, tr in sorted(self._results, key=lambda r: r[0]):
+            off = start / SAMPLE_RATE
+            texts.append(tr.text)
+            words += [
+                w.model_copy(update={"start": round(w.start + off, 3), "end": round(w.end + off, 3)}) for w in tr.words
+            ]
+        text = " ".join(t for t in texts if t).strip()
+        text, said_done = strip_done(text)
+        if said_done and words and words[-1].word.lower().strip(".!,") == "done":
+            words = words[:-1]
+            if words and words[-1].word.lower().strip(",") in ("i'm", "im"):
+                words = words[:-1]
+        return Transcript(text=text, words=tuple(words), duration_s=round(self._n / SAMPLE_RATE, 2), no_speech=not text)

@@ -1,0 +1,222 @@
+"""Wire a practice session from the settings: the one place that builds its engines."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from voice_interviewer.answers import DemoAnswers, TextAnswers, VoiceAnswers
+from voice_interviewer.audio.stream import TurnOptions, recover_pcm
+from voice_interviewer.engines import Engines
+from voice_interviewer.errors import ExitCode, MissingModelError, UserError
+from voice_interviewer.followups import GroundedFollowUps, retrieval_context
+from voice_interviewer.interviewer import Interviewer, build_chat_model
+from voice_interviewer.practice_ui import RichSessionUI
+from voice_interviewer.rubric import ROUNDS
+from voice_interviewer.session import AnswerProvider, SessionDeps, plan_questions, run_session
+from voice_interviewer.store import Session, SessionStore, new_session_id
+from voice_interviewer.tts import Pyttsx3Speaker, SilentSpeaker, Speaker
+
+
+@dataclass(frozen=True)
+class PracticeOptions:
+    round: str = "phone-screen"
+    questions: int = 3
+    follow_ups: int = 1
+    mode: str = "auto"  # auto (microphone, else demo), voice, demo, text
+    push_to_talk: bool = False
+    input_device: int | str | None = None
+    output_device: int | str | None = None
+    end_silence_s: float = 2.5
+    llm: str = "local"
+    llm_timeout_s: float = 20.0
+    voice: str | None = None
+    rate: int = 175
+    speak: bool = True  # play the interviewer's voice when there is an output device
+    realtime_demo: bool = False
+    resume: str | None = None
+
+
+def choose_mode(requested: str, has_input: bool) -> tuple[str, str | None]:
+    """(mode, note). Pure: the microphone's presence is an argument."""
+    if requested in ("demo", "text"):
+        return requested, None
+    if has_input:
+        return "voice", None
+    if requested == "voice":
+        raise UserError("No microphone found. Try --demo (a synthesized candidate answers) or --text.", ExitCode.DEVICE)
+    return "demo", (
+        "No microphone found, so this is the demo: a synthesized candidate answers out loud through the "
+        "same listening path. Type your answers with --text, or plug in a microphone."
+    )
+
+
+def _devices() -> tuple[bool, bool]:
+    from voice_interviewer.audio.devices import has_input, has_output, list_devices
+
+    try:
+        devs = list_devices()
+    except UserError:
+        return False, False
+    return has_input(devs), has_output(devs)
+
+
+def recover_crashed(store: SessionStore, notify: Callable[[str], None]) -> list[str]:
+    """Finish the audio of sessions a crash left behind and mark them interrupted."""
+    found = []
+    for sid in store.unfinished():
+        folder = store.folder(sid)
+        wavs = recover_pcm(folder)
+        session = store.load(sid)
+        if wavs or session.status == "in-progress":
+            session.status = "interrupted"
+            store.save(session)
+            found.append(sid)
+            notify(
+                f"Recovered session {sid} ({len(wavs)} answer audio file(s) completed). "
+                f"Resume it with: voice-interviewer practice --resume {sid}"
+            )
+    return found
+
+
+def _read_typed(console_input: Callable[[str], str]) -> Callable[[str], str]:
+    def read(prompt: str) -> str:
+        lines: list[str] = []
+        while True:
+            line = console_input("> " if not lines else "  ")
+            if not line.strip():
+                break
+            if line.strip().lower() == "done":
+                break
+            lines.append(line)
+        return " ".join(lines)
+
+    return read
+
+
+def run_practice(
+    engines: Engines, opts: PracticeOptions, ui: RichSessionUI, console_input: Callable[[str], str] = input
+) -> tuple[Session, Path]:
+    store = SessionStore(engines.home)
+    recover_crashed(store, ui.info)
+    has_in, has_out = _devices()
+    mode, note = choose_mode(opts.mode, has_in)
+    if note:
+        ui.info(note)
+    if opts.round not in ROUNDS or opts.round not in engines.track.rounds:
+        raise UserError(
+            f"Unknown round {opts.round!r}; rounds: {', '.join(sorted(engines.track.rounds))}.", ExitCode.USAGE
+        )
+
+    speaker: Speaker
+    try:
+        speaker = Pyttsx3Speaker(
+            rate=opts.rate, voice=opts.voice, output_device=opts.output_device, play=opts.speak and has_out
+        )
+    except MissingModelError as e:
+        ui.info(f"{e.message} The interviewer's lines are shown as text only.")
+        speaker = SilentSpeaker()
+    if not has_out and opts.speak:
+        ui.info("No speakers found: the interviewer's lines are shown here and saved as audio files in the recording.")
+
+    try:
+        chat, llm_name = build_chat_model(opts.llm, engines.checksums, opts.llm_timeout_s)
+        interviewer = Interviewer(chat, llm_name, opts.llm_timeout_s)
+    except UserError as e:
+        if opts.llm != "local":
+            raise
+        ui.info(f"{e.message} Follow-ups come from the rubric's own probes.")
+        interviewer = Interviewer(None, "rubric probes")
+    context: Callable[..., tuple[str, ...]] | None
+    try:
+        context = retrieval_context(engines)
+        context(engines.track.question(plan_questions(engines.track, opts.round, 1)[0])[0], "")
+    except UserError as e:
+        ui.info(f"Retrieval is off ({e.message}); follow-ups use the rubric only.")
+        context = None
+    follow = GroundedFollowUps(interviewer, context)
+
+    turn_opts = TurnOptions(end_silence_s=opts.end_silence_s)
+    transcriber = engines.transcriber
+    if mode == "voice":
+        from voice_interviewer.audio.stream import MicSource
+
+        mic = MicSource(opts.input_device)
+        answers: AnswerProvider = VoiceAnswers(mic.chunks, transcriber, turn_opts, opts.push_to_talk, ui.level)
+        if opts.push_to_talk:
+            ui.info("Push-to-talk: press Enter to start each answer and Enter again to finish.")
+        else:
+            ui.info(
+                f"Answer out loud. A silence of {opts.end_silence_s:g} s, Enter, "
+                "or saying \u201cdone\u201d ends the answer."
+            )
+    elif mode == "demo":
+        from voice_interviewer.demo import load_samples
+        from voice_interviewer.tts import synthesize
+
+        cache = engines.home.state / "demo-audio"
+        samples = {(s.question_id, s.kind): s.text for s in load_samples(engines.settings.track)}
+        answers = DemoAnswers(
+            samples,
+            lambda t: synthesize(t, cache)[0],
+            transcriber,
+            turn_opts,
+            realtime=opts.realtime_demo,
+            on_level=ui.level,
+        )
+    else:
+        ui.info("Type each answer; an empty line (or 'done') ends it.")
+        answers = TextAnswers(_read_typed(console_input))
+
+    if opts.resume:
+        session = store.load(opts.resume)
+        if session.status == "complete":
+            raise UserError(f"Session {opts.resume} is already complete.", ExitCode.USAGE)
+        plan = list(session.summary.get("plan") or plan_questions(engines.track, session.round, opts.questions))
+        follow_n = int(session.summary.get("follow_ups", opts.follow_ups))
+        session.status = "in-progress"
+    else:
+        plan = plan_questions(engines.track, opts.round, opts.questions)
+        follow_n = opts.follow_ups
+        session = Session(
+            id=new_session_id(opts.round),
+            created=_now(),
+            track=engines.track.name,
+            round=opts.round,
+            mode=mode,
+            llm=interviewer.name,
+        )
+        store.create(session)
+
+    deps = SessionDeps(
+        store=store,
+        track=engines.track,
+        transcriber_name=transcriber.name,
+        embedder=engines.embedder,
+        follow_ups=follow,
+        speaker=speaker,
+        answers=answers,
+        ui=ui,
+        models=lambda r: engines.models_used(True, r.sha256, r.round.version).model_copy(
+            update={"llm": interviewer.name}
+        ),
+    )
+    folder = store.folder(session.id)
+    ui.info(
+        f"Session {session.id}: {len(plan)} question(s) from {opts.round}, up to {follow_n} follow-up(s) each. "
+        f"Recording to {folder}"
+    )
+    run_session(deps, session, plan, follow_n)
+    return session, folder
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def stdin_is_interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()

@@ -1,0 +1,221 @@
+"""The spoken mock interview: ask, listen, transcribe, score, follow up, record every turn.
+
+Engines come in through :class:`SessionDeps`; this module never imports faster-whisper,
+chromadb, pyttsx3 or sounddevice. Answers come from an :class:`AnswerProvider`: the microphone,
+the demo candidate (synthesized speech through the same capture path), or typed text.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from voice_interviewer.rubric import LoadedRound, Question, Track
+from voice_interviewer.scoring.content import Embedder
+from voice_interviewer.scoring.scorecard import score_answer
+from voice_interviewer.store import Session, SessionStore, Turn
+from voice_interviewer.tts import Speaker
+from voice_interviewer.types import ModelsUsed, Scorecard, Transcript
+
+AGAIN = "I didn't catch an answer there. Take your time; here is the question again."
+MOVING_ON = "Let's move on."
+
+
+@dataclass(frozen=True)
+class Answer:
+    transcript: Transcript
+    ended_by: str  # silence, enter, done, max-length, no-speech, typed, source-ended
+    audio_file: str | None = None  # name in the session folder
+    end_decided_at: float | None = None  # time.monotonic() at the end-of-turn decision
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class AnswerProvider(Protocol):
+    mode: str  # "voice", "demo" or "text"
+
+    def answer(self, question: Question, kind: str, prompt: str, wav_path: Path, target: tuple[float, float]) -> Answer:
+        """Listen to (or read) one answer. ``kind`` is "question" or "follow-up"."""
+        ...
+
+
+class SessionUI(Protocol):
+    def interviewer(self, text: str, kind: str) -> None: ...
+    def transcript(self, transcript: Transcript) -> None: ...
+    def scorecard(self, card: Scorecard) -> None: ...
+    def info(self, message: str) -> None: ...
+
+
+class FollowUps(Protocol):
+    name: str
+
+    def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> tuple[str, str, str | None]:
+        """(follow-up text, source "llm" or "rubric", reason an LLM reply was not used)."""
+        ...
+
+
+@dataclass
+class SessionDeps:
+    store: SessionStore
+    track: Track
+    transcriber_name: str
+    embedder: Embedder | None
+    follow_ups: FollowUps
+    speaker: Speaker
+    answers: AnswerProvider
+    ui: SessionUI
+    models: Callable[[LoadedRound], ModelsUsed]
+
+
+def plan_questions(track: Track, round_: str, n: int, seed: int | None = None) -> list[str]:
+    """The questions of a round, in file order, rotated by the day so practice varies."""
+    qs = [q.id for q in track.rounds[round_].round.questions]
+    if not qs:
+        return []
+    shift = (seed if seed is not None else int(time.time() // 86400)) % len(qs)
+    return (qs[shift:] + qs[:shift])[:n]
+
+
+def _turn_audio(n: int, who: str) -> str:
+    return f"turn-{n:02d}-{who}.wav"
+
+
+def run_session(deps: SessionDeps, session: Session, plan: list[str], follow_ups: int) -> Session:
+    """Run (or resume) the interview; ``session.json`` is saved after every turn.
+
+    KeyboardInterrupt leaves the session marked "interrupted", with every finished turn and the
+    audio of the answer in progress on disk, and is re-raised for the caller to report.
+    """
+    folder = deps.store.folder(session.id)
+    session.summary["plan"] = plan
+    session.summary["follow_ups"] = follow_ups
+    done_ids = {t.question_id for t in session.turns if t.kind == "question"}
+    try:
+        for qid in plan:
+            if qid in done_ids:
+                continue
+            question, rnd = deps.track.question(qid)
+            session.models = deps.models(rnd)
+            _ask_question(deps, session, folder, question, rnd, follow_ups)
+        session.status = "complete"
+        session.summary.update(summarize(session))
+    except KeyboardInterrupt:
+        session.status = "interrupted"
+        raise
+    finally:
+        deps.store.save(session)
+    return session
+
+
+def _ask_question(
+    deps: SessionDeps, session: Session, folder: Path, question: Question, rnd: LoadedRound, follow_ups: int
+) -> None:
+    target = rnd.target_for(question)
+    line, kind = question.prompt, "question"
+    source: str | None = None  # where a follow-up line came from
+    reason: str | None = None
+    asked: list[str] = [question.prompt]
+    retried = False
+    k = 0
+    while k <= follow_ups:
+        n = len(session.turns) + 1
+        deps.ui.interviewer(line, kind)
+        t0 = time.monotonic()
+        deps.speaker.say(line, folder / _turn_audio(n, "interviewer"))
+        spoke_s = time.monotonic() - t0
+        said = folder / _turn_audio(n, "interviewer")
+        turn = Turn(
+            index=n,
+            question_id=question.id,
+            kind=kind,
+            interviewer_text=line,
+            interviewer_audio=said.name if said.is_file() else None,
+            follow_up_source=source,
+            follow_up_reason=reason,
+        )
+        session.turns.append(turn)
+        try:
+            ans = deps.answers.answer(
+                question, kind, line, folder / _turn_audio(n, "answer"), (target.min_s, target.max_s)
+            )
+        except KeyboardInterrupt:
+            partial = folder / _turn_audio(n, "answer")
+            turn.answer_audio = partial.name if partial.is_file() else None
+            turn.ended_by = "interrupted"
+            raise
+        turn.answer_audio = ans.audio_file
+        turn.ended_by = ans.ended_by
+        turn.transcript = ans.transcript
+        turn.timings = {"interviewer_speech_s": round(spoke_s, 3), **ans.timings}
+        if ans.transcript.no_speech:
+            deps.store.save(session)
+            if not retried:
+                retried = True
+                deps.ui.info("No speech heard; asking again.")
+                deps.speaker.say(AGAIN, None)
+                continue
+            deps.ui.info("No answer again; moving on.")
+            deps.speaker.say(MOVING_ON, None)
+            return
+        t1 = time.monotonic()
+        card = score_answer(question, rnd, ans.transcript, deps.embedder, session.models)
+        turn.timings["scoring_s"] = round(time.monotonic() - t1, 3)
+        turn.scorecard = card
+        deps.ui.transcript(ans.transcript)
+        deps.store.save(session)
+        if k == follow_ups:
+            deps.ui.scorecard(card)
+            return
+        t2 = time.monotonic()
+        line, source, reason = deps.follow_ups.next_line(question, card, tuple(asked))
+        turn.timings["follow_up_s"] = round(time.monotonic() - t2, 3)
+        if ans.end_decided_at is not None:
+            turn.timings["end_of_turn_to_follow_up_text_s"] = round(time.monotonic() - ans.end_decided_at, 3)
+        deps.store.save(session)
+        kind = "follow-up"
+        asked.append(line)
+        k += 1
+
+
+def summarize(session: Session) -> dict[str, Any]:
+    """Per question: level and points missed; delivery overall; the two things to work on next."""
+    cards = [t.scorecard for t in session.turns if t.scorecard is not None]
+    if not cards:
+        return {"answers": 0}
+    per_q: dict[str, Scorecard] = {}
+    for t in session.turns:
+        if t.kind == "question" and t.scorecard:
+            per_q[t.question_id] = t.scorecard
+    weak: Counter[str] = Counter()
+    for c in cards:
+        for cr in c.content.criteria:
+            if cr.level <= 2:
+                weak[cr.name] += 1
+    timed = [c.delivery for c in cards if c.transcript.source == "audio"]
+    wpm = round(sum(d.words_per_minute for d in timed) / len(timed), 1) if timed else None
+    fpm = round(sum(d.fillers_per_minute for d in timed) / len(timed), 2) if timed else None
+    pauses = sum(len(d.long_pauses) for d in timed)
+    focus = [f"{name} (weak in {n} answer{'s' if n > 1 else ''})" for name, n in weak.most_common(2)]
+    if len(focus) < 2 and fpm is not None and fpm > 1.5:
+        focus.append(f"Fewer fillers: {fpm:.1f} a minute; pause silently instead.")
+    if len(focus) < 2 and wpm is not None and not 120 <= wpm <= 175:
+        focus.append(f"Pace: {wpm:.0f} words a minute; aim for 130-160.")
+    return {
+        "answers": len(cards),
+        "questions": {
+            qid: {
+                "level": c.content.level,
+                "score": c.content.score,
+                "missed": [p.text for cr in c.content.criteria for p in cr.missed],
+            }
+            for qid, c in per_q.items()
+        },
+        "overall_level": round(sum(c.content.level for c in per_q.values()) / max(len(per_q), 1), 2),
+        "words_per_minute": wpm,
+        "fillers_per_minute": fpm,
+        "long_pauses": pauses,
+        "work_on": focus[:2],
+    }

@@ -1,0 +1,118 @@
+"""Sessions on disk: ``<data home>/recordings/<session-id>/session.json`` plus one audio file per
+answer. ``session.json`` is schema-versioned and written atomically after every turn."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from voice_interviewer.errors import ExitCode, UserError
+from voice_interviewer.paths import DataHome
+from voice_interviewer.types import ModelsUsed, Scorecard, Transcript
+
+SCHEMA_VERSION = 1
+_ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}-[a-z0-9-]{1,40}$")
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    index: int
+    question_id: str
+    kind: Literal["question", "follow-up"]
+    interviewer_text: str
+    interviewer_audio: str | None = None  # file name in the session folder
+    answer_audio: str | None = None  # file name in the session folder
+    ended_by: str = ""  # "silence", "enter", "done", "max-length", "interrupted", "typed", "no-speech"
+    transcript: Transcript | None = None
+    scorecard: Scorecard | None = None
+    follow_up_source: str | None = None  # "llm" or "rubric" (for follow-up turns)
+    follow_up_reason: str | None = None  # why an LLM reply was not used
+    timings: dict[str, float] = Field(default_factory=dict)  # seconds per stage
+
+
+class Session(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    id: str
+    created: str
+    track: str
+    round: str
+    mode: Literal["voice", "demo", "text"]
+    status: Literal["in-progress", "complete", "interrupted"] = "in-progress"
+    models: ModelsUsed = Field(default_factory=ModelsUsed)
+    llm: str = ""
+    turns: list[Turn] = Field(default_factory=list)
+    summary: dict[str, Any] = Field(default_factory=dict)
+
+
+def new_session_id(round_: str, now: float | None = None) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    return f"{stamp}-{round_}"
+
+
+def validate_id(session_id: str) -> str:
+    if not _ID_RE.match(session_id):
+        raise UserError(f"{session_id!r} is not a session id (like 20261127-231500-phone-screen).", ExitCode.USAGE)
+    return session_id
+
+
+class SessionStore:
+    def __init__(self, home: DataHome) -> None:
+        self.root = home.recordings
+
+    def folder(self, session_id: str) -> Path:
+        return self.root / validate_id(session_id)
+
+    def create(self, session: Session) -> Path:
+        base, n = session.id, 1
+        while self.folder(session.id).exists():
+            n += 1
+            session.id = f"{base}-{n}"
+        folder = self.folder(session.id)
+        folder.mkdir(parents=True)
+        self.save(session)
+        return folder
+
+    def save(self, session: Session) -> None:
+        """Atomic: write a temporary file, fsync, rename over session.json."""
+        folder = self.folder(session.id)
+        tmp = folder / f".session.json.{os.getpid()}.tmp"
+        data = session.model_dump_json(indent=1)
+        with tmp.open("w", encoding="utf-8") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(folder / "session.json")
+
+    def load(self, session_id: str) -> Session:
+        path = self.folder(session_id) / "session.json"
+        if not path.is_file():
+            raise UserError(f"No session {session_id} in {self.root}.", ExitCode.USAGE)
+        try:
+            return Session.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, OSError) as e:
+            raise UserError(f"{path} is damaged ({str(e).splitlines()[0]}).") from None
+
+    def list_ids(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted((p.name for p in self.root.iterdir() if p.is_dir() and _ID_RE.match(p.name)), reverse=True)
+
+    def unfinished(self) -> list[str]:
+        out = []
+        for sid in self.list_ids():
+            try:
+                s = self.load(sid)
+            except UserError:
+                continue
+            if s.status != "complete":
+                out.append(sid)
+        return out
