@@ -22,7 +22,7 @@ from voice_interviewer.paths import knowledge_root
 
 QUESTIONS = "vi-questions"  # one entry per question prompt and alias
 KNOWLEDGE = "vi-knowledge"  # rubric criteria, knowledge notes, the user's own notes
-MATCH_THRESHOLD = 0.5  # cosine similarity to accept a free-text question
+MATCH_THRESHOLD = 0.4  # cosine similarity to accept a free-text question (paraphrases score 0.42+, unrelated 0.31-)
 MAX_NOTE_BYTES = 512 * 1024
 CHUNK_WORDS = 160
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import shutil
@@ -62,8 +63,9 @@ class Pyttsx3Speaker:
 
     def render(self, text: str, wav_path: Path) -> Path:
         wav_path.parent.mkdir(parents=True, exist_ok=True)
-        self._engine.save_to_file(text, str(wav_path))
-        self._engine.runAndWait()
+        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
+            self._engine.save_to_file(text, str(wav_path))
+            self._engine.runAndWait()
         return wav_path
 
     def say(self, text: str, wav_path: Path | None = None) -> None:
@@ -114,6 +116,15 @@ def _piper_voice(sums_home: str | None) -> object:
     return PiperVoice.load(str(model), config_path=str(config))
 
 
+DEMO_LENGTH_SCALE = 1.2  # the voice's default pace is about 185 words a minute; this gives about 150
+
+
+def _piper_config() -> object:
+    from piper import SynthesisConfig
+
+    return SynthesisConfig(length_scale=DEMO_LENGTH_SCALE)
+
+
 def piper_available() -> bool:
     import importlib.util
 
@@ -122,7 +133,7 @@ def piper_available() -> bool:
 
 def synthesize(text: str, cache_dir: Path | None = None) -> tuple[np.ndarray, str]:
     """(16 kHz mono float32 audio, voice name) for ``text``, cached by content when asked."""
-    voice = "piper:en_US-joe-medium" if piper_available() else "espeak-ng"
+    voice = f"piper:en_US-joe-medium@{DEMO_LENGTH_SCALE}" if piper_available() else "espeak-ng"
     key = hashlib.sha256(f"{voice}|{text}".encode()).hexdigest()[:20]
     cached = cache_dir / f"{key}.wav" if cache_dir else None
     if cached and cached.is_file():
@@ -130,7 +141,7 @@ def synthesize(text: str, cache_dir: Path | None = None) -> tuple[np.ndarray, st
     if voice.startswith("piper"):
         buf = io.BytesIO()
         with wave.open(buf, "wb") as w:
-            _piper_voice(None).synthesize_wav(text, w)  # type: ignore[attr-defined]
+            _piper_voice(None).synthesize_wav(text, w, syn_config=_piper_config())  # type: ignore[attr-defined]
         data = buf.getvalue()
     else:
         data = espeak_wav(text)

@@ -1,0 +1,313 @@
+"""The whole interview: scripted answers in, the interviewer's words and the scorecards out."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from typer.testing import CliRunner
+
+from voice_interviewer.paths import data_home
+from voice_interviewer.practice import choose_mode, recover_crashed
+from voice_interviewer.rubric import Question, Track
+from voice_interviewer.session import AGAIN, MOVING_ON, Answer, SessionDeps, plan_questions, run_session
+from voice_interviewer.store import Session, SessionStore
+from voice_interviewer.tts import SilentSpeaker
+from voice_interviewer.types import ModelsUsed, Scorecard, Transcript, Word
+
+STRONG_BV = (
+    "Bias is the error from assumptions that are too simple, so the model underfits. Variance is sensitivity to "
+    "the training sample, so the model overfits noise. Making the model more complex lowers bias but raises "
+    "variance. I compare training and validation error to tell them apart, and I add regularization for variance."
+)
+
+
+def typed(text: str) -> Answer:
+    if not text:
+        return Answer(Transcript(text="", no_speech=True, source="text"), "no-speech")
+    return Answer(
+        Transcript(text=text, words=tuple(Word(word=w, start=0, end=0) for w in text.split()), source="text"), "typed"
+    )
+
+
+@dataclass
+class ScriptedAnswers:
+    """Answers from a script; an item that is an exception is raised (e.g. KeyboardInterrupt)."""
+
+    script: list[object]
+    mode: str = "text"
+    prompts: list[str] = field(default_factory=list)
+
+    def answer(self, question: Question, kind: str, prompt: str, wav_path: Path, target: tuple[float, float]) -> Answer:
+        self.prompts.append(prompt)
+        item = self.script.pop(0)
+        if isinstance(item, BaseException):
+            sf.write(str(wav_path), np.zeros(8000, np.float32), 16000)  # the audio so far is on disk
+            raise item
+        assert isinstance(item, str)
+        return typed(item)
+
+
+@dataclass
+class FakeFollowUps:
+    lines: list[str] = field(default_factory=lambda: ["How would you pick the regularization strength?"] * 10)
+    name: str = "fake"
+    seen_missed: list[int] = field(default_factory=list)
+
+    def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> tuple[str, str, str | None]:
+        self.seen_missed.append(sum(len(c.missed) for c in card.content.criteria))
+        return self.lines.pop(0), "llm", None
+
+
+@dataclass
+class RecordingUI:
+    events: list[tuple[str, str]] = field(default_factory=list)
+
+    def interviewer(self, text: str, kind: str) -> None:
+        self.events.append((kind, text))
+
+    def transcript(self, transcript: Transcript) -> None:
+        self.events.append(("transcript", transcript.text))
+
+    def scorecard(self, card: Scorecard) -> None:
+        self.events.append(("scorecard", card.question.id))
+
+    def info(self, message: str) -> None:
+        self.events.append(("info", message))
+
+
+def deps_for(
+    track: Track, answers: ScriptedAnswers, speaker: SilentSpeaker | None = None, follow: FakeFollowUps | None = None
+) -> tuple[SessionDeps, SessionStore]:
+    store = SessionStore(data_home().ensure())
+    deps = SessionDeps(
+        store=store,
+        track=track,
+        transcriber_name="typed",
+        embedder=None,
+        follow_ups=follow or FakeFollowUps(),
+        speaker=speaker or SilentSpeaker(),
+        answers=answers,
+        ui=RecordingUI(),
+        models=lambda r: ModelsUsed(rubric_version=r.round.version, rubric_sha256=r.sha256),
+    )
+    return deps, store
+
+
+def new_session(store: SessionStore) -> Session:
+    s = Session(
+        id="20261127-120000-phone-screen",
+        created="2026-11-27T12:00:00+00:00",
+        track="netflix-mle",
+        round="phone-screen",
+        mode="text",
+    )
+    store.create(s)
+    return s
+
+
+def test_session_asks_follows_up_scores_and_saves_every_turn(track: Track) -> None:
+    answers = ScriptedAnswers(
+        [
+            STRONG_BV,
+            "I would tune it with cross validation on a validation set.",
+            "Precision is about false positives.",
+            "I would look at the costs.",
+        ]
+    )
+    deps, store = deps_for(track, answers)
+    session = new_session(store)
+    plan = ["phone-screen/bias-variance", "phone-screen/precision-recall"]
+    run_session(deps, session, plan, follow_ups=1)
+
+    saved = store.load(session.id)
+    assert saved.status == "complete"
+    assert [t.kind for t in saved.turns] == ["question", "follow-up", "question", "follow-up"]
+    assert answers.prompts[0] == track.question(plan[0])[0].prompt
+    assert answers.prompts[1] == "How would you pick the regularization strength?"
+    assert all(t.scorecard is not None for t in saved.turns)
+    assert saved.turns[0].scorecard and saved.turns[0].scorecard.content.score >= 60
+    assert set(saved.summary["questions"]) == set(plan)
+    assert len(saved.summary["work_on"]) == 2
+    ui = deps.ui
+    assert isinstance(ui, RecordingUI)
+    assert [e for e in ui.events if e[0] == "scorecard"] == [("scorecard", plan[0]), ("scorecard", plan[1])]
+
+
+def test_silence_asks_again_then_moves_on(track: Track) -> None:
+    speaker = SilentSpeaker()
+    answers = ScriptedAnswers(["", "", STRONG_BV])
+    deps, store = deps_for(track, answers, speaker)
+    session = new_session(store)
+    run_session(deps, session, ["phone-screen/precision-recall", "phone-screen/bias-variance"], follow_ups=0)
+    saved = store.load(session.id)
+    assert [t.ended_by for t in saved.turns] == ["no-speech", "no-speech", "typed"]
+    assert AGAIN in speaker.said and MOVING_ON in speaker.said
+    assert saved.turns[2].question_id == "phone-screen/bias-variance"
+    assert saved.status == "complete"
+
+
+def test_ctrl_c_mid_answer_keeps_audio_and_the_session_resumes(track: Track) -> None:
+    answers = ScriptedAnswers([STRONG_BV, KeyboardInterrupt()])
+    deps, store = deps_for(track, answers)
+    session = new_session(store)
+    plan = ["phone-screen/bias-variance", "phone-screen/precision-recall"]
+    with pytest.raises(KeyboardInterrupt):
+        run_session(deps, session, plan, follow_ups=0)
+    saved = store.load(session.id)
+    assert saved.status == "interrupted"
+    assert saved.turns[0].scorecard is not None
+    assert saved.turns[1].ended_by == "interrupted"
+    assert (store.folder(session.id) / str(saved.turns[1].answer_audio)).is_file()
+
+    deps.answers = ScriptedAnswers(["Precision is the share of predicted positives that are right."])
+    resumed = store.load(session.id)
+    resumed.turns = [t for t in resumed.turns if t.scorecard is not None]
+    run_session(deps, resumed, list(resumed.summary["plan"]), follow_ups=0)
+    final = store.load(session.id)
+    assert final.status == "complete"
+    assert [t.question_id for t in final.turns] == plan
+
+
+def test_crashed_session_is_recovered_on_the_next_run(track: Track) -> None:
+    store = SessionStore(data_home().ensure())
+    session = new_session(store)
+    pcm = store.folder(session.id) / "turn-01-answer.pcm"
+    pcm.write_bytes((np.ones(16000 * 3, dtype="<i2") * 500).tobytes())
+    notes: list[str] = []
+    assert recover_crashed(store, notes.append) == [session.id]
+    assert store.load(session.id).status == "interrupted"
+    assert sf.info(str(pcm.with_suffix(".wav"))).frames == 16000 * 3
+    assert "--resume" in notes[0]
+
+
+def test_session_json_is_written_atomically(track: Track) -> None:
+    store = SessionStore(data_home().ensure())
+    session = new_session(store)
+    folder = store.folder(session.id)
+    store.save(session)
+    assert json.loads((folder / "session.json").read_text())["schema_version"] == 1
+    assert not list(folder.glob(".session.json.*"))
+
+
+def test_session_ids_are_validated() -> None:
+    from voice_interviewer.errors import UserError
+
+    store = SessionStore(data_home().ensure())
+    for bad in ("../../etc", "20261127-120000-../x", ""):
+        with pytest.raises(UserError):
+            store.folder(bad)
+
+
+@pytest.mark.parametrize(
+    ("requested", "has_input", "mode"),
+    [("auto", True, "voice"), ("auto", False, "demo"), ("demo", True, "demo"), ("text", False, "text")],
+)
+def test_choose_mode(requested: str, has_input: bool, mode: str) -> None:
+    assert choose_mode(requested, has_input)[0] == mode
+
+
+def test_choose_mode_explains_the_demo_when_there_is_no_microphone() -> None:
+    mode, note = choose_mode("auto", False)
+    assert note and "No microphone" in note
+
+
+def test_plan_rotates_but_stays_within_the_round(track: Track) -> None:
+    a = plan_questions(track, "phone-screen", 3, seed=0)
+    b = plan_questions(track, "phone-screen", 3, seed=1)
+    assert a != b and len(a) == 3
+    assert all(q.startswith("phone-screen/") for q in a + b)
+
+
+# --- real engines ----------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_demo_session_end_to_end_with_real_models(track: Track) -> None:
+    """Real Piper speech through the capture path, real Whisper, real Chroma, the real local LLM."""
+    from voice_interviewer.cli import app
+
+    result = CliRunner().invoke(
+        app, ["practice", "--demo", "--questions", "1", "--follow-ups", "1", "--quiet", "--llm-timeout", "120"]
+    )
+    assert result.exit_code == 0, result.output
+    store = SessionStore(data_home())
+    (sid,) = store.list_ids()
+    s = store.load(sid)
+    assert s.status == "complete" and s.mode == "demo"
+    assert [t.kind for t in s.turns] == ["question", "follow-up"]
+    follow = s.turns[1]
+    assert follow.interviewer_text.endswith("?")
+    assert follow.follow_up_source in ("llm", "rubric")
+    for t in s.turns:
+        assert t.transcript and len(t.transcript.words) > 20
+        assert t.scorecard is not None
+        assert (store.folder(sid) / str(t.answer_audio)).is_file()
+        assert t.interviewer_audio and (store.folder(sid) / t.interviewer_audio).is_file()
+    assert "Recording:" in result.output
+
+
+ASOUNDRC = """
+pcm.!default {{
+    type plug
+    slave {{ pcm "answerfile"; format S16_LE; rate 16000; channels 1 }}
+}}
+pcm.answerfile {{
+    type file
+    slave.pcm "nullpcm"
+    file "/dev/null"
+    infile "{raw}"
+    format "raw"
+}}
+pcm.nullpcm {{ type null }}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.audio
+def test_real_portaudio_capture_from_a_virtual_alsa_microphone(tmp_path: Path) -> None:
+    """The real sounddevice/PortAudio path: ALSA's file plugin plays a recording as the microphone."""
+    from tests.conftest import JFK
+
+    if not shutil.which("aplay"):
+        pytest.skip("alsa-utils is not installed (make setup installs it)")
+    raw = tmp_path / "answer.raw"
+    audio, _ = sf.read(str(JFK), dtype="int16")
+    raw.write_bytes(np.concatenate([audio, np.zeros(16000 * 20, np.int16)]).astype("<i2").tobytes())
+    (tmp_path / ".asoundrc").write_text(ASOUNDRC.format(raw=raw))
+    env = {**os.environ, "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "voice_interviewer.cli",
+            "practice",
+            "--questions",
+            "1",
+            "--follow-ups",
+            "0",
+            "--llm-timeout",
+            "30",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    store = SessionStore(data_home())
+    (sid,) = store.list_ids()
+    s = store.load(sid)
+    assert s.mode == "voice"
+    text = s.turns[0].transcript.text.lower() if s.turns[0].transcript else ""
+    assert "fellow americans" in text and "country" in text
+    assert (store.folder(sid) / "turn-01-answer.wav").is_file()
