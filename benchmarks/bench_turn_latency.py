@@ -66,7 +66,7 @@ def main() -> None:
     for seconds in [float(x) for x in args.lengths.split(",")]:
         audio = answer_audio(seconds, home.state / "bench-audio")
         stop = StopEvent()
-        cap, transcript, tail_s = _listen(
+        _cap, transcript, tail_s = _listen(
             chunked(audio, realtime=not args.no_realtime, tail_silence_s=args.end_silence + 1),
             home.recordings / f"bench-{seconds:.0f}.wav",
             transcriber,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from voice_interviewer.paths import ENV_HOME, samples_root
-from voice_interviewer.rubric import Track, load_track
+from voice_interviewer import paths
+from voice_interviewer.paths import ENV_HOME, DataHome, samples_root
+from voice_interviewer.rubric import Question, Track, load_track
+from voice_interviewer.stt import Transcriber
 
 DATA = Path(__file__).parent / "data"
 
@@ -41,3 +45,58 @@ def embedder():  # type: ignore[no-untyped-def]
     from voice_interviewer.models import Checksums
 
     return MiniLMEmbedder(Checksums(None))
+
+
+# --- shared by the scoring, speech and CLI tests ------------------------------------------------
+
+SPEECH = DATA / "speech"
+JFK = SPEECH / "jfk.flac"
+
+
+def make_question(
+    phrasings: list[str],
+    red_flags: list[str] | None = None,
+    prompt: str = "Tell me something about models please.",
+) -> Question:
+    """A one-criterion, one-point question for focused scoring tests."""
+    data: dict[str, Any] = {
+        "id": "phone-screen/test",
+        "prompt": prompt,
+        "criteria": [
+            {
+                "id": "crit",
+                "name": "Criterion",
+                "key_points": [
+                    {
+                        "id": "point",
+                        "text": "A point that the answer should make.",
+                        "phrasings": phrasings,
+                        "follow_up": "What about the point?",
+                    }
+                ],
+                "levels": {1: "poor", 2: "mixed", 3: "good", 4: "excellent"},
+            }
+        ],
+        "red_flags": [{"id": "flag", "text": "A misconception.", "phrasings": red_flags}] if red_flags else [],
+    }
+    return Question.model_validate(data)
+
+
+@pytest.fixture(scope="session")
+def jfk_reference() -> str:
+    return str(json.loads((SPEECH / "transcripts.json").read_text())["jfk.flac"])
+
+
+@pytest.fixture(scope="session")
+def stt_home(tmp_path_factory: pytest.TempPathFactory) -> DataHome:
+    return paths.data_home({ENV_HOME: str(tmp_path_factory.mktemp("stt-home"))}).ensure()
+
+
+@pytest.fixture(scope="session")
+def transcriber(stt_home: DataHome) -> Transcriber:
+    """The real bundled tiny.en model, loaded once for the whole session."""
+    from voice_interviewer.models import Checksums
+    from voice_interviewer.stt import build_transcriber
+
+    notes: list[str] = []
+    return build_transcriber("tiny.en", "auto", stt_home, Checksums(stt_home), notes.append)

@@ -92,7 +92,8 @@ def test_kill_9_loses_at_most_about_a_second(tmp_path: Path) -> None:
         fed = 0.0
         def level(rms, elapsed):
             print(f"{{elapsed:.2f}}", flush=True)
-        capture_answer(chunked(audio, realtime=True), Path({str(tmp_path / "turn-01-answer.wav")!r}), SileroVad(),
+        out = Path({str(tmp_path / "turn-01-answer.wav")!r})
+        capture_answer(chunked(audio, realtime=True), out, SileroVad(),
                        TurnOptions(end_silence_s=60, start_timeout_s=60), on_level=level)
         """
     )

@@ -216,7 +216,7 @@ def test_choose_mode(requested: str, has_input: bool, mode: str) -> None:
 
 
 def test_choose_mode_explains_the_demo_when_there_is_no_microphone() -> None:
-    mode, note = choose_mode("auto", False)
+    _, note = choose_mode("auto", False)
     assert note and "No microphone" in note
 
 
