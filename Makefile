@@ -8,12 +8,13 @@ PY := $(VENV)/bin/python
 setup:
 	@bash scripts/setup.sh
 
+# ARGS passes options through, e.g. make interview ARGS="--round behavioral --questions 2"
 interview: setup
-	@$(VI) doctor || true
-	@$(VI) demo
+	@$(VI) doctor --brief || true
+	@$(VI) practice $(ARGS)
 
 demo: setup
-	@$(VI) demo
+	@$(VI) practice --demo $(ARGS)
 
 test: setup
 	$(VENV)/bin/ruff check voice_interviewer tests benchmarks
@@ -30,6 +31,9 @@ lint: setup
 
 bench: setup
 	$(PY) benchmarks/bench_score.py
+	$(PY) benchmarks/bench_retrieval.py
+	$(PY) benchmarks/bench_turn_latency.py
+	$(PY) benchmarks/bench_rescore.py
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

@@ -34,6 +34,19 @@ def resolve_question(engines: Engines, question: str) -> tuple[Question, LoadedR
     return q, r, ref
 
 
+def culture_for(engines: Engines, question: Question) -> tuple[str, ...]:
+    """Retrieved culture notes for a behavioral question; scoring goes on without them if retrieval fails."""
+    if question.kind != "behavioral":
+        return ()
+    from voice_interviewer.retrieval import culture_notes
+
+    try:
+        return culture_notes(engines, question)
+    except UserError as e:
+        engines.notify(f"Culture notes unavailable: {e.message}")
+        return ()
+
+
 def typed_transcript(text: str) -> Transcript:
     text = text.strip()
     if not text:
@@ -50,7 +63,7 @@ def score_text(engines: Engines, text: str, question: str) -> Scorecard:
     q, r, ref = resolve_question(engines, question)
     t = typed_transcript(text)
     models = engines.models_used(False, r.sha256, r.round.version)
-    return score_answer(q, r, t, engines.embedder, models, ref)
+    return score_answer(q, r, t, engines.embedder, models, ref, culture_for(engines, q))
 
 
 def transcribe_file(engines: Engines, path: Path, progress: Progress | None = None) -> Transcript:
@@ -67,7 +80,7 @@ def score_transcript(engines: Engines, transcript: Transcript, question: str) ->
             ExitCode.BAD_INPUT,
         )
     models = engines.models_used(True, r.sha256, r.round.version)
-    return score_answer(q, r, transcript, engines.embedder, models, ref)
+    return score_answer(q, r, transcript, engines.embedder, models, ref, culture_for(engines, q))
 
 
 def score_audio(engines: Engines, path: Path, question: str, progress: Progress | None = None) -> Scorecard:

@@ -192,7 +192,10 @@ def questions(
 
 @app.command()
 @handle_errors
-def doctor(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+def doctor(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    brief: Annotated[bool, typer.Option("--brief", help="Short table: details only for what is not OK.")] = False,
+) -> None:
     """Check each part (audio devices, speech model, embeddings, Chroma, LLM, speech output)."""
     from voice_interviewer.doctor import run_checks
 
@@ -200,15 +203,15 @@ def doctor(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON."
     if as_json:
         out.print_json(json.dumps([c.__dict__ for c in checks]))
     else:
-        table = Table(title="voice-interviewer doctor")
+        table = Table(title="Readiness" if brief else "voice-interviewer doctor")
         table.add_column("part")
         table.add_column("status")
         table.add_column("detail / what to do")
         for c in checks:
             table.add_row(
                 c.part,
-                "[green]OK[/]" if c.ok else ("[yellow]optional[/]" if c.optional else "[red]missing[/]"),
-                c.detail,
+                "[green]OK[/]" if c.ok else ("[yellow]none[/]" if c.optional else "[red]missing[/]"),
+                "" if brief and c.ok else c.detail,
             )
         out.print(table)
     if any(not c.ok and not c.optional for c in checks):
@@ -416,6 +419,10 @@ def devices() -> None:
         table.add_row(str(d.index), d.name, str(d.inputs), str(d.outputs), f"{d.default_rate:.0f}", dflt)
     out.print(table if devs else "No audio devices found (no sound card, or PortAudio sees none).")
 
+
+from voice_interviewer.cli_history import register as _register_history  # noqa: E402
+
+_register_history(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -29,10 +29,24 @@ def _try(part: str, fn: Callable[[], str], optional: bool = False) -> Check:
         return Check(part, False, f"{type(e).__name__}: {e}", optional)
 
 
-def audio_devices() -> str:
-    from voice_interviewer.audio.devices import describe_devices
+def microphone() -> str:
+    from voice_interviewer.audio.devices import list_devices
 
-    return describe_devices()
+    ins = [d for d in list_devices() if d.inputs > 0]
+    if not ins:
+        raise UserError("none found: `practice` runs the demo (a synthesized candidate answers) or use --text")
+    default = next((d for d in ins if d.is_default_input), ins[0])
+    return f"{default.name} (#{default.index}); {len(ins)} input device(s), see `voice-interviewer devices`"
+
+
+def speakers() -> str:
+    from voice_interviewer.audio.devices import list_devices
+
+    outs = [d for d in list_devices() if d.outputs > 0]
+    if not outs:
+        raise UserError("none found: the interviewer's lines are shown as text and saved as audio files")
+    default = next((d for d in outs if d.is_default_output), outs[0])
+    return f"{default.name} (#{default.index})"
 
 
 def run_checks(engines: Engines) -> list[Check]:
@@ -72,7 +86,8 @@ def run_checks(engines: Engines) -> list[Check]:
         return f"pyttsx3 + espeak-ng for the interviewer; {voice} for the demo candidate"
 
     return [
-        _try("audio devices", audio_devices, optional=True),
+        _try("microphone", microphone, optional=True),
+        _try("speakers", speakers, optional=True),
         _try("speech model", stt),
         _try("embeddings", emb),
         _try("rubrics", rubrics),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voice_interviewer.answers import DemoAnswers, TextAnswers, VoiceAnswers
+from voice_interviewer.api import culture_for
 from voice_interviewer.audio.stream import TurnOptions, recover_pcm
 from voice_interviewer.engines import Engines
 from voice_interviewer.errors import ExitCode, MissingModelError, UserError
@@ -199,6 +200,7 @@ def run_practice(
         speaker=speaker,
         answers=answers,
         ui=ui,
+        culture=lambda q: culture_for(engines, q),
         models=lambda r: engines.models_used(True, r.sha256, r.round.version).model_copy(
             update={"llm": interviewer.name}
         ),

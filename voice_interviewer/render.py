@@ -97,6 +97,8 @@ def scorecard(card: Scorecard) -> Group:
         )
         if b.blame:
             parts.append(Text(f"Blame: \u201c{b.blame[0]}\u201d", style="red"))
+        for note in b.culture_notes[:2]:
+            parts.append(Text(f"Culture note: {note}", style="dim cyan"))
         if b.culture_signals:
             parts.append(Text("Culture signals shown: " + ", ".join(b.culture_signals), style="cyan"))
     dt = Table(show_header=False, box=None, padding=(0, 2))

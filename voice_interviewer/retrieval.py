@@ -19,6 +19,7 @@ from voice_interviewer.embeddings import ChromaEmbeddingFunction
 from voice_interviewer.engines import Engines
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.paths import knowledge_root
+from voice_interviewer.rubric import Question
 
 QUESTIONS = "vi-questions"  # one entry per question prompt and alias
 KNOWLEDGE = "vi-knowledge"  # rubric criteria, knowledge notes, the user's own notes
@@ -238,6 +239,13 @@ def search(
         where = conds[0] if len(conds) == 1 else {"$and": conds}
     res = col.query(query_texts=[query], n_results=k, where=where)
     return _hits(res)
+
+
+def culture_notes(engines: Engines, question: Question, k: int = 3) -> tuple[str, ...]:
+    """What the knowledge notes say about the culture themes a behavioral question probes."""
+    query = f"{' '.join(t.replace('-', ' ') for t in question.culture)} {question.prompt}"
+    hits = search(engines, query, k=k, kinds=["knowledge", "user"])
+    return tuple(f"{h.heading} ({h.source}): {h.text[:220]}" for h in hits)
 
 
 def find_question(engines: Engines, text: str, k: int = 5) -> tuple[str, float]:

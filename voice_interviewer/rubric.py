@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.paths import rubrics_root
@@ -27,13 +27,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def _check_phrasings(v: list[str]) -> list[str]:
-    for p in v:
-        try:
-            parse_phrasing(p)
-        except ValueError as e:
-            raise ValueError(str(e)) from None
-    return v
+def _check_phrasing(p: str) -> str:
+    parse_phrasing(p)  # a ValueError names the bad word
+    return p
+
+
+# Checked one by one, so that an error points at the line of the bad phrasing itself.
+PhrasingText = Annotated[str, AfterValidator(_check_phrasing)]
 
 
 class Target(_Model):
@@ -50,11 +50,9 @@ class Target(_Model):
 class KeyPoint(_Model):
     id: str
     text: str = Field(min_length=8)  # the point in one sentence, as a senior answer would say it
-    phrasings: list[str] = Field(min_length=1)  # what counts as covering it (see scoring.text)
+    phrasings: list[PhrasingText] = Field(min_length=1)  # what counts as covering it (see scoring.text)
     follow_up: str = Field(min_length=8)  # the probe an interviewer asks when it is missed
     weight: float = Field(default=1.0, gt=0)
-
-    _phr = field_validator("phrasings")(_check_phrasings)
 
 
 class Criterion(_Model):
@@ -75,10 +73,8 @@ class Criterion(_Model):
 class RedFlag(_Model):
     id: str
     text: str  # the misconception or evasion, in words a coach would use
-    phrasings: list[str] = Field(min_length=1)
+    phrasings: list[PhrasingText] = Field(min_length=1)
     penalty: float = Field(default=20.0, ge=0, le=100)  # points off the 0..100 content score
-
-    _phr = field_validator("phrasings")(_check_phrasings)
 
 
 class Question(_Model):
@@ -111,17 +107,7 @@ class Round(_Model):
     target: Target
     senior_bar: str  # what a senior-bar answer in this round shows
     questions: list[Question] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _ids(self) -> Round:
-        seen: set[str] = set()
-        for q in self.questions:
-            if not q.id.startswith(self.round + "/"):
-                raise ValueError(f"question id {q.id!r} must start with '{self.round}/'")
-            if q.id in seen:
-                raise ValueError(f"duplicate question id {q.id!r}")
-            seen.add(q.id)
-        return self
+    # question ids (unique, '<round>/...') are checked in load_round, which knows their lines
 
 
 class LoadedRound:
@@ -224,6 +210,15 @@ def load_round(path: Path) -> LoadedRound:
         raise UserError("\n".join(msgs) + more) from None
     if rnd.round != path.stem:
         raise UserError(f"{path}:{lines.get(('round',), 1)}: round: {rnd.round!r} must match the file name")
+    first: dict[str, int] = {}
+    for i, q in enumerate(rnd.questions):
+        line = lines.get(("questions", i, "id"), 1)
+        where = f"{path}:{line}: questions[{i}].id"
+        if not q.id.startswith(rnd.round + "/"):
+            raise UserError(f"{where}: question id {q.id!r} must start with '{rnd.round}/'")
+        if q.id in first:
+            raise UserError(f"{where}: duplicate question id {q.id!r} (first at line {first[q.id]})")
+        first[q.id] = line
     return LoadedRound(rnd, path, hashlib.sha256(raw).hexdigest())
 
 

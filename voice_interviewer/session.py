@@ -68,6 +68,7 @@ class SessionDeps:
     answers: AnswerProvider
     ui: SessionUI
     models: Callable[[LoadedRound], ModelsUsed]
+    culture: Callable[[Question], tuple[str, ...]] | None = None  # retrieved notes for behavioral questions
 
 
 def plan_questions(track: Track, round_: str, n: int, seed: int | None = None) -> list[str]:
@@ -161,7 +162,8 @@ def _ask_question(
             deps.speaker.say(MOVING_ON, None)
             return
         t1 = time.monotonic()
-        card = score_answer(question, rnd, ans.transcript, deps.embedder, session.models)
+        notes = deps.culture(question) if deps.culture and question.kind == "behavioral" else ()
+        card = score_answer(question, rnd, ans.transcript, deps.embedder, session.models, culture_notes=notes)
         turn.timings["scoring_s"] = round(time.monotonic() - t1, 3)
         turn.scorecard = card
         deps.ui.transcript(ans.transcript)

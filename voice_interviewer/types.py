@@ -119,7 +119,8 @@ class Behavioral(Frozen):
     learning: tuple[str, ...]
     blame: tuple[str, ...]  # sentences that put the fault on others
     specificity: float  # 0..1
-    culture_signals: tuple[str, ...] = ()
+    culture_signals: tuple[str, ...] = ()  # themes the story shows
+    culture_notes: tuple[str, ...] = ()  # what the knowledge notes say the question probes (retrieved)
     score_adjustment: float = 0.0
 
 

@@ -68,7 +68,7 @@ OWNED = _rx(
     r"I (missed|misjudged|underestimated|overlooked|was wrong|got it wrong|made a mistake|should have|"
     r"didn't (check|test|validate|catch|notice|think|ask|realize)|did not (check|test|validate|catch|notice)|failed to|"
     r"assumed|ignored|skipped|rushed|overestimated)",
-    r"my (mistake|fault|error|call|miss|blind spot)",
+    r"(?<!not )(?<!n't )(?<!n’t )(?<!never )my (mistake|fault|error|call|miss|blind spot)",  # not "wasn't my fault"
     r"I take responsibility",
     r"(it|that) was on me",
     r"I owned the (failure|mistake|miss)",

@@ -14,8 +14,10 @@ earns little: a point counts in full only when the sentence explains something.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import accumulate
 from typing import Protocol
 
 import numpy as np
@@ -54,6 +56,11 @@ _NEGATORS = frozenset(
         "mistake",
         "false",
         "untrue",
+        "cannot",
+        "can't",
+        "avoid",
+        "trap",
+        "pitfall",
     ]
 )
 
@@ -74,6 +81,7 @@ class _Sentence:
     start: float | None
     explains: bool  # has a causal / contrastive / conditional word
     is_list: bool  # mostly content words in a row: a list of terms
+    flagged: bool = False  # states a red flag: it cannot also earn credit
 
 
 def score_level(score: float) -> int:
@@ -84,22 +92,32 @@ def criterion_level(coverage: float) -> int:
     return 1 if coverage <= 0.01 else 2 if coverage < 0.5 else 3 if coverage < 0.85 else 4
 
 
+def _alnum(s: str) -> int:
+    return sum(c.isalnum() for c in s)
+
+
 def _sentences(text: str, timed: Sequence[Word]) -> list[_Sentence]:
     out = []
-    cursor = 0
+    # Align sentences to the timed words by letters and digits, not by word count: Whisper times
+    # "state-of-the-art" or "95%" as several words where the text has one.
+    ends = list(accumulate(_alnum(w.word) for w in timed))
+    seen = 0
     for s in tx.sentences(text):
         ws = tx.words(s)
         toks = [tx.stem(w) for w in ws]
-        start = timed[cursor].start if timed and cursor < len(timed) else None
-        cursor += len(s.split())
-        stop_ratio = sum(t in tx.STOPWORDS for t in toks) / max(len(toks), 1)
+        first = bisect_right(ends, seen)
+        start = timed[first].start if first < len(timed) else None
+        seen += _alnum(s)
+        # contractions ("I'd", "that's") are function words too
+        stop_ratio = sum(t in tx.STOPWORDS or "'" in t for t in toks) / max(len(toks), 1)
+        explains = any(t in tx.EXPLAINERS for t in toks)
         out.append(
             _Sentence(
                 text=s,
                 words=ws,
                 toks=toks,
                 start=start,
-                explains=any(t in tx.EXPLAINERS for t in toks),
+                explains=explains,
                 is_list=len(toks) >= 5 and stop_ratio < 0.2,
             )
         )
@@ -119,6 +137,8 @@ def _phrase_evidence(
     for raw in point.phrasings:
         ph = tx.parse_phrasing(raw)
         for s in sents:
+            if s.flagged:
+                continue
             idx = tx.match_phrasing(ph, s.toks)
             if idx is None:
                 continue
@@ -157,7 +177,7 @@ def _meaning_evidence(
     best: tuple[float, Evidence] | None = None
     for j, s in enumerate(sents):
         sim = float(sims[row, j])
-        if sim < MEANING_THRESHOLD or s.is_list:
+        if sim < MEANING_THRESHOLD or s.is_list or s.flagged:
             continue
         shared = point_terms & set(s.toks)
         if len(shared) < 2:
@@ -198,6 +218,9 @@ def score_content(
 ) -> Content:
     """Score ``text`` (a transcript or typed answer) against the question's rubric."""
     sents = _sentences(text, words)
+    flags = _red_flags(question, sents)
+    flagged = {f.sentence for f in flags}
+    sents = [replace(s, flagged=s.text in flagged) for s in sents]
     question_stems = tx.content_stems(" ".join([question.prompt, *question.aliases]))
     points = question.points()
     sims = None
@@ -241,7 +264,6 @@ def score_content(
             )
         )
 
-    flags = _red_flags(question, sents)
     weight = sum(c.weight for c in criteria)
     raw_score = 100.0 * sum(c.weight * c.coverage for c in criteria) / weight
     score = max(0.0, min(100.0, raw_score - sum(f.penalty for f in flags)))

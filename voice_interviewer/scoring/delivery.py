@@ -73,7 +73,8 @@ def count_fillers(words: Sequence[str], raw: Sequence[str] | None = None) -> Cou
             prev = words[i - 1] if i > 0 else ""
             after_mark = i == 0 or _ends_clause(raw[i - 1])
             followed_by_mark = _ends_clause(raw[i])
-            comparative = prev in {
+            # "was, like," is a filler whatever the word before; only "was like X" compares
+            comparative = not after_mark and prev in {
                 "i",
                 "you",
                 "we",

@@ -28,18 +28,21 @@ def score_answer(
     embedder: Embedder | None,
     models: ModelsUsed,
     question_ref: QuestionRef | None = None,
+    culture_notes: tuple[str, ...] = (),
 ) -> Scorecard:
     target = round_.target_for(question)
     timed = transcript.source == "audio"
     delivery = delivery_metrics(
         transcript.words, transcript.text, (target.min_s, target.max_s), transcript.duration_s, timed=timed
     )
-    content = score_content(question, transcript.text, transcript.words, embedder)
+    # typed answers have no timings (their words all sit at 0 s): evidence then has no start time
+    content = score_content(question, transcript.text, transcript.words if timed else (), embedder)
     behavioral = None
     if question.kind == "behavioral":
         from voice_interviewer.scoring.behavioral import apply_behavioral
 
         content, behavioral = apply_behavioral(question, transcript.text, content)
+        behavioral = behavioral.model_copy(update={"culture_notes": culture_notes})
     ref = question_ref or QuestionRef(
         id=question.id, round=round_.round.round, track=round_.round.track, prompt=question.prompt
     )

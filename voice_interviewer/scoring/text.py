@@ -121,7 +121,10 @@ def _parse_token(tok: str) -> Token:
     options = []
     for alt in alts:
         if alt.endswith("*"):
-            options.append((alt[:-1], True))
+            prefix = alt[:-1]
+            if len(prefix) >= 5 and prefix.endswith("e"):
+                prefix = prefix[:-1]  # stems drop the e: "reduce*" must match "reduced" (stem "reduc")
+            options.append((prefix, True))
         else:
             options.append((stem(alt), False))
     return Token(tuple(options))

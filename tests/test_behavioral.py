@@ -1,0 +1,177 @@
+"""Behavioral answers: STAR parts, owning a failure, I vs we, numbers, and how stories rank."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_interviewer.paths import rubrics_root
+from voice_interviewer.rubric import DEFAULT_TRACK, Question, Track
+from voice_interviewer.scoring.behavioral import apply_behavioral, detect
+from voice_interviewer.scoring.content import Embedder, score_content
+from voice_interviewer.types import Behavioral
+
+BEHAVIORAL_FILE = rubrics_root() / DEFAULT_TRACK / "behavioral.yaml"
+
+pytestmark = pytest.mark.skipif(
+    not BEHAVIORAL_FILE.is_file(), reason=f"no behavioral rubric at {BEHAVIORAL_FILE} (the round is not written yet)"
+)
+
+SITUATION = "Last year I was the lead engineer on our churn model, which scored twenty million members every night."
+TASK = "My job was to ship a retrained version before the holiday campaign."
+ACTION = "I validated it offline and the AUC improved, so I rolled it out to all traffic."
+MISTAKE = (
+    "I missed that one of the features was computed differently in the online pipeline, and the targeting got worse."
+)
+RESULT = "As a result the campaign reached the wrong members and conversion dropped by 12 percent in the first week."
+FIX = "I dug into the logs, found the skew, rolled back and added a parity check between batch and online features."
+RECOVERY = "That recovered the conversion within 3 days."
+LESSON = (
+    "The lesson I took is that an offline win is only a hypothesis, and since then I always run a shadow test "
+    "before a full rollout."
+)
+OWNED = " ".join([SITUATION, TASK, ACTION, MISTAKE, RESULT, FIX, RECOVERY, LESSON])
+
+TRIUMPH = (
+    "At my last company we built a new recommender and it was a huge success. We worked really hard and the team "
+    "was amazing. We launched it on time and everyone loved it. We were proud of it and our stakeholders were "
+    "happy, so it was a great project overall."
+)
+BLAME = (
+    "We were building a fraud model for the payments team. The data team didn't validate the labels, so the "
+    "model was trained on bad data. It wasn't my fault, because the data team failed to tell us about the "
+    "change. The model was rolled back and the project was cancelled. Honestly they should have caught it "
+    "before it ever reached us."
+)
+HUMBLE_BRAG = (
+    "My biggest failure is that I work too hard and I'm a perfectionist. On our ranking model I spent weekends "
+    "making everything perfect, and I should have delegated more. In the end we shipped and engagement "
+    "improved by 5 percent."
+)
+WE_STORY = (
+    "We owned the ranking model for the home page. We noticed the click rate fell, so we looked at the data and "
+    "we retrained the model. Our team fixed the pipeline and we shipped the new version, and our metrics "
+    "recovered by 4 percent."
+)
+
+
+@pytest.fixture(scope="module")
+def failure(track: Track) -> Question:
+    if "behavioral/failure" not in track.questions:
+        pytest.skip("behavioral.yaml has no behavioral/failure question")
+    q, _ = track.question("behavioral/failure")
+    assert q.kind == "behavioral"
+    return q
+
+
+def parts(b: Behavioral) -> dict[str, tuple[str, ...]]:
+    return {p.part: p.sentences for p in b.parts}
+
+
+def test_star_parts_with_the_sentences_that_carry_them(failure: Question) -> None:
+    b = detect(failure, OWNED)
+    found = parts(b)
+    assert b.missing_parts == ()
+    assert found["situation"][0] == SITUATION
+    assert found["task"] == (TASK,)
+    assert ACTION in found["action"] and FIX in found["action"]
+    assert found["result"] == (RESULT, RECOVERY)
+    assert found["learning"] == (LESSON,)
+    assert b.learning == (LESSON,)
+
+
+def test_missing_parts_are_named(failure: Question) -> None:
+    b = detect(failure, TRIUMPH)
+    assert {"task", "action", "result", "learning"} <= set(b.missing_parts)
+    assert set(parts(b)) | set(b.missing_parts) == {"situation", "task", "action", "result", "learning"}
+
+
+def test_owned_failure(failure: Question) -> None:
+    b = detect(failure, OWNED)
+    assert b.failure_owned
+    assert b.failure_note == f"Owns it: \u201c{MISTAKE}\u201d"
+    assert b.blame == ()
+
+
+def test_humble_brag_is_not_an_owned_failure(failure: Question) -> None:
+    b = detect(failure, HUMBLE_BRAG)
+    assert not b.failure_owned  # "I should have delegated" does not rescue it
+    assert "humble-brag" in b.failure_note
+
+
+def test_blame_is_not_ownership(failure: Question) -> None:
+    b = detect(failure, BLAME)
+    assert not b.failure_owned, b.failure_note  # "it wasn't my fault" owns nothing
+    assert b.failure_note == "The failure is put on others."
+    assert "It wasn't my fault, because the data team failed to tell us about the change." in b.blame
+    assert "The data team didn't validate the labels, so the model was trained on bad data." in b.blame
+
+
+@pytest.mark.parametrize("owning", ["It was my fault.", "That was my mistake.", "It was on me."])
+def test_owning_phrases(failure: Question, owning: str) -> None:
+    assert detect(failure, f"The model failed in production. {owning}").failure_owned
+
+
+@pytest.mark.parametrize("denying", ["It was not my fault.", "It wasn't my mistake.", "It wasn’t my call."])
+def test_denying_is_not_owning(failure: Question, denying: str) -> None:
+    assert not detect(failure, f"The model failed in production. {denying}").failure_owned
+
+
+def test_i_versus_we(failure: Question) -> None:
+    mine = detect(failure, OWNED)
+    assert mine.i_count > mine.we_count
+    assert mine.ownership == "owns it"
+    ours = detect(failure, WE_STORY)
+    assert ours.we_count >= 2 * max(ours.i_count, 1)
+    assert ours.i_count == 0
+    assert ours.ownership == "hides behind we"
+    assert detect(failure, TRIUMPH).ownership == "hides behind we"
+
+
+def test_numbers_in_the_result(failure: Question) -> None:
+    b = detect(failure, OWNED)
+    # from the result sentences, not "twenty million members" in the situation
+    assert b.result_numbers == ("12 percent", "3 days")
+    assert detect(failure, TRIUMPH).result_numbers == ()
+
+
+def test_specificity(failure: Question) -> None:
+    assert detect(failure, OWNED).specificity > 0.8
+    assert detect(failure, TRIUMPH).specificity < 0.2
+
+
+def test_culture_signals_are_limited_to_the_question(failure: Question) -> None:
+    b = detect(failure, OWNED)
+    assert "owning-failures" in b.culture_signals
+    assert "curiosity" in b.culture_signals  # "dug into"
+    assert set(b.culture_signals) <= set(failure.culture)
+
+
+def score(question: Question, text: str, embedder: Embedder) -> tuple[float, int]:
+    content, _ = apply_behavioral(question, text, score_content(question, text, embedder=embedder))
+    return content.score, content.level
+
+
+def test_owned_failure_with_a_lesson_beats_triumph_and_blame(failure: Question, embedder: Embedder) -> None:
+    owned, owned_level = score(failure, OWNED, embedder)
+    triumph, _ = score(failure, TRIUMPH, embedder)
+    blame, blame_level = score(failure, BLAME, embedder)
+    brag, _ = score(failure, HUMBLE_BRAG, embedder)
+    assert owned >= 70 and owned_level >= 3, owned
+    assert owned - triumph >= 30, (owned, triumph)
+    assert owned - blame >= 30, (owned, blame)
+    assert owned - brag >= 30, (owned, brag)
+    assert blame_level <= 2
+
+
+def test_blame_caps_the_level_even_when_the_content_is_good(failure: Question, embedder: Embedder) -> None:
+    text = OWNED + " Honestly though, it was their fault, because the data team failed to tell us."
+    content, b = apply_behavioral(failure, text, score_content(failure, text, embedder=embedder))
+    assert b.blame
+    assert content.level <= 2
+    assert any("Blaming" in n for n in content.notes)
+
+
+def test_a_short_story_is_level_1(failure: Question, embedder: Embedder) -> None:
+    text = "I missed a feature bug and conversion dropped 12 percent."
+    content, _ = apply_behavioral(failure, text, score_content(failure, text, embedder=embedder))
+    assert content.level == 1
