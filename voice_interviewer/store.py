@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.paths import DataHome
@@ -51,6 +52,8 @@ class Session(BaseModel):
     llm: str = ""
     turns: list[Turn] = Field(default_factory=list)
     summary: dict[str, Any] = Field(default_factory=dict)
+    # the schema session.json was in when loaded, when older than SCHEMA_VERSION (see migrations.py)
+    _migrated_from: int | None = PrivateAttr(default=None)
 
 
 def new_session_id(round_: str, now: float | None = None) -> str:
@@ -62,6 +65,22 @@ def validate_id(session_id: str) -> str:
     if not _ID_RE.match(session_id):
         raise UserError(f"{session_id!r} is not a session id (like 20261127-231500-phone-screen).", ExitCode.USAGE)
     return session_id
+
+
+def parse_session(raw: object, session_id: str, path: Path) -> Session:
+    """Parsed ``session.json`` of any schema -> a current :class:`Session` (migrated in memory)."""
+    from voice_interviewer.migrations import migrate
+
+    try:
+        data, applied = migrate(raw, SCHEMA_VERSION)
+        session = Session.model_validate(data)
+    except UserError as e:
+        raise UserError(f"{path}: {e.message}", e.code) from None
+    except ValueError as e:
+        raise UserError(f"{path} is damaged ({str(e).splitlines()[0]}).") from None
+    session.id = session_id  # the folder is the identity (a copied or renamed folder keeps working)
+    session._migrated_from = applied[0] if applied else None
+    return session
 
 
 class SessionStore:
@@ -84,6 +103,9 @@ class SessionStore:
     def save(self, session: Session) -> None:
         """Atomic: write a temporary file, fsync, rename over session.json."""
         folder = self.folder(session.id)
+        old = session._migrated_from
+        if old is not None and (folder / "session.json").is_file() and not (folder / f"session.v{old}.json").exists():
+            shutil.copy2(folder / "session.json", folder / f"session.v{old}.json")  # keep the original layout
         tmp = folder / f".session.json.{os.getpid()}.tmp"
         data = session.model_dump_json(indent=1)
         with tmp.open("w", encoding="utf-8") as f:
@@ -97,9 +119,13 @@ class SessionStore:
         if not path.is_file():
             raise UserError(f"No session {session_id} in {self.root}.", ExitCode.USAGE)
         try:
-            return Session.model_validate(json.loads(path.read_text(encoding="utf-8")))
+            raw = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, OSError) as e:
-            raise UserError(f"{path} is damaged ({str(e).splitlines()[0]}).") from None
+            raise UserError(
+                f"{path} is damaged ({str(e).splitlines()[0]}). `voice-interviewer sessions` shows what can be "
+                "recovered, and `voice-interviewer rescore` scores it as far as its data goes."
+            ) from None
+        return parse_session(raw, session_id, path)
 
     def list_ids(self) -> list[str]:
         if not self.root.is_dir():

@@ -1,0 +1,297 @@
+"""Re-scoring saved answers: stored beside the old scorecards, what changed, damaged sessions,
+and (with the real models) identical figures when nothing changed, in one process or in two."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from typer.testing import CliRunner
+
+from tests.test_history import FOLLOW, QID, STRONG, VAGUE, card_for, make_session, store, timed
+from voice_interviewer.cli import app
+from voice_interviewer.errors import ExitCode, UserError
+from voice_interviewer.history import RescoreRecord, load_rescores, open_session, select_cards
+from voice_interviewer.paths import data_home
+from voice_interviewer.rescore import (
+    InProcess,
+    ProcessPool,
+    RescoreOptions,
+    Scorer,
+    WorkerSpec,
+    choose_workers,
+    diff_cards,
+    rescore,
+    strip_spoken_done,
+    write_rescore,
+)
+from voice_interviewer.rubric import Track
+from voice_interviewer.store import Session, Turn
+from voice_interviewer.types import Transcript
+
+
+class ScriptedTranscriber:
+    """A fake speech model: returns ``text`` with made-up timings and remembers what it heard."""
+
+    name = "fake-stt"
+    sha256 = None
+    supports_word_timings = True
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.heard: list[int] = []  # samples per call
+
+    def transcribe(self, audio: np.ndarray, progress: object = None) -> Transcript:
+        self.heard.append(int(audio.size))
+        return timed(self.text)
+
+
+@pytest.fixture(scope="session")
+def scorer(transcriber: object, embedder: object, track: Track) -> Scorer:
+    """The real engines (tiny.en and MiniLM), loaded once per test session and shared."""
+    return Scorer(transcriber, embedder, track)  # type: ignore[arg-type]
+
+
+def fake(track: Track, text: str = VAGUE) -> tuple[Scorer, ScriptedTranscriber]:
+    stt = ScriptedTranscriber(text)
+    return Scorer(stt, None, track), stt
+
+
+def test_rescore_is_stored_beside_the_old_scorecards_and_shows_what_changed(track: Track) -> None:
+    folder = make_session(track, answers=((QID, STRONG),))
+    before = (folder / "session.json").read_bytes()
+    sc, stt = fake(track, VAGUE)
+    fixed = datetime(2026, 11, 27, 23, 19, 0, tzinfo=UTC)
+    [r] = rescore(store(), [folder.name], InProcess(lambda t: sc), RescoreOptions(), now=lambda: fixed)
+    assert r.path == folder / "rescores" / "20261127T231900Z-fake-stt-2026.11.1.json"
+    assert (folder / "session.json").read_bytes() == before, "the original scorecards are never touched"
+    assert stt.heard == [int(0.3 * 16000)]
+    record = RescoreRecord.model_validate_json(r.path.read_bytes())
+    assert record.models.stt == "fake-stt" and record.turns[0].source == "audio"
+    assert record.turns[0].scorecard == select_cards(open_session(store(), folder.name))[1]
+    old = card_for(track, QID, STRONG)
+    assert r.criteria and all(c.new_level <= (c.old_level or 4) for c in r.criteria)
+    assert any(c.new_level < (c.old_level or 0) for c in r.criteria)
+    assert {f.figure for f in r.figures} >= {"content score", "words"}
+    assert [f.old for f in r.figures if f.figure == "content score"] == [old.content.score]
+    assert r.unchanged == 0
+
+    # a second re-score with other results keeps both files; the newest counts
+    sc2, _ = fake(track, STRONG)
+    later = datetime(2026, 11, 28, 8, 0, 0, tzinfo=UTC)
+    [r2] = rescore(store(), [folder.name], InProcess(lambda t: sc2), RescoreOptions(), now=lambda: later)
+    found, problems = load_rescores(folder)
+    assert [f.name for f in found] == [r.path.stem, r2.path.stem] and not problems  # type: ignore[union-attr]
+    assert select_cards(open_session(store(), folder.name))[1].content.score == old.content.score
+
+
+def test_rescore_files_are_never_overwritten(track: Track, tmp_path: Path) -> None:
+    card = card_for(track, QID, STRONG)
+    rec = RescoreRecord(
+        session_id="s", created="2026-11-27T23:19:00.000001+00:00", models=card.models, options={}, turns=[]
+    )
+    paths = [write_rescore(tmp_path, rec, "tiny.en", "2026.11.1") for _ in range(3)]
+    assert [p.name for p in paths] == [
+        "20261127T231900Z-tiny.en-2026.11.1.json",
+        "20261127T231900Z-tiny.en-2026.11.1-2.json",
+        "20261127T231900Z-tiny.en-2026.11.1-3.json",
+    ]
+    assert all(RescoreRecord.model_validate_json(p.read_bytes()) == rec for p in paths)
+    assert not list(tmp_path.glob("rescores/.*"))  # no temporary file left behind
+    weird = write_rescore(tmp_path, rec, "Systran/faster-whisper small", "v1")
+    assert weird.name == "20261127T231900Z-Systran_faster-whisper_small-v1.json"
+
+
+def test_damaged_sessions_are_rescored_as_far_as_their_data_goes(track: Track) -> None:
+    missing = make_session(track, "20261101-100001-phone-screen", ((QID, STRONG), (QID, FOLLOW)))
+    (missing / "turn-02-answer.wav").unlink()
+    crash = make_session(track, "20261101-100002-phone-screen", ((QID, STRONG), (QID, FOLLOW)))
+    data = json.loads((crash / "session.json").read_text())
+    data["status"] = "in-progress"
+    data["turns"][1]["transcript"] = data["turns"][1]["scorecard"] = None
+    (crash / "session.json").write_text(json.dumps(data))
+    pcm = sf.read(str(crash / "turn-02-answer.wav"), dtype="int16")[0].astype("<i2").tobytes() + b"\x07"
+    (crash / "turn-02-answer.wav").unlink()
+    (crash / "turn-02-answer.pcm").write_bytes(pcm)
+    truncated = make_session(track, "20261101-100003-phone-screen", ((QID, STRONG), (QID, FOLLOW), (QID, VAGUE)))
+    text = (truncated / "session.json").read_text()
+    (truncated / "session.json").write_text(text[: text.index('"index": 3')])
+    unknown = make_session(track, "20261101-100004-phone-screen", ((QID, STRONG),))
+    data = json.loads((unknown / "session.json").read_text())
+    data["turns"][0]["question_id"] = "phone-screen/retired-question"
+    (unknown / "session.json").write_text(json.dumps(data))
+    nojson = make_session(track, "20261101-100005-phone-screen")
+    (nojson / "session.json").unlink()
+
+    sc, stt = fake(track, VAGUE)
+    ids = [p.name for p in (missing, crash, truncated, unknown, nojson)]
+    res = {r.session_id: r for r in rescore(store(), ids, InProcess(lambda t: sc), RescoreOptions())}
+
+    r = res[missing.name]
+    assert [t.source for t in r.turns] == ["audio", "saved transcript"]
+    assert r.turns[1].scorecard is not None and r.turns[1].scorecard.transcript.text == FOLLOW
+    assert "missing" in (r.turns[1].problem or "") and "saved transcript" in (r.turns[1].problem or "")
+    r = res[crash.name]
+    assert [t.source for t in r.turns] == ["audio", "crash audio (.pcm)"] and r.scored == 2
+    assert int(0.6 * 16000) in stt.heard  # the raw PCM was read, the odd trailing byte dropped
+    assert not (crash / "turn-02-answer.wav").exists(), "re-scoring reads; it does not repair the folder"
+    assert res[truncated.name].scored == 2
+    r = res[unknown.name]
+    assert r.path is None and "no longer in the rubric" in r.problems[-1]
+    r = res[nojson.name]
+    assert r.path is None and "no session.json" in r.problems[0]
+
+
+def test_a_rubric_version_that_is_not_installed_fails_before_any_work(track: Track) -> None:
+    folder = make_session(track)
+    sc, stt = fake(track)
+    with pytest.raises(UserError, match=r"Rubric version 1999\.1 .* not installed .*VOICE_INTERVIEWER_RUBRICS"):
+        rescore(store(), [folder.name], InProcess(lambda t: sc), RescoreOptions(rubric_version="1999.1"))
+    assert stt.heard == [] and not (folder / "rescores").exists()
+    [r] = rescore(store(), [folder.name], InProcess(lambda t: sc), RescoreOptions(rubric_version="2026.11.1"))
+    assert r.path is not None
+
+
+def test_typed_answers_are_rescored_from_their_text(track: Track) -> None:
+    folder = make_session(track, answers=((QID, STRONG),), audio=False)
+    s = Session.model_validate_json((folder / "session.json").read_text())
+    t = s.turns[0]
+    typed = Transcript(text=STRONG, source="text")
+    s.turns = [Turn(**{**t.model_dump(), "transcript": typed.model_dump(), "scorecard": None})]
+    (folder / "session.json").write_text(s.model_dump_json())
+    sc, stt = fake(track)
+    [r] = rescore(store(), [folder.name], InProcess(lambda x: sc), RescoreOptions())
+    assert stt.heard == [] and r.turns[0].source == "typed" and r.turns[0].problem is None
+    assert r.turns[0].scorecard is not None and r.turns[0].scorecard.models.stt is None
+
+
+def test_diff_of_identical_cards_is_empty(track: Track) -> None:
+    a = card_for(track, QID, STRONG)
+    assert diff_cards(1, a, a) == ([], [])
+    crit, figs = diff_cards(1, None, a)
+    assert len(crit) == len(a.content.criteria) and all(c.old_level is None for c in crit)
+    assert {f.figure for f in figs} == {"content score", "level", "words", "words a minute", "fillers a minute"}
+
+
+@pytest.mark.parametrize(
+    ("answers", "audio_s", "cores", "gpu", "expected"),
+    [
+        (1, 600.0, 2, False, (1, 2)),  # one answer: nothing to share
+        (4, 120.0, 2, False, (1, 2)),  # a short session: starting workers costs more than it saves
+        (20, 1200.0, 2, False, (2, 1)),  # a batch: two single-thread workers (the benchmark's winner)
+        (20, 1200.0, 4, False, (4, 1)),
+        (20, 1200.0, 1, False, (1, 1)),
+        (20, 1200.0, 2, True, (1, 2)),  # on a GPU the model runs in one process
+    ],
+)
+def test_choose_workers(answers: int, audio_s: float, cores: int, gpu: bool, expected: tuple[int, int]) -> None:
+    assert choose_workers(answers, audio_s, cores, gpu) == expected
+
+
+def test_a_spoken_done_is_dropped_as_in_the_live_transcription() -> None:
+    t = timed("Regularization penalizes large weights. And I'm done.")
+    out = strip_spoken_done(t)
+    assert out.text == "Regularization penalizes large weights."
+    assert [w.word for w in out.words][-2:] == ["weights.", "And"]  # as the live transcription leaves them
+    assert strip_spoken_done(timed("Nothing to strip here.")) == timed("Nothing to strip here.")
+
+
+def test_cli_rescore(track: Track, monkeypatch: pytest.MonkeyPatch) -> None:
+    import voice_interviewer.rescore as rs
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["rescore"])
+    assert res.exit_code == ExitCode.USAGE and "session id or --all" in res.stderr
+    res = runner.invoke(app, ["rescore", "--all"])
+    assert res.exit_code == ExitCode.USAGE and "No sessions to re-score" in res.stderr
+    folder = make_session(track)
+    make_session(track, "20261102-100000-phone-screen", ((QID, VAGUE),))
+    sc, _ = fake(track, VAGUE)
+    monkeypatch.setattr(rs.Scorer, "from_engines", classmethod(lambda cls, e: sc))
+    monkeypatch.setattr(rs, "choose_workers", lambda *a: (1, 2))
+    res = runner.invoke(app, ["rescore", "--all"])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.stdout.split())
+    assert f"{folder.name}: 2 answer(s) re-scored -> rescores/" in out
+    assert "-> 1" in out or "-> 2" in out  # a criterion's level before -> after
+    assert "Same figures as the latest scorecards for all 1 answer(s)" in out
+    res = runner.invoke(app, ["rescore", folder.name, "--json"])
+    body = json.loads(res.stdout)
+    assert body[0]["session_id"] == folder.name and body[0]["unchanged"] == 2 and body[0]["criteria"] == []
+
+
+# --- real models ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def spoken_session(track: Track, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A two-answer session of synthesized speech (no scorecards yet), built once and copied per test."""
+    from voice_interviewer.demo import load_samples
+    from voice_interviewer.tts import synthesize
+
+    src = tmp_path_factory.mktemp("spoken") / "20261105-100000-phone-screen"
+    src.mkdir()
+    samples = {(s.question_id, s.kind): s.text for s in load_samples("netflix-mle")}
+    turns = []
+    for n, (qid, kind) in enumerate(((QID, "strong"), ("phone-screen/precision-recall", "vague")), 1):
+        audio, _ = synthesize(samples[(qid, kind)], tmp_path_factory.getbasetemp() / "tts-cache")
+        sf.write(str(src / f"turn-{n:02d}-answer.wav"), audio, 16000, subtype="PCM_16")
+        q, _ = track.question(qid)
+        turns.append(
+            Turn(
+                index=n,
+                question_id=qid,
+                kind="question",
+                interviewer_text=q.prompt,
+                answer_audio=f"turn-{n:02d}-answer.wav",
+            )
+        )
+    s = Session(
+        id=src.name,
+        created="2026-11-05T10:00:00",
+        track="netflix-mle",
+        round="phone-screen",
+        mode="demo",
+        status="complete",
+        turns=turns,
+    )
+    (src / "session.json").write_text(s.model_dump_json())
+    return src
+
+
+def _install(src: Path) -> str:
+    import shutil
+
+    shutil.copytree(src, store().root / src.name)
+    return src.name
+
+
+@pytest.mark.slow
+def test_same_models_and_rubric_give_identical_figures(scorer: Scorer, spoken_session: Path) -> None:
+    sid = _install(spoken_session)
+    runner = InProcess(lambda t: scorer)
+    [first] = rescore(store(), [sid], runner, RescoreOptions())
+    [second] = rescore(store(), [sid], runner, RescoreOptions())
+    assert first.scored == second.scored == 2
+    assert [t.scorecard for t in first.turns] == [t.scorecard for t in second.turns]
+    assert second.unchanged == 2 and second.criteria == () and second.figures == ()
+    assert first.path != second.path and first.path is not None and second.path is not None
+    a, b = (RescoreRecord.model_validate_json(p.read_bytes()) for p in (first.path, second.path))
+    assert a.turns == b.turns and a.models == b.models
+    card = first.turns[0].scorecard
+    assert card is not None and card.content.level >= 3, "the strong sample answer should score well"
+    assert card.models.stt == "tiny.en" and card.models.embeddings
+
+
+@pytest.mark.slow
+def test_two_worker_processes_give_the_same_figures_as_one(scorer: Scorer, spoken_session: Path) -> None:
+    sid = _install(spoken_session)
+    [here] = rescore(store(), [sid], InProcess(lambda t: scorer), RescoreOptions())
+    pool = ProcessPool(WorkerSpec("tiny.en", data_home().ensure(), cpu_threads=1), workers=2)
+    [there] = rescore(store(), [sid], pool, RescoreOptions())
+    assert [t.scorecard for t in there.turns] == [t.scorecard for t in here.turns]
+    assert there.unchanged == 2
