@@ -25,10 +25,13 @@ app = typer.Typer(
     name="voice-interviewer",
     help="A spoken mock-interview coach that runs on your own machine.\n\n"
     "Examples:\n\n"
+    "  voice-interviewer practice --round phone-screen --questions 5\n\n"
+    "  voice-interviewer practice --demo\n\n"
     "  voice-interviewer questions --round phone-screen\n\n"
     "  voice-interviewer score answer.wav --question phone-screen/bias-variance\n\n"
     "  voice-interviewer score --text 'Bias is...' --question phone-screen/bias-variance --json\n\n"
-    "  voice-interviewer demo\n\n"
+    "  voice-interviewer sessions\n\n"
+    "  voice-interviewer progress\n\n"
     "  voice-interviewer doctor",
     no_args_is_help=True,
     rich_markup_mode="rich",
@@ -109,143 +112,7 @@ def main(
     """A spoken mock-interview coach."""
 
 
-@app.command()
-@handle_errors
-def score(
-    answer: Annotated[
-        Path | None, typer.Argument(help="The recorded answer: wav, flac, mp3, ogg, m4a...", show_default=False)
-    ] = None,
-    question: Annotated[
-        str, typer.Option("--question", "-q", help="A question id (see `questions`), or the question's text.")
-    ] = ...,  # type: ignore[assignment]
-    text: Annotated[str | None, typer.Option("--text", help="Score a typed answer instead of audio.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the scorecard as JSON.")] = False,
-    stt_model: SttOpt = "tiny.en",
-    device: DeviceOpt = "auto",
-    track: TrackOpt = "netflix-mle",
-) -> None:
-    """Score one answer against its rubric: transcript with word timings, content and delivery.
-
-    Examples:
-
-      voice-interviewer score answer.wav -q phone-screen/precision-recall
-
-      voice-interviewer score --text "Precision is..." -q phone-screen/precision-recall --json
-    """
-    if (answer is None) == (text is None):
-        raise UserError("Give either an audio file or --text, not both and not neither.", ExitCode.USAGE)
-    eng = _engines(stt_model, device, track)
-    if text is not None:
-        card = _api().score_text(eng, text, question)
-    else:
-        assert answer is not None
-        api = _api()
-        api.resolve_question(eng, question)
-        with _progress() as prog:
-            task = prog.add_task("Transcribing", total=None)
-
-            def tick(done: float, total: float) -> None:
-                prog.update(task, completed=done, total=total)
-
-            transcript = api.transcribe_file(eng, answer, tick)
-        card = api.score_transcript(eng, transcript, question)
-    if as_json:
-        out.print_json(card.model_dump_json())
-    else:
-        from voice_interviewer.render import print_scorecard
-
-        print_scorecard(out, card)
-
-
-def _api() -> Any:
-    from voice_interviewer import api
-
-    return api
-
-
-@app.command()
-@handle_errors
-def questions(
-    round_: Annotated[str | None, typer.Option("--round", "-r", help="Only this round, e.g. phone-screen.")] = None,
-    track: TrackOpt = "netflix-mle",
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
-    """List the question ids and what the interviewer asks."""
-    from voice_interviewer.rubric import load_track
-
-    t = load_track(track)
-    if round_ and round_ not in t.rounds:
-        raise UserError(f"Unknown round {round_!r}; rounds: {', '.join(sorted(t.rounds))}.", ExitCode.USAGE)
-    rows = [
-        (qid, r.round.round, q.prompt) for qid, (q, r) in t.questions.items() if not round_ or r.round.round == round_
-    ]
-    if as_json:
-        out.print_json(json.dumps([{"id": a, "round": b, "prompt": c} for a, b, c in rows]))
-        return
-    table = Table(title=f"{track} questions", show_lines=False)
-    table.add_column("id", style="cyan", no_wrap=True)
-    table.add_column("asks")
-    for qid, _, prompt in rows:
-        table.add_row(qid, prompt)
-    out.print(table)
-
-
-@app.command()
-@handle_errors
-def doctor(
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-    brief: Annotated[bool, typer.Option("--brief", help="Short table: details only for what is not OK.")] = False,
-) -> None:
-    """Check each part (audio devices, speech model, embeddings, Chroma, LLM, speech output)."""
-    from voice_interviewer.doctor import run_checks
-
-    checks = run_checks(_engines())
-    if as_json:
-        out.print_json(json.dumps([c.__dict__ for c in checks]))
-    else:
-        table = Table(title="Readiness" if brief else "voice-interviewer doctor")
-        table.add_column("part")
-        table.add_column("status")
-        table.add_column("detail / what to do")
-        for c in checks:
-            table.add_row(
-                c.part,
-                "[green]OK[/]" if c.ok else ("[yellow]none[/]" if c.optional else "[red]missing[/]"),
-                "" if brief and c.ok else c.detail,
-            )
-        out.print(table)
-    if any(not c.ok and not c.optional for c in checks):
-        raise typer.Exit(int(ExitCode.MISSING_MODEL))
-
-
-@app.command()
-@handle_errors
-def demo(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the scorecards as JSON lines.")] = False,
-    round_: Annotated[str | None, typer.Option("--round", "-r", help="Only this round's samples.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="How many sample answers.")] = 3,
-    stt_model: SttOpt = "tiny.en",
-    device: DeviceOpt = "auto",
-) -> None:
-    """Score bundled sample answers, synthesized to speech and transcribed like a real answer."""
-    from voice_interviewer.demo import demo_answers
-    from voice_interviewer.render import print_scorecard
-
-    eng = _engines(stt_model, device)
-    api = _api()
-    for item in demo_answers(eng, round_, limit, notify=lambda m: err.print(f"[dim]{m}[/]")):
-        transcript = eng.transcriber.transcribe(item.audio)
-        card = api.score_transcript(eng, transcript, item.question_id)
-        if as_json:
-            sys.stdout.write(card.model_dump_json() + "\n")
-        else:
-            out.rule(f"[bold]{item.question_id}[/] ({item.kind} sample answer, synthesized speech)")
-            print_scorecard(out, card)
-    if not as_json:
-        out.print("\nPractise for real: [bold]voice-interviewer score my-answer.wav -q phone-screen/bias-variance[/]")
-
-
-@app.command()
+@app.command(rich_help_panel="Practise")
 @handle_errors
 def practice(
     round_: Annotated[
@@ -340,8 +207,144 @@ def practice(
     ui.summary(session, folder)
 
 
+@app.command(rich_help_panel="Score")
+@handle_errors
+def score(
+    answer: Annotated[
+        Path | None, typer.Argument(help="The recorded answer: wav, flac, mp3, ogg, m4a...", show_default=False)
+    ] = None,
+    question: Annotated[
+        str, typer.Option("--question", "-q", help="A question id (see `questions`), or the question's text.")
+    ] = ...,  # type: ignore[assignment]
+    text: Annotated[str | None, typer.Option("--text", help="Score a typed answer instead of audio.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scorecard as JSON.")] = False,
+    stt_model: SttOpt = "tiny.en",
+    device: DeviceOpt = "auto",
+    track: TrackOpt = "netflix-mle",
+) -> None:
+    """Score one answer against its rubric: transcript with word timings, content and delivery.
+
+    Examples:
+
+      voice-interviewer score answer.wav -q phone-screen/precision-recall
+
+      voice-interviewer score --text "Precision is..." -q phone-screen/precision-recall --json
+    """
+    if (answer is None) == (text is None):
+        raise UserError("Give either an audio file or --text, not both and not neither.", ExitCode.USAGE)
+    eng = _engines(stt_model, device, track)
+    if text is not None:
+        card = _api().score_text(eng, text, question)
+    else:
+        assert answer is not None
+        api = _api()
+        api.resolve_question(eng, question)
+        with _progress() as prog:
+            task = prog.add_task("Transcribing", total=None)
+
+            def tick(done: float, total: float) -> None:
+                prog.update(task, completed=done, total=total)
+
+            transcript = api.transcribe_file(eng, answer, tick)
+        card = api.score_transcript(eng, transcript, question)
+    if as_json:
+        out.print_json(card.model_dump_json())
+    else:
+        from voice_interviewer.render import print_scorecard
+
+        print_scorecard(out, card)
+
+
+def _api() -> Any:
+    from voice_interviewer import api
+
+    return api
+
+
+@app.command(rich_help_panel="Score")
+@handle_errors
+def questions(
+    round_: Annotated[str | None, typer.Option("--round", "-r", help="Only this round, e.g. phone-screen.")] = None,
+    track: TrackOpt = "netflix-mle",
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List the question ids and what the interviewer asks."""
+    from voice_interviewer.rubric import load_track
+
+    t = load_track(track)
+    if round_ and round_ not in t.rounds:
+        raise UserError(f"Unknown round {round_!r}; rounds: {', '.join(sorted(t.rounds))}.", ExitCode.USAGE)
+    rows = [
+        (qid, r.round.round, q.prompt) for qid, (q, r) in t.questions.items() if not round_ or r.round.round == round_
+    ]
+    if as_json:
+        out.print_json(json.dumps([{"id": a, "round": b, "prompt": c} for a, b, c in rows]))
+        return
+    table = Table(title=f"{track} questions", show_lines=False)
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("asks")
+    for qid, _, prompt in rows:
+        table.add_row(qid, prompt)
+    out.print(table)
+
+
+@app.command(rich_help_panel="Set up")
+@handle_errors
+def doctor(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    brief: Annotated[bool, typer.Option("--brief", help="Short table: details only for what is not OK.")] = False,
+) -> None:
+    """Check each part (audio devices, speech model, embeddings, Chroma, LLM, speech output)."""
+    from voice_interviewer.doctor import run_checks
+
+    checks = run_checks(_engines())
+    if as_json:
+        out.print_json(json.dumps([c.__dict__ for c in checks]))
+    else:
+        table = Table(title="Readiness" if brief else "voice-interviewer doctor")
+        table.add_column("part")
+        table.add_column("status")
+        table.add_column("detail / what to do")
+        for c in checks:
+            table.add_row(
+                c.part,
+                "[green]OK[/]" if c.ok else ("[yellow]none[/]" if c.optional else "[red]missing[/]"),
+                "" if brief and c.ok else c.detail,
+            )
+        out.print(table)
+    if any(not c.ok and not c.optional for c in checks):
+        raise typer.Exit(int(ExitCode.MISSING_MODEL))
+
+
+@app.command(rich_help_panel="Score")
+@handle_errors
+def demo(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scorecards as JSON lines.")] = False,
+    round_: Annotated[str | None, typer.Option("--round", "-r", help="Only this round's samples.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="How many sample answers.")] = 3,
+    stt_model: SttOpt = "tiny.en",
+    device: DeviceOpt = "auto",
+) -> None:
+    """Score bundled sample answers, synthesized to speech and transcribed like a real answer."""
+    from voice_interviewer.demo import demo_answers
+    from voice_interviewer.render import print_scorecard
+
+    eng = _engines(stt_model, device)
+    api = _api()
+    for item in demo_answers(eng, round_, limit, notify=lambda m: err.print(f"[dim]{m}[/]")):
+        transcript = eng.transcriber.transcribe(item.audio)
+        card = api.score_transcript(eng, transcript, item.question_id)
+        if as_json:
+            sys.stdout.write(card.model_dump_json() + "\n")
+        else:
+            out.rule(f"[bold]{item.question_id}[/] ({item.kind} sample answer, synthesized speech)")
+            print_scorecard(out, card)
+    if not as_json:
+        out.print("\nPractise for real: [bold]voice-interviewer score my-answer.wav -q phone-screen/bias-variance[/]")
+
+
 knowledge_app = typer.Typer(help="Rubrics and notes in Chroma: index, search, add your own.", no_args_is_help=True)
-app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(knowledge_app, name="knowledge", rich_help_panel="Knowledge")
 ChromaOpt = Annotated[
     str | None,
     typer.Option(
@@ -404,7 +407,7 @@ def knowledge_add(
         out.print(f"Added {f} ({n} chunks).")
 
 
-@app.command()
+@app.command(rich_help_panel="Set up")
 @handle_errors
 def devices() -> None:
     """List audio devices (use the index with --input-device / --output-device)."""

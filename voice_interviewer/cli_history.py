@@ -239,7 +239,7 @@ def register(app: typer.Typer) -> None:
         "  voice-interviewer sessions replay 20261127-231500-phone-screen --out replay.wav",
         invoke_without_command=True,
     )
-    app.add_typer(sessions_app, name="sessions")
+    app.add_typer(sessions_app, name="sessions", rich_help_panel="Come back")
 
     @sessions_app.callback()
     @handle_errors
@@ -403,7 +403,7 @@ def register(app: typer.Typer) -> None:
         if placed is not None and placed.note:
             out.print(f"   [dim]({placed.note})[/]", highlight=False)
 
-    @app.command()
+    @app.command(rich_help_panel="Come back")
     @handle_errors
     def rescore(
         session_id: Annotated[str | None, typer.Argument(help="A session id, or 'latest'.", show_default=False)] = None,
@@ -471,7 +471,7 @@ def register(app: typer.Typer) -> None:
         if not any(r.path for r in results):
             raise typer.Exit(int(ExitCode.BAD_INPUT))
 
-    @app.command()
+    @app.command(rich_help_panel="Come back")
     @handle_errors
     def progress(
         round_: Annotated[str | None, typer.Option("--round", "-r", help="Only sessions of this round.")] = None,
@@ -501,7 +501,7 @@ def register(app: typer.Typer) -> None:
             return
         _print_progress(p)
 
-    @app.command()
+    @app.command(rich_help_panel="Come back")
     @handle_errors
     def report(
         session_id: IdArg,
@@ -526,7 +526,7 @@ def register(app: typer.Typer) -> None:
         html.write_text(page, encoding="utf-8")
         out.print(f"Wrote {html} ({len(page.encode()) / 1024:.0f} KB); open it in any browser.", highlight=False)
 
-    @app.command()
+    @app.command(rich_help_panel="Come back")
     @handle_errors
     def export(
         session_id: IdArg,
