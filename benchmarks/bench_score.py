@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ def make_answer(seconds: float, cache: Path) -> tuple[np.ndarray, str]:
     """Concatenate strong sample answers (synthesized) until the clip is ``seconds`` long."""
     pieces, texts, total = [], [], 0.0
     for s in load_samples("netflix-mle"):
-        if s.kind != "strong":
+        if s.kind != "strong" or not s.question_id.startswith("phone-screen/"):
             continue
         audio, _ = synthesize(s.text, cache)
         pieces.append(audio)
@@ -73,25 +72,22 @@ def main() -> None:
         card = api.score_audio(eng, wav, "phone-screen/bias-variance")
         e2e_times.append(time.perf_counter() - t0)
 
-    # peak memory of the real command, model load included, in a fresh process
-    cmd = [
-        sys.executable,
-        "-m",
-        "voice_interviewer.cli",
-        "score",
-        str(wav),
-        "-q",
-        "phone-screen/bias-variance",
-        "--json",
-        "--stt-model",
-        args.stt_model,
-        "--device",
-        "cpu",
-    ]
+    # Peak memory of the real command, model load included, read inside a fresh process as VmHWM
+    # (the rusage of a child counts this parent's pages, copied at fork, as the child's own).
+    argv = ["voice-interviewer", "score", str(wav), "-q", "phone-screen/bias-variance", "--json"]
+    argv += ["--stt-model", args.stt_model, "--device", "cpu"]
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = {argv!r}\n"
+        "try:\n    runpy.run_module('voice_interviewer.cli', run_name='__main__')\n"
+        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "hwm = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+        "print(hwm, file=sys.stderr)\n"
+    )
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
+    proc = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
     cli_s = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak_mb = int(proc.stderr.strip().splitlines()[-1]) / 1024
 
     print(
         json.dumps(

@@ -35,6 +35,7 @@ class MiniLMEmbedder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 2
         opts.log_severity_level = 3
+        opts.enable_cpu_mem_arena = False  # the arena keeps ~150 MB for a 23 MB model; batches are small
         self._session = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
         self._lock = threading.Lock()
         self._cache: dict[str, np.ndarray] = {}
