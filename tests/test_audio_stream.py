@@ -185,3 +185,16 @@ def test_incremental_transcription_cuts_at_pauses_and_offsets_words() -> None:
     assert tr.words[0].start == pytest.approx(0.1)
     assert tr.words[1].start == pytest.approx(fake.pieces[0] + 0.1, abs=0.01)
     assert tr.duration_s == pytest.approx(t, abs=0.01)
+
+
+def test_a_long_fluent_stretch_is_cut_at_a_short_sentence_gap() -> None:
+    fake = PieceTranscriber()
+    inc = IncrementalTranscriber(fake)
+    chunk = np.zeros(FRAME * 10, dtype=np.float32)  # 0.32 s per chunk
+    speech, gap = np.full(10, 0.9, np.float32), np.array([0.9] * 2 + [0.0] * 8, np.float32)  # a 0.26 s gap
+    for probs in [speech] * 12 + [gap] + [speech] * 12 + [gap] + [speech] * 36:  # ~4 s, gap, ~4 s, gap, ~11.5 s
+        inc.feed(chunk, probs)
+    assert fake.pieces == []  # short gaps do not cut a piece under 10 s
+    inc.feed(chunk, gap)  # a short gap after more than 10 s of speech does
+    inc.finish()
+    assert len(fake.pieces) == 2 and fake.pieces[0] > 10.0

@@ -19,6 +19,8 @@ from voice_interviewer.stt import Transcriber
 from voice_interviewer.types import Transcript, Word
 
 CUT_SILENCE_S = 0.6  # a pause this long closes a piece
+SHORT_CUT_SILENCE_S = 0.25  # a sentence gap is enough once the piece is long
+LONG_PIECE_S = 10.0  # ... this long: fluent speakers rarely pause for 0.6 s
 MIN_PIECE_S = 4.0  # pieces shorter than this wait for more speech (Whisper likes context)
 _DONE = re.compile(r"(?:^|[\s,.])(?:i'?m|i am|and i'?m|okay,? i'?m)?\s*done[.!]?\s*$", re.IGNORECASE)
 
@@ -58,7 +60,8 @@ class IncrementalTranscriber:
                 self._speech_since_cut += FRAME
             else:
                 self._silence += FRAME
-        if self._silence >= CUT_SILENCE_S * SAMPLE_RATE and self._speech_since_cut >= MIN_PIECE_S * SAMPLE_RATE:
+        needed = SHORT_CUT_SILENCE_S if self._speech_since_cut >= LONG_PIECE_S * SAMPLE_RATE else CUT_SILENCE_S
+        if self._silence >= needed * SAMPLE_RATE and self._speech_since_cut >= MIN_PIECE_S * SAMPLE_RATE:
             end = self._n - self._silence // 2
             self._submit(end)
 
