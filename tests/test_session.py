@@ -61,6 +61,10 @@ class FakeFollowUps:
     lines: list[str] = field(default_factory=lambda: ["How would you pick the regularization strength?"] * 10)
     name: str = "fake"
     seen_missed: list[int] = field(default_factory=list)
+    warmed: list[str] = field(default_factory=list)
+
+    def warm_up(self, question: Question) -> None:
+        self.warmed.append(question.id)
 
     def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> tuple[str, str, str | None]:
         self.seen_missed.append(sum(len(c.missed) for c in card.content.criteria))
@@ -140,6 +144,7 @@ def test_session_asks_follows_up_scores_and_saves_every_turn(track: Track) -> No
     ui = deps.ui
     assert isinstance(ui, RecordingUI)
     assert [e for e in ui.events if e[0] == "scorecard"] == [("scorecard", plan[0]), ("scorecard", plan[1])]
+    assert isinstance(deps.follow_ups, FakeFollowUps) and deps.follow_ups.warmed == plan
 
 
 def test_silence_asks_again_then_moves_on(track: Track) -> None:

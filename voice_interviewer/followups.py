@@ -23,6 +23,19 @@ class GroundedFollowUps:
         self.context = context
         self.name = interviewer.name
 
+    def warm_up(self, question: Question) -> None:
+        self.interviewer.warm_up(
+            FollowUpContext(
+                question_prompt=question.prompt,
+                question_id=question.id,
+                transcript="I would start with a simple baseline and measure it.",
+                missed=tuple((k.text, k.follow_up) for _, k in question.points()[:1]),
+                covered=(),
+                retrieved=(),
+                asked=(question.prompt,),
+            )
+        )
+
     def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> tuple[str, str, str | None]:
         retrieved = self.context(question, card.transcript.text) if self.context else ()
         ctx = FollowUpContext(

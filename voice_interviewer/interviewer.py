@@ -29,15 +29,33 @@ if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
 
 LOCAL_NAME = "smollm2-135m (llama.cpp)"
+# llama.cpp grammar for the local model: one sentence that opens like a question and ends at its
+# question mark, at most 180 characters. Without it SmolLM2-135M often answers the question itself
+# or rambles past max_tokens; with it, the checks in check_reply judge the content.
+_OPENERS = (
+    "What", "How", "Why", "Which", "When", "Where", "Who", "Can", "Could", "Would", "Should", "Do", "Does", "Did",
+    "Is", "Are", "If", "Suppose",
+)  # fmt: skip
+QUESTION_GRAMMAR = "\n".join(
+    (
+        'root ::= opener " " char{8,180} "?"',
+        "opener ::= " + " | ".join(f'"{w}"' for w in _OPENERS),
+        r"char ::= [^?\n.!;:]",
+    )
+)
 MAX_WORDS = 45  # a follow-up longer than this is a speech, not a question
 MIN_WORDS = 4
 MAX_PREAMBLE_WORDS = 25  # "Good point about X." before the question is dropped; longer text is kept (and judged)
 REPEAT_JACCARD = 0.8  # word-set overlap at which a line counts as already asked
-MAX_ANSWER_WORDS = 200  # of the transcript quoted to the model (n_ctx 2048 holds the examples too)
-MAX_NOTES = 2  # retrieved notes quoted, of up to MAX_NOTE_WORDS words each
-MAX_NOTE_WORDS = 60
-MAX_POINTS = 4  # covered and missed points listed
-MAX_ASKED = 4  # earlier interviewer lines listed
+# Budgets of the request, in words: with the worked examples (~740 tokens) it stays within SmolLM2's
+# n_ctx of 2048 for ordinary English (~1.25 tokens a word). A request that still overflows fails in
+# llama.cpp and falls back to the rubric like any other model error.
+MAX_ANSWER_WORDS = 180  # of the transcript
+MAX_NOTES = 2  # retrieved notes, MAX_NOTE_WORDS each
+MAX_NOTE_WORDS = 50
+MAX_POINTS = 3  # covered and missed points listed, MAX_LINE_WORDS each
+MAX_ASKED = 3  # earlier interviewer lines listed, MAX_LINE_WORDS each
+MAX_LINE_WORDS = 25
 GENERIC_PROBES = (
     "Can you walk me through a concrete example of that from your own work?",
     "What trade-offs did you weigh there, and what would make you choose differently?",
@@ -52,8 +70,8 @@ _COVERED_LABEL = "Covered"
 _MISSED_LABEL = "Missed, most important first"
 _ASKED_LABEL = "Already asked, do not repeat"
 _TARGET_LABEL = "Probe this missed point"
-_IDEA_LABEL = "Rubric probe you may adapt"
-_DEPTH_TASK = "Nothing important was missed: ask for depth (a concrete example, a trade-off, or how to measure it)."
+_IDEA_LABEL = "Probe you may adapt"
+_DEPTH_TASK = "Nothing important was missed: ask for depth on what they covered (an example, a trade-off, a measure)."
 _REPLY_LABEL = "Your follow-up question:"
 
 SYSTEM_PROMPT = (
@@ -92,7 +110,7 @@ _PREFIX_RE = re.compile(
     re.IGNORECASE,
 )
 _QUOTES = "\"'“”‘’`«»*"
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?:])\s+|\n+")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?:])(?<!\bi\.e\.)(?<!\be\.g\.)(?<!\bvs\.)\s+|\n+", re.I)
 _PROMPT_WORDS = (_ANSWER_TAG, _NOTES_TAG, _MISSED_LABEL, _ASKED_LABEL, _TARGET_LABEL, _IDEA_LABEL, _REPLY_LABEL)
 _ECHO = "|".join(
     [re.escape(w) for w in _PROMPT_WORDS]
@@ -115,7 +133,14 @@ _METRIC_BEFORE_SCORE = frozenset({
     "prediction", "predicted", "probability", "ranking", "match",
 })  # fmt: skip
 _SCORE_RE = re.compile(r"(?:([\w-]+)[\s-]+)?\b(scor(?:e|es|ed|ing))\b", re.I)
-_GRADES = re.compile(r"\bfull marks\b|\bmarks?\b|\bgrad(?:e|es|ed|ing)\b|\b\d+(?:\.\d+)?\s*(?:/|out of)\s*\d+\b", re.I)
+_GRADES = re.compile(r"\bmarks?\b|\bgrad(?:e|es|ed|ing)\b|\b\d+(?:\.\d+)?\s*(?:/|out of)\s*(?:5|10|100)\b", re.I)
+# Faults of the question itself (after cleaning); a grammar-constrained small model produces all of them.
+_FORM: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:great|good|excellent|interesting) question\b|\bglad you\b", re.I), "comments"),
+    (re.compile(r"\b(?:i(?!\.e\.)|i'm|i've|i'll|my|mine)\b", re.I), "speaks as the candidate"),
+    (re.compile(r"[,;:\-–—(]\s*\?$|\b(?:and|or|but|the|a|an|which is)\s*\?$", re.I), "is cut off"),
+    (re.compile(r'^[^"]*"[^"]*$'), "has an unbalanced quote"),
+)
 # Words too generic to show that a reply is on topic.
 _GENERIC = frozenset(
     stems(
@@ -215,17 +240,34 @@ def check_reply(reply: str, ctx: FollowUpContext) -> str | None:
         return f"too long ({n_words} words, at most {MAX_WORDS})"
     if n_words < MIN_WORDS:
         return f"too short ({n_words} words, at least {MIN_WORDS})"
+    for rx, why in _FORM:
+        m = rx.search(text)
+        if m:
+            return f"{why} ({m.group(0).strip()!r})"
     whole = " ".join(_PREFIX_RE.sub("", raw).split())
     for earlier in (*ctx.asked, ctx.question_prompt):
         for line in {earlier, *_sentences(earlier)}:
             overlap = max(jaccard(text, line), jaccard(whole, line))
             if overlap >= REPEAT_JACCARD:
                 return f"repeats an earlier line (word overlap {overlap:.2f}): {earlier!r}"
-    topic = " ".join(
-        (ctx.question_prompt, ctx.transcript, *(t + " " + p for t, p in ctx.missed), *ctx.covered, *ctx.retrieved)
+    topic = _content_words(
+        " ".join(
+            (
+                ctx.question_prompt,
+                ctx.transcript,
+                *(t + " " + p for t, p in ctx.missed),
+                *ctx.covered,
+                *ctx.retrieved,
+                rubric_probe(ctx),  # the probe the prompt offers to adapt
+            )
+        )
     )
-    if not _content_words(text) & _content_words(topic):
+    words = _content_words(text)
+    if not words & topic:
         return "off topic (shares no content word with the question, the answer or the rubric)"
+    borrowed = sorted((words & _EXAMPLE_TOPIC) - topic)
+    if borrowed:
+        return f"borrows from the worked examples ({', '.join(borrowed)})"
     return None
 
 
@@ -242,31 +284,33 @@ def _as_data(text: str, max_words: int) -> str:
 
 
 def _prompt_body(ctx: FollowUpContext) -> str:
-    lines = [f"Question: {_as_data(ctx.question_prompt, 80)}"]
+    lines = [f"Question: {_as_data(ctx.question_prompt, 60)}"]
     lines += [f"<{_ANSWER_TAG}>", _as_data(ctx.transcript, MAX_ANSWER_WORDS) or "(no answer)", f"</{_ANSWER_TAG}>"]
     if ctx.retrieved:
         lines.append(f"<{_NOTES_TAG}>")
         lines += [f"- {_as_data(note, MAX_NOTE_WORDS)}" for note in ctx.retrieved[:MAX_NOTES]]
         lines.append(f"</{_NOTES_TAG}>")
     if ctx.covered:
-        lines.append(f"{_COVERED_LABEL}: " + "; ".join(_as_data(c, 25) for c in ctx.covered[:MAX_POINTS]))
+        lines.append(f"{_COVERED_LABEL}: " + "; ".join(_as_data(c, MAX_LINE_WORDS) for c in ctx.covered[:MAX_POINTS]))
     if ctx.missed:
-        lines.append(f"{_MISSED_LABEL}: " + "; ".join(_as_data(t, 25) for t, _ in ctx.missed[:MAX_POINTS]))
+        lines.append(f"{_MISSED_LABEL}: " + "; ".join(_as_data(t, MAX_LINE_WORDS) for t, _ in ctx.missed[:MAX_POINTS]))
     asked = [a for a in ctx.asked if a.strip() != ctx.question_prompt.strip()][-MAX_ASKED:]
     if asked:
-        lines.append(f"{_ASKED_LABEL}: " + " | ".join(_as_data(a, 40) for a in asked))
+        lines.append(f"{_ASKED_LABEL}: " + " | ".join(_as_data(a, MAX_LINE_WORDS) for a in asked))
     point = _next_missed(ctx)
     if point:
-        lines.append(f"{_TARGET_LABEL}: {_as_data(point[0], 40)}")
-        lines.append(f"{_IDEA_LABEL}: {_as_data(point[1], 40)}")
-    else:
-        lines.append(_DEPTH_TASK)  # nothing missed, or every missed point's probe was already asked
+        lines.append(f"{_TARGET_LABEL}: {_as_data(point[0], 30)}")
+    else:  # nothing missed, or every missed point's probe was already asked
+        lines.append(_DEPTH_TASK)
+    lines.append(f"{_IDEA_LABEL}: {_as_data(rubric_probe(ctx), 30)}")
     lines.append(_REPLY_LABEL)
     return "\n".join(lines)
 
 
 # Worked examples shown before the real request: a 135M model follows a format it has seen far more
-# reliably than one it is told about (half of its replies are usable with them, a tenth without).
+# reliably than one it is told about. On 24 sample answers SmolLM2 gave a usable question 2-4 times
+# with instructions alone, 10-12 times with these examples, 21-22 times with the examples and the
+# grammar above.
 _EXAMPLES = (
     (
         FollowUpContext(
@@ -283,7 +327,7 @@ _EXAMPLES = (
             retrieved=("Hash maps: hashing, buckets, collisions, resizing.",),
             asked=(),
         ),
-        "Suppose two of your keys hash to the same bucket: how does the map still find the right value?",
+        "Suppose two of your keys hash to the same bucket, how does the map still find the right value?",
     ),
     (
         FollowUpContext(
@@ -300,7 +344,27 @@ _EXAMPLES = (
         ),
         "What exactly did you say to your manager, and what did you personally do next?",
     ),
+    (
+        FollowUpContext(
+            question_prompt="What is a database index and when would you add one?",
+            question_id="example/index",
+            transcript=(
+                "An index is a sorted structure, usually a B-tree, that lets the database find rows without a full "
+                "scan. I add one for columns that are filtered or joined on often, and I skip it for write-heavy "
+                "tables because every insert has to update the index too."
+            ),
+            missed=(),
+            covered=("An index avoids full scans.", "Indexes slow down writes."),
+            retrieved=(),
+            asked=(),
+        ),
+        "Can you walk me through a time an index you added made things worse, and how you noticed?",
+    ),
 )
+
+
+# The subjects of the worked examples: a reply about another question should not bring them up.
+_EXAMPLE_TOPIC = frozenset(stems("hash map bucket collision database index column table scan tree manager launch"))
 
 
 def build_prompt(ctx: FollowUpContext) -> list[BaseMessage]:
@@ -368,7 +432,9 @@ def _start(fn: Callable[[], Any]) -> Future[Any]:
 
 def _reply_text(message: Any) -> str:
     text = getattr(message, "text", None)
-    if callable(text):  # langchain-core < 1.0 had a method
+    if isinstance(text, str):  # langchain-core 1.x: a property (a str that is also callable, deprecated)
+        return str(text)
+    if callable(text):  # langchain-core < 1.0: a method
         text = text()
     return text if isinstance(text, str) else str(getattr(message, "content", message))
 
@@ -381,10 +447,24 @@ class Interviewer:
         self.name = name  # e.g. "smollm2-135m (llama.cpp)", recorded with the scorecard
         self.timeout_s = timeout_s
         self._pending: Future[Any] | None = None  # the last model call, which may outlive its timeout
+        self._warm: Future[Any] | None = None
+
+    def warm_up(self, ctx: FollowUpContext) -> None:
+        """Start one throw-away generation in the background (call it while the first question is
+        being asked). A local model then has its weights paged in and the prompt's fixed part (system
+        message and worked examples) in its cache, so the first real follow-up is as fast as later ones.
+        """
+        if self.chat_model is None or self._pending is not None:
+            return
+        model, messages = self.chat_model, build_prompt(ctx)
+        self._warm = self._pending = _start(lambda: model.invoke(messages))
 
     def follow_up(self, ctx: FollowUpContext) -> FollowUp:
         if self.chat_model is None:
             return FollowUp(rubric_probe(ctx), "rubric", None, 0.0)
+        if self._warm is not None:
+            wait([self._warm], timeout=self.timeout_s)  # a warm-up still running is waited for, not skipped
+            self._warm = None
         if self._pending is not None and not self._pending.done():
             # A model that timed out is still working; a second call could run two generations on one
             # llama.cpp context at once.
@@ -490,10 +570,19 @@ def _local_model(sums: Checksums) -> BaseChatModel:
         )
     path = verified_file(SMOLLM2, "SmolLM2-135M-Instruct.Q4_1.gguf", sums)
     from langchain_community.chat_models import ChatLlamaCpp
+    from llama_cpp import LlamaGrammar
 
     try:
         return ChatLlamaCpp(
-            model_path=str(path), n_ctx=2048, n_threads=2, temperature=0.2, max_tokens=64, seed=7, verbose=False
+            model_path=str(path),
+            n_ctx=2048,
+            n_threads=2,
+            temperature=0.2,
+            max_tokens=64,
+            seed=7,
+            verbose=False,
+            use_mmap=False,  # one sequential read at load; paging the weights in through mmap was slower
+            grammar=LlamaGrammar.from_string(QUESTION_GRAMMAR, verbose=False),
         )
     except ValueError as e:  # llama.cpp could not load the file
         raise MissingModelError(

@@ -52,6 +52,10 @@ class SessionUI(Protocol):
 class FollowUps(Protocol):
     name: str
 
+    def warm_up(self, question: Question) -> None:
+        """Get ready in the background (e.g. load a local model) while the question is asked."""
+        ...
+
     def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> tuple[str, str, str | None]:
         """(follow-up text, source "llm" or "rubric", reason an LLM reply was not used)."""
         ...
@@ -100,6 +104,8 @@ def run_session(deps: SessionDeps, session: Session, plan: list[str], follow_ups
                 continue
             question, rnd = deps.track.question(qid)
             session.models = deps.models(rnd)
+            if follow_ups:
+                deps.follow_ups.warm_up(question)
             _ask_question(deps, session, folder, question, rnd, follow_ups)
         session.status = "complete"
         session.summary.update(summarize(session))
