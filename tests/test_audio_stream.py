@@ -198,3 +198,20 @@ def test_a_long_fluent_stretch_is_cut_at_a_short_sentence_gap() -> None:
     inc.feed(chunk, gap)  # a short gap after more than 10 s of speech does
     inc.finish()
     assert len(fake.pieces) == 2 and fake.pieces[0] > 10.0
+
+
+def test_capture_keeps_audio_when_the_source_fails(tmp_path: Path) -> None:
+    from voice_interviewer.errors import UserError
+
+    class Vad:
+        def probs(self, chunk: np.ndarray) -> np.ndarray:
+            return np.full(chunk.size // FRAME, 0.9, dtype=np.float32)
+
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(3):
+            yield np.full(1600, 0.1, dtype=np.float32)
+        raise UserError("The microphone stopped delivering audio (unplugged?).")
+
+    with pytest.raises(UserError):
+        capture_answer(chunks(), tmp_path / "a.wav", Vad())  # type: ignore[arg-type]
+    assert sf.info(str(tmp_path / "a.wav")).frames == 3 * 1600

@@ -75,7 +75,7 @@ class FakeFollowUps:
 class RecordingUI:
     events: list[tuple[str, str]] = field(default_factory=list)
 
-    def interviewer(self, text: str, kind: str) -> None:
+    def interviewer(self, text: str, kind: str, target: tuple[float, float]) -> None:
         self.events.append((kind, text))
 
     def transcript(self, transcript: Transcript) -> None:
@@ -316,3 +316,20 @@ def test_real_portaudio_capture_from_a_virtual_alsa_microphone(tmp_path: Path) -
     text = s.turns[0].transcript.text.lower() if s.turns[0].transcript else ""
     assert "fellow americans" in text and "country" in text
     assert (store.folder(sid) / "turn-01-answer.wav").is_file()
+
+
+def test_a_microphone_that_goes_away_mid_answer_leaves_a_resumable_session(track: Track) -> None:
+    from voice_interviewer.errors import ExitCode, UserError
+
+    gone = UserError(
+        "The microphone stopped delivering audio (unplugged?). The answer so far is saved.", ExitCode.DEVICE
+    )
+    answers = ScriptedAnswers([STRONG_BV, gone])
+    deps, store = deps_for(track, answers)
+    session = new_session(store)
+    with pytest.raises(UserError):
+        run_session(deps, session, ["phone-screen/bias-variance", "phone-screen/precision-recall"], follow_ups=0)
+    saved = store.load(session.id)
+    assert saved.status == "interrupted"
+    assert saved.turns[0].scorecard is not None
+    assert saved.turns[1].ended_by == "interrupted" and saved.turns[1].answer_audio

@@ -50,10 +50,10 @@ REPEAT_JACCARD = 0.8  # word-set overlap at which a line counts as already asked
 # Budgets of the request, in words: with the worked examples (~740 tokens) it stays within SmolLM2's
 # n_ctx of 2048 for ordinary English (~1.25 tokens a word). A request that still overflows fails in
 # llama.cpp and falls back to the rubric like any other model error.
-MAX_ANSWER_WORDS = 180  # of the transcript
+MAX_ANSWER_WORDS = 100  # of the transcript (prompt length is most of the local model's latency)
 MAX_NOTES = 2  # retrieved notes, MAX_NOTE_WORDS each
-MAX_NOTE_WORDS = 50
-MAX_POINTS = 3  # covered and missed points listed, MAX_LINE_WORDS each
+MAX_NOTE_WORDS = 35
+MAX_POINTS = 2  # covered and missed points listed, MAX_LINE_WORDS each
 MAX_ASKED = 3  # earlier interviewer lines listed, MAX_LINE_WORDS each
 MAX_LINE_WORDS = 25
 GENERIC_PROBES = (

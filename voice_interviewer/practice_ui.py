@@ -25,12 +25,10 @@ class RichSessionUI:
         self._target = (60.0, 90.0)
         self._last = 0.0
 
-    def interviewer(self, text: str, kind: str) -> None:
+    def interviewer(self, text: str, kind: str, target: tuple[float, float]) -> None:
+        self._target = target
         label = "Interviewer" if kind == "question" else "Interviewer (follow-up)"
         self.c.print(Text.assemble((f"\n{label}: ", "bold magenta"), (text, "bold")))
-
-    def set_target(self, target: tuple[float, float]) -> None:
-        self._target = target
 
     def level(self, rms: float, elapsed: float) -> None:
         """Called per audio chunk: a meter that shows the microphone hears you, and the timer."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from voice_interviewer.errors import UserError
 from voice_interviewer.rubric import LoadedRound, Question, Track
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.scorecard import score_answer
@@ -43,7 +44,7 @@ class AnswerProvider(Protocol):
 
 
 class SessionUI(Protocol):
-    def interviewer(self, text: str, kind: str) -> None: ...
+    def interviewer(self, text: str, kind: str, target: tuple[float, float]) -> None: ...
     def transcript(self, transcript: Transcript) -> None: ...
     def scorecard(self, card: Scorecard) -> None: ...
     def info(self, message: str) -> None: ...
@@ -109,7 +110,7 @@ def run_session(deps: SessionDeps, session: Session, plan: list[str], follow_ups
             _ask_question(deps, session, folder, question, rnd, follow_ups)
         session.status = "complete"
         session.summary.update(summarize(session))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, UserError):
         session.status = "interrupted"
         raise
     finally:
@@ -129,7 +130,7 @@ def _ask_question(
     k = 0
     while k <= follow_ups:
         n = len(session.turns) + 1
-        deps.ui.interviewer(line, kind)
+        deps.ui.interviewer(line, kind, (target.min_s, target.max_s))
         t0 = time.monotonic()
         deps.speaker.say(line, folder / _turn_audio(n, "interviewer"))
         spoke_s = time.monotonic() - t0
@@ -148,7 +149,7 @@ def _ask_question(
             ans = deps.answers.answer(
                 question, kind, line, folder / _turn_audio(n, "answer"), (target.min_s, target.max_s)
             )
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, UserError):
             partial = folder / _turn_audio(n, "answer")
             turn.answer_audio = partial.name if partial.is_file() else None
             turn.ended_by = "interrupted"

@@ -216,7 +216,7 @@ def capture_answer(
             if why:
                 ended_by = why
                 break
-    except KeyboardInterrupt:
+    except BaseException:  # Ctrl-C, a microphone that went away: keep the audio so far, then re-raise
         rec.finish()
         raise
     decided = time.monotonic()
