@@ -29,24 +29,22 @@ def _try(part: str, fn: Callable[[], str], optional: bool = False) -> Check:
         return Check(part, False, f"{type(e).__name__}: {e}", optional)
 
 
-def microphone() -> str:
+def _default_device(inputs: bool, missing: str) -> str:
     from voice_interviewer.audio.devices import list_devices
 
-    ins = [d for d in list_devices() if d.inputs > 0]
-    if not ins:
-        raise UserError("none found: `practice` runs the demo (a synthesized candidate answers) or use --text")
-    default = next((d for d in ins if d.is_default_input), ins[0])
-    return f"{default.name} (#{default.index}); {len(ins)} input device(s), see `voice-interviewer devices`"
+    devs = [d for d in list_devices() if (d.inputs if inputs else d.outputs) > 0]
+    if not devs:
+        raise UserError(missing)
+    default = next((d for d in devs if (d.is_default_input if inputs else d.is_default_output)), devs[0])
+    return f"{default.name} (#{default.index}); {len(devs)} device(s), see `voice-interviewer devices`"
+
+
+def microphone() -> str:
+    return _default_device(True, "none found: `practice` runs the demo (a synthesized candidate answers) or use --text")
 
 
 def speakers() -> str:
-    from voice_interviewer.audio.devices import list_devices
-
-    outs = [d for d in list_devices() if d.outputs > 0]
-    if not outs:
-        raise UserError("none found: the interviewer's lines are shown as text and saved as audio files")
-    default = next((d for d in outs if d.is_default_output), outs[0])
-    return f"{default.name} (#{default.index})"
+    return _default_device(False, "none found: the interviewer's lines are shown as text and saved as audio files")
 
 
 def run_checks(engines: Engines) -> list[Check]:
