@@ -16,6 +16,14 @@ def _level(level: int, name: str) -> Text:
     return Text(f"{level} {name}", style=LEVEL_STYLE.get(level, ""))
 
 
+def evidence_text(sentence: str, matched: tuple[str, ...], width: int = 140) -> Text:
+    """The sentence that covered a point, quoted, with the words that matched in bold."""
+    quote = sentence if len(sentence) <= width else sentence[: width - 1].rstrip() + "\u2026"
+    t = Text(f"   \u201c{quote}\u201d", style="dim")
+    t.highlight_words([w for w in matched if len(w) > 2], style="bold", case_sensitive=False)
+    return t
+
+
 def transcript_text(card: Scorecard) -> Text:
     """The transcript with fillers dimmed and long pauses marked."""
     t = Text()
@@ -53,7 +61,7 @@ def scorecard(card: Scorecard) -> Group:
     )
     crit = Table(show_header=True, header_style="bold", expand=True, show_lines=True)
     crit.add_column("Criterion", ratio=2)
-    crit.add_column("Level", ratio=1)
+    crit.add_column("Level", min_width=5, no_wrap=True)
     crit.add_column("Covered (evidence)", ratio=5)
     crit.add_column("Missed", ratio=4)
     for cr in c.criteria:
@@ -62,7 +70,8 @@ def scorecard(card: Scorecard) -> Group:
             ev = p.evidence[0]
             tag = "" if p.credit >= 1 else " (named, not explained)" if ev.how == "phrase" else " (by meaning)"
             cov.append(f"\u2713 {p.text}{tag}\n", style="green" if p.credit >= 0.75 else "yellow")
-            cov.append(f"   \u201c{', '.join(ev.matched)}\u201d\n", style="dim")
+            cov.append_text(evidence_text(ev.sentence, ev.matched))
+            cov.append("\n")
         miss = Text("\n".join(f"\u2717 {p.text}" for p in cr.missed), style="red")
         crit.add_row(cr.name, _level(cr.level, ""), cov, miss)
     parts: list = [head, Text(), summary, crit]
