@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -50,6 +50,33 @@ def _listen(
     return cap, transcript, time.monotonic() - t0
 
 
+class KeyboardLines:
+    """One reader thread for the whole session; answers take the lines they need from its queue.
+
+    (A reader per answer would leave an old thread blocked on the terminal, and it would swallow
+    the next Enter.)
+    """
+
+    def __init__(self, read_line: Callable[[], str]) -> None:
+        self._q: queue.Queue[str] = queue.Queue()
+        self._read_line = read_line
+        threading.Thread(target=self._run, name="keyboard", daemon=True).start()
+
+    def _run(self) -> None:
+        while line := self._read_line():  # "" is end of input
+            self._q.put(line)
+
+    def get(self, timeout: float | None = None) -> str | None:
+        try:
+            return self._q.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def clear(self) -> None:
+        while self.get(timeout=0) is not None:
+            pass
+
+
 class VoiceAnswers:
     """Answers spoken into the microphone (or any live chunk source)."""
 
@@ -62,14 +89,18 @@ class VoiceAnswers:
         opts: TurnOptions,
         push_to_talk: bool = False,
         on_level: Level | None = None,
-        read_line: Callable[[], str] | None = None,
+        keyboard: KeyboardLines | None = None,
+        overflows: Callable[[], int] | None = None,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         self.source = source
         self.transcriber = transcriber
         self.opts = opts
         self.push_to_talk = push_to_talk
         self.on_level = on_level
-        self.read_line = read_line or (lambda: sys.stdin.readline())
+        self.keyboard = keyboard
+        self.overflows = overflows
+        self.notify = notify
         if push_to_talk:
             self.opts = TurnOptions(
                 end_silence_s=opts.max_answer_s,
@@ -78,29 +109,34 @@ class VoiceAnswers:
                 threshold=opts.threshold,
             )
 
-    def _watch_keyboard(self, stop: StopEvent) -> None:
+    def _watch_keyboard(self, keyboard: KeyboardLines, stop: StopEvent) -> None:
         def run() -> None:
-            line = self.read_line()
-            if not stop.is_set() and line != "":
-                stop.stop("done" if line.strip().lower() == "done" else "enter")
+            while not stop.is_set():
+                line = keyboard.get(timeout=0.2)
+                if line is not None:
+                    stop.stop("done" if line.strip().lower() == "done" else "enter")
 
-        threading.Thread(target=run, name="keyboard", daemon=True).start()
+        threading.Thread(target=run, name="keyboard-watch", daemon=True).start()
 
     def answer(self, question: Question, kind: str, prompt: str, wav_path: Path, target: tuple[float, float]) -> Answer:
         stop = StopEvent()
-        if self.push_to_talk:
-            self.read_line()  # Enter starts the answer
-        if (sys.stdin is not None and sys.stdin.isatty()) or self.push_to_talk:
-            self._watch_keyboard(stop)
+        if self.keyboard is not None:
+            self.keyboard.clear()  # keys pressed while the interviewer spoke do not end the answer
+            if self.push_to_talk:
+                self.keyboard.get()  # Enter starts the answer
+            self._watch_keyboard(self.keyboard, stop)
+        before = self.overflows() if self.overflows else 0
         cap, transcript, tail_s = _listen(self.source(stop), wav_path, self.transcriber, self.opts, stop, self.on_level)
-        ended = "no-speech" if cap.ended_by == "no-speech" else cap.ended_by
-        return Answer(
-            transcript,
-            ended,
-            wav_path.name,
-            cap.end_decided_at,
-            {"answer_s": round(cap.audio.size / SAMPLE_RATE, 2), "transcription_after_end_s": round(tail_s, 3)},
-        )
+        timings = {"answer_s": round(cap.audio.size / SAMPLE_RATE, 2), "transcription_after_end_s": round(tail_s, 3)}
+        dropped = (self.overflows() if self.overflows else 0) - before
+        if dropped:
+            timings["input_overflows"] = dropped
+            if self.notify:
+                self.notify(
+                    f"The microphone dropped audio {dropped} time(s) (input overflow: the computer was busy); "
+                    "the transcript may miss words."
+                )
+        return Answer(transcript, cap.ended_by, wav_path.name, cap.end_decided_at, timings)
 
 
 def sample_text_for(samples: dict[tuple[str, str], str], question_id: str, kind: str) -> str:

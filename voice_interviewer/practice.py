@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from voice_interviewer.answers import DemoAnswers, TextAnswers, VoiceAnswers
+from voice_interviewer.answers import DemoAnswers, KeyboardLines, TextAnswers, VoiceAnswers
 from voice_interviewer.api import culture_for
 from voice_interviewer.audio.stream import TurnOptions, recover_pcm
 from voice_interviewer.engines import Engines
@@ -145,7 +145,19 @@ def run_practice(
         from voice_interviewer.audio.stream import MicSource
 
         mic = MicSource(opts.input_device)
-        answers: AnswerProvider = VoiceAnswers(mic.chunks, transcriber, turn_opts, opts.push_to_talk, ui.level)
+        keyboard = KeyboardLines(sys.stdin.readline) if stdin_is_interactive() else None
+        if opts.push_to_talk and keyboard is None:
+            raise UserError("--push-to-talk needs a terminal to press Enter in.", ExitCode.USAGE)
+        answers: AnswerProvider = VoiceAnswers(
+            mic.chunks,
+            transcriber,
+            turn_opts,
+            opts.push_to_talk,
+            ui.level,
+            keyboard,
+            overflows=lambda: mic.overflows,
+            notify=ui.info,
+        )
         if opts.push_to_talk:
             ui.info("Push-to-talk: press Enter to start each answer and Enter again to finish.")
         else:
