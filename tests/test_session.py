@@ -95,7 +95,6 @@ def deps_for(
     deps = SessionDeps(
         store=store,
         track=track,
-        transcriber_name="typed",
         embedder=None,
         follow_ups=follow or FakeFollowUps(),
         speaker=speaker or SilentSpeaker(),

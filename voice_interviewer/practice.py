@@ -206,7 +206,6 @@ def run_practice(
     deps = SessionDeps(
         store=store,
         track=engines.track,
-        transcriber_name=transcriber.name,
         embedder=engines.embedder,
         follow_ups=follow,
         speaker=speaker,

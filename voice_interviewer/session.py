@@ -66,7 +66,6 @@ class FollowUps(Protocol):
 class SessionDeps:
     store: SessionStore
     track: Track
-    transcriber_name: str
     embedder: Embedder | None
     follow_ups: FollowUps
     speaker: Speaker
