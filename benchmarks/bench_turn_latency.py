@@ -67,7 +67,7 @@ def main() -> None:
     for seconds in [float(x) for x in args.lengths.split(",")]:
         audio = answer_audio(seconds, home.state / "bench-audio")
         stop = StopEvent()
-        _cap, transcript, tail_s = _listen(
+        ans = _listen(
             chunked(audio, realtime=not args.no_realtime, tail_silence_s=args.end_silence + 1),
             home.recordings / f"bench-{seconds:.0f}.wav",
             transcriber,
@@ -75,6 +75,7 @@ def main() -> None:
             stop,
             None,
         )
+        transcript, tail_s = ans.transcript, ans.timings["transcription_after_end_s"]
         t1 = time.perf_counter()
         card = score_answer(
             question, rnd, transcript, eng.embedder, eng.models_used(True, rnd.sha256, rnd.round.version)

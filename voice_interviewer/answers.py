@@ -10,13 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
+from voice_interviewer.api import typed_transcript
 from voice_interviewer.audio.incremental import IncrementalTranscriber
 from voice_interviewer.audio.io import SAMPLE_RATE
-from voice_interviewer.audio.stream import CapturedAnswer, Level, SileroVad, TurnOptions, capture_answer, chunked
+from voice_interviewer.audio.stream import Level, SileroVad, TurnOptions, capture_answer, chunked
 from voice_interviewer.rubric import Question
 from voice_interviewer.session import Answer
 from voice_interviewer.stt import Transcriber
-from voice_interviewer.types import Transcript, Word
+from voice_interviewer.types import Transcript
 
 
 class StopEvent(threading.Event):
@@ -39,7 +40,8 @@ def _listen(
     opts: TurnOptions,
     stop: StopEvent,
     on_level: Level | None,
-) -> tuple[CapturedAnswer, Transcript, float]:
+) -> Answer:
+    """Capture one answer from live chunks, transcribing as it goes; the Answer carries its timings."""
     inc = IncrementalTranscriber(transcriber, on_done_word=lambda: stop.stop("done"))
     try:
         cap = capture_answer(chunks, wav_path, SileroVad(), opts, on_level, stop, on_chunk=inc.feed)
@@ -47,7 +49,11 @@ def _listen(
         stop.set()  # ends the microphone stream
     t0 = time.monotonic()
     transcript = inc.finish()
-    return cap, transcript, time.monotonic() - t0
+    timings = {
+        "answer_s": round(cap.audio.size / SAMPLE_RATE, 2),
+        "transcription_after_end_s": round(time.monotonic() - t0, 3),
+    }
+    return Answer(transcript, cap.ended_by, wav_path.name, cap.end_decided_at, timings)
 
 
 class KeyboardLines:
@@ -126,17 +132,16 @@ class VoiceAnswers:
                 self.keyboard.get()  # Enter starts the answer
             self._watch_keyboard(self.keyboard, stop)
         before = self.overflows() if self.overflows else 0
-        cap, transcript, tail_s = _listen(self.source(stop), wav_path, self.transcriber, self.opts, stop, self.on_level)
-        timings = {"answer_s": round(cap.audio.size / SAMPLE_RATE, 2), "transcription_after_end_s": round(tail_s, 3)}
+        ans = _listen(self.source(stop), wav_path, self.transcriber, self.opts, stop, self.on_level)
         dropped = (self.overflows() if self.overflows else 0) - before
         if dropped:
-            timings["input_overflows"] = dropped
+            ans.timings["input_overflows"] = dropped
             if self.notify:
                 self.notify(
                     f"The microphone dropped audio {dropped} time(s) (input overflow: the computer was busy); "
                     "the transcript may miss words."
                 )
-        return Answer(transcript, cap.ended_by, wav_path.name, cap.end_decided_at, timings)
+        return ans
 
 
 def sample_text_for(samples: dict[tuple[str, str], str], question_id: str, kind: str) -> str:
@@ -179,15 +184,8 @@ class DemoAnswers:
         self._used.add((question.id, text))
         audio = self.synth(text)
         stop = StopEvent()
-        cap, transcript, tail_s = _listen(
+        return _listen(
             chunked(audio, realtime=self.realtime), wav_path, self.transcriber, self.opts, stop, self.on_level
-        )
-        return Answer(
-            transcript,
-            cap.ended_by,
-            wav_path.name,
-            cap.end_decided_at,
-            {"answer_s": round(cap.audio.size / SAMPLE_RATE, 2), "transcription_after_end_s": round(tail_s, 3)},
         )
 
 
@@ -203,5 +201,4 @@ class TextAnswers:
         text = self.read_answer(prompt).strip()
         if not text:
             return Answer(Transcript(text="", no_speech=True, source="text"), "no-speech")
-        words = tuple(Word(word=w, start=0.0, end=0.0) for w in text.split())
-        return Answer(Transcript(text=text, words=words, source="text"), "typed")
+        return Answer(typed_transcript(text), "typed")

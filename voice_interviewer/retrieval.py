@@ -201,10 +201,6 @@ def build_index(engines: Engines, progress: Callable[[str, int, int], None] | No
     return IndexReport(total, updated, sum(len(c) for c in groups.values()) + len(qchunks))
 
 
-def ensure_index(engines: Engines) -> None:
-    build_index(engines)
-
-
 def _hits(res: dict[str, Any]) -> list[Hit]:
     out = []
     for doc, meta, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True):

@@ -107,10 +107,12 @@ def _to_16k(wav_bytes: bytes) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _piper_voice(sums_home: str | None) -> object:
+def _piper_voice() -> object:
     from piper import PiperVoice
 
-    sums = Checksums(None)
+    from voice_interviewer.paths import data_home
+
+    sums = Checksums(data_home())
     model = verified_file(PIPER_JOE, "data/en_US-joe-medium.onnx", sums)
     config = verified_file(PIPER_JOE, "data/en_US-joe-medium.onnx.json", sums)
     return PiperVoice.load(str(model), config_path=str(config))
@@ -141,7 +143,7 @@ def synthesize(text: str, cache_dir: Path | None = None) -> tuple[np.ndarray, st
     if voice.startswith("piper"):
         buf = io.BytesIO()
         with wave.open(buf, "wb") as w:
-            _piper_voice(None).synthesize_wav(text, w, syn_config=_piper_config())  # type: ignore[attr-defined]
+            _piper_voice().synthesize_wav(text, w, syn_config=_piper_config())  # type: ignore[attr-defined]
         data = buf.getvalue()
     else:
         data = espeak_wav(text)

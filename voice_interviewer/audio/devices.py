@@ -56,16 +56,3 @@ def has_input(devices: list[Device]) -> bool:
 
 def has_output(devices: list[Device]) -> bool:
     return any(d.outputs > 0 for d in devices)
-
-
-def describe_devices() -> str:
-    devs = list_devices()
-    ins = [d for d in devs if d.inputs > 0]
-    outs = [d for d in devs if d.outputs > 0]
-    if not ins:
-        raise UserError(
-            "No microphone found. The demo (voice-interviewer practice --demo) answers with synthesized speech.",
-            ExitCode.DEVICE,
-        )
-    default = next((d.name for d in ins if d.is_default_input), ins[0].name)
-    return f"{len(ins)} input(s), {len(outs)} output(s); default input: {default}"
