@@ -29,16 +29,16 @@ from pathlib import Path
 import numpy as np
 
 from voice_interviewer.audio.io import SAMPLE_RATE, write_wav
-from voice_interviewer.demo import load_samples
 from voice_interviewer.paths import ENV_HOME, data_home
-from voice_interviewer.store import Session, SessionStore, Turn
+from voice_interviewer.session.demo import load_samples
+from voice_interviewer.store.sessions import Session, SessionStore, Turn
 
 PER_SESSION = 4  # answers per session
 
 
 def build_answers(n: int, seconds: float, cache: Path) -> list[tuple[str, np.ndarray]]:
     """``n`` answers of ``seconds``: answer i is sample i, i+1, ... synthesized and cut to length."""
-    from voice_interviewer.tts import synthesize
+    from voice_interviewer.tts.speaker import synthesize
 
     samples = [s for s in load_samples("netflix-mle") if s.kind in ("strong", "vague")]
     out = []
@@ -82,7 +82,15 @@ def build_store(home: Path, n: int, seconds: float, tts_cache: Path) -> list[str
 def run_variant(variant: str, home: Path, stt_model: str, ids: list[str]) -> dict[str, float | int | str]:
     """In the child process: re-score every answer one way; the wall time includes loading the models."""
     from voice_interviewer.engines import Engines, Settings
-    from voice_interviewer.rescore import InProcess, ProcessPool, RescoreOptions, Runner, Scorer, WorkerSpec, rescore
+    from voice_interviewer.review.rescore import (
+        InProcess,
+        ProcessPool,
+        RescoreOptions,
+        Runner,
+        Scorer,
+        WorkerSpec,
+        rescore,
+    )
 
     dh = data_home({ENV_HOME: str(home)}).ensure()
     store = SessionStore(dh)
@@ -155,7 +163,7 @@ class TreeRss:
 
 
 def latest_cards(home: Path, ids: list[str]) -> list[object]:
-    from voice_interviewer.history import load_rescores
+    from voice_interviewer.review.records import load_rescores
 
     cards: list[object] = []
     for sid in ids:
@@ -201,7 +209,7 @@ def main() -> None:
         fig["peak_rss_mb"] = round(peak / 1024)
         figures[variant] = fig
         cards[variant] = latest_cards(home, ids)
-    from voice_interviewer.rescore import choose_workers
+    from voice_interviewer.review.rescore import choose_workers
 
     fastest = min(figures, key=lambda v: float(figures[v]["wall_s"]))
     workers, threads = choose_workers(args.answers, audio_s, os.cpu_count() or 1, on_gpu=False)

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from voice_interviewer.audio.io import SAMPLE_RATE, write_wav
-from voice_interviewer.demo import load_samples
 from voice_interviewer.engines import Engines, Settings
-from voice_interviewer.tts import synthesize
+from voice_interviewer.session.demo import load_samples
+from voice_interviewer.tts.speaker import synthesize
 
 
 def make_answer(seconds: float, cache: Path) -> tuple[np.ndarray, str]:

@@ -18,17 +18,18 @@ from pathlib import Path
 
 import numpy as np
 
-from voice_interviewer.answers import StopEvent, _listen
+from voice_interviewer.audio.capture import chunked
 from voice_interviewer.audio.io import SAMPLE_RATE
-from voice_interviewer.audio.stream import TurnOptions, chunked
-from voice_interviewer.demo import load_samples
+from voice_interviewer.audio.turn import TurnOptions
 from voice_interviewer.engines import Engines, Settings
-from voice_interviewer.followups import GroundedFollowUps, retrieval_context
-from voice_interviewer.interviewer import Interviewer, build_chat_model
+from voice_interviewer.interviewer.followup import Interviewer, build_chat_model
+from voice_interviewer.interviewer.grounded import GroundedFollowUps, retrieval_context
 from voice_interviewer.paths import data_home
-from voice_interviewer.retrieval import build_index
+from voice_interviewer.retrieval.index import build_index
 from voice_interviewer.scoring.scorecard import score_answer
-from voice_interviewer.tts import Pyttsx3Speaker, synthesize
+from voice_interviewer.session.answers import StopEvent, _listen
+from voice_interviewer.session.demo import load_samples
+from voice_interviewer.tts.speaker import Pyttsx3Speaker, synthesize
 
 QID = "phone-screen/bias-variance"
 
@@ -85,8 +86,8 @@ def main() -> None:
         ctx = follow.context(question, transcript.text) if follow.context else ()
         retrieval_s = time.perf_counter() - t1
         t1 = time.perf_counter()
-        from voice_interviewer.followups import missed_points
-        from voice_interviewer.interviewer import FollowUpContext
+        from voice_interviewer.interviewer.followup import FollowUpContext
+        from voice_interviewer.interviewer.grounded import missed_points
 
         f = interviewer.follow_up(
             FollowUpContext(

@@ -12,8 +12,8 @@ import yaml
 
 from voice_interviewer import paths
 from voice_interviewer.paths import ENV_HOME, DataHome, samples_root
-from voice_interviewer.rubric import Question, Track, load_track
-from voice_interviewer.stt import Transcriber
+from voice_interviewer.stt.transcriber import Transcriber
+from voice_interviewer.track.rubric import Question, Track, load_track
 
 DATA = Path(__file__).parent / "data"
 
@@ -41,8 +41,8 @@ def load_samples() -> list[tuple[str, dict[str, str]]]:
 
 @pytest.fixture(scope="session")
 def embedder():  # type: ignore[no-untyped-def]
-    from voice_interviewer.embeddings import MiniLMEmbedder
     from voice_interviewer.models import Checksums
+    from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
 
     return MiniLMEmbedder(Checksums(None))
 
@@ -96,7 +96,7 @@ def stt_home(tmp_path_factory: pytest.TempPathFactory) -> DataHome:
 def transcriber(stt_home: DataHome) -> Transcriber:
     """The real bundled tiny.en model, loaded once for the whole session."""
     from voice_interviewer.models import Checksums
-    from voice_interviewer.stt import build_transcriber
+    from voice_interviewer.stt.transcriber import build_transcriber
 
     notes: list[str] = []
     return build_transcriber("tiny.en", "auto", stt_home, Checksums(stt_home), notes.append)

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from tests.test_audio_stream import PieceTranscriber
-from voice_interviewer.answers import KeyboardLines, TextAnswers, VoiceAnswers
-from voice_interviewer.audio.stream import TurnOptions
-from voice_interviewer.rubric import Track
+from voice_interviewer.audio.turn import TurnOptions
+from voice_interviewer.session.answers import KeyboardLines, TextAnswers, VoiceAnswers
+from voice_interviewer.track.rubric import Track
 
 
 class ScriptedKeys:

@@ -13,18 +13,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voice_interviewer.audio.incremental import IncrementalTranscriber, strip_done
+from voice_interviewer.audio.capture import capture_answer, chunked
 from voice_interviewer.audio.io import SAMPLE_RATE
-from voice_interviewer.audio.stream import (
-    FRAME,
-    SileroVad,
-    StreamingRecorder,
-    TurnDetector,
-    TurnOptions,
-    capture_answer,
-    chunked,
-    recover_pcm,
-)
+from voice_interviewer.audio.recorder import StreamingRecorder, recover_pcm
+from voice_interviewer.audio.turn import FRAME, TurnDetector, TurnOptions
+from voice_interviewer.audio.vad import SileroVad
+from voice_interviewer.stt.incremental import IncrementalTranscriber, strip_done
 from voice_interviewer.types import Transcript, Word
 
 FRAME_S = FRAME / SAMPLE_RATE
@@ -87,7 +81,9 @@ def test_kill_9_loses_at_most_about_a_second(tmp_path: Path) -> None:
         f"""
         import sys, numpy as np
         from pathlib import Path
-        from voice_interviewer.audio.stream import SileroVad, capture_answer, chunked, TurnOptions
+        from voice_interviewer.audio.capture import capture_answer, chunked
+        from voice_interviewer.audio.turn import TurnOptions
+        from voice_interviewer.audio.vad import SileroVad
         audio = (0.2 * np.sin(np.arange(16000 * 60) / 7)).astype(np.float32)
         fed = 0.0
         def level(rms, elapsed):
@@ -128,7 +124,7 @@ def test_capture_keeps_audio_on_ctrl_c(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_silero_ends_the_turn_after_speech(tmp_path: Path) -> None:
-    from voice_interviewer.tts import synthesize
+    from voice_interviewer.tts.speaker import synthesize
 
     speech, _ = synthesize("Bias comes from a model that is too simple. Variance comes from sensitivity to the sample.")
     audio = np.concatenate([speech, np.zeros(SAMPLE_RATE * 2, np.float32), speech])  # a 2 s thinking pause

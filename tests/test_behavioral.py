@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from voice_interviewer.paths import rubrics_root
-from voice_interviewer.rubric import DEFAULT_TRACK, Question, Track
 from voice_interviewer.scoring.behavioral import apply_behavioral, detect
 from voice_interviewer.scoring.content import Embedder, score_content
+from voice_interviewer.track.rubric import DEFAULT_TRACK, Question, Track
 from voice_interviewer.types import Behavioral
 
 BEHAVIORAL_FILE = rubrics_root() / DEFAULT_TRACK / "behavioral.yaml"

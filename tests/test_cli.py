@@ -14,7 +14,7 @@ from tests.audio_fixtures import jfk_audio, silence, write_long_flac, write_wav
 from tests.conftest import JFK
 from voice_interviewer.cli import app
 from voice_interviewer.errors import ExitCode
-from voice_interviewer.rubric import Track
+from voice_interviewer.track.rubric import Track
 
 REQUIRED_PHONE_SCREEN = (
     "phone-screen/bias-variance",

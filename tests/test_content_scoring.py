@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from voice_interviewer.rubric import Question, Track
 from voice_interviewer.scoring.content import Embedder, score_content
 from voice_interviewer.scoring.text import sentences
+from voice_interviewer.track.rubric import Question, Track
 from voice_interviewer.types import Content, Word
 
 STRONG = (

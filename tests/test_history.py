@@ -18,7 +18,8 @@ from typer.testing import CliRunner, Result
 
 from voice_interviewer.cli import app
 from voice_interviewer.errors import ExitCode, UserError
-from voice_interviewer.history import (
+from voice_interviewer.paths import data_home
+from voice_interviewer.review.records import (
     RescoredTurn,
     RescoreRecord,
     combine,
@@ -32,10 +33,9 @@ from voice_interviewer.history import (
     salvage_json,
     select_cards,
 )
-from voice_interviewer.paths import data_home
-from voice_interviewer.rubric import Track
 from voice_interviewer.scoring.scorecard import score_answer
-from voice_interviewer.store import Session, SessionStore, Turn
+from voice_interviewer.store.sessions import Session, SessionStore, Turn
+from voice_interviewer.track.rubric import Track
 from voice_interviewer.types import ModelsUsed, Scorecard, Transcript, Word
 
 QID = "phone-screen/bias-variance"
@@ -327,7 +327,7 @@ def test_replay_of_a_damaged_session_skips_what_is_missing(track: Track) -> None
 def test_replay_without_an_output_device_says_so_and_suggests_out(
     track: Track, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import voice_interviewer.cli_history as ch
+    import voice_interviewer.cli.history as ch
 
     folder = make_session(track)
     monkeypatch.setattr(ch, "_has_output", lambda: False)
@@ -340,8 +340,8 @@ def test_replay_without_an_output_device_says_so_and_suggests_out(
 def test_replay_plays_each_line_through_play_wav(
     track: Track, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import voice_interviewer.cli_history as ch
-    import voice_interviewer.tts as tts
+    import voice_interviewer.cli.history as ch
+    import voice_interviewer.tts.speaker as tts
 
     folder = make_session(track)
     played: list[str] = []

@@ -13,9 +13,9 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
 from pydantic import Field
 
-from voice_interviewer import interviewer as iv
 from voice_interviewer.errors import ExitCode, MissingModelError, UserError
-from voice_interviewer.interviewer import (
+from voice_interviewer.interviewer import followup as iv
+from voice_interviewer.interviewer.followup import (
     GENERIC_PROBES,
     FollowUp,
     FollowUpContext,

@@ -13,11 +13,11 @@ from tests.conftest import DATA
 from tests.test_rescore import scorer  # noqa: F401 (the shared real-engines fixture)
 from voice_interviewer.cli import app
 from voice_interviewer.errors import UserError
-from voice_interviewer.history import combine, list_sessions, open_session, replay_plan
-from voice_interviewer.migrations import MIGRATIONS, migrate, schema_of
 from voice_interviewer.paths import data_home
-from voice_interviewer.rescore import Scorer
-from voice_interviewer.store import SCHEMA_VERSION, Session, SessionStore
+from voice_interviewer.review.records import combine, list_sessions, open_session, replay_plan
+from voice_interviewer.review.rescore import Scorer
+from voice_interviewer.store.migrations import MIGRATIONS, migrate, schema_of
+from voice_interviewer.store.sessions import SCHEMA_VERSION, Session, SessionStore
 
 V0 = DATA / "sessions" / "v0-example"
 V0_ID = "20240301-101500-phone-screen"
@@ -118,8 +118,8 @@ def test_a_v0_session_is_listed_replayed_and_exported(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_v0_session_is_rescored_with_real_models(scorer: Scorer) -> None:  # noqa: F811
-    from voice_interviewer.history import select_cards
-    from voice_interviewer.rescore import InProcess, RescoreOptions, rescore
+    from voice_interviewer.review.records import select_cards
+    from voice_interviewer.review.rescore import InProcess, RescoreOptions, rescore
 
     install_v0()
     store = SessionStore(data_home())

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from voice_interviewer import models, paths, stt
+from voice_interviewer import models, paths
 from voice_interviewer.errors import ExitCode, MissingModelError, UserError
 from voice_interviewer.models import Checksums, ModelFile, ModelPackage, verified_file, verified_folder
 from voice_interviewer.paths import ENV_HOME, DataHome
-from voice_interviewer.stt import choose_device
+from voice_interviewer.stt import transcriber as stt
+from voice_interviewer.stt.transcriber import choose_device
 
 CONTENT = b"fake model weights " * 1000
 GOOD_SHA = hashlib.sha256(CONTENT).hexdigest()

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from tests.test_history import QID, STRONG, VAGUE, make_session, store
 from voice_interviewer.cli import app
-from voice_interviewer.history import open_session, progress_for_store, select_cards
-from voice_interviewer.report import rate_series, render_report
-from voice_interviewer.rubric import Track
+from voice_interviewer.review.records import open_session, progress_for_store, select_cards
+from voice_interviewer.review.report import rate_series, render_report
+from voice_interviewer.track.rubric import Track
 from voice_interviewer.types import Word
 
 IN_CI = bool(os.environ.get("CI"))

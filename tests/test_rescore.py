@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from tests.test_history import FOLLOW, QID, STRONG, VAGUE, card_for, make_session, store, timed
 from voice_interviewer.cli import app
 from voice_interviewer.errors import ExitCode, UserError
-from voice_interviewer.history import RescoreRecord, load_rescores, open_session, select_cards
 from voice_interviewer.paths import data_home
-from voice_interviewer.rescore import (
+from voice_interviewer.review.records import RescoreRecord, load_rescores, open_session, select_cards
+from voice_interviewer.review.rescore import (
     InProcess,
     ProcessPool,
     RescoreOptions,
@@ -29,8 +29,8 @@ from voice_interviewer.rescore import (
     strip_spoken_done,
     write_rescore,
 )
-from voice_interviewer.rubric import Track
-from voice_interviewer.store import Session, Turn
+from voice_interviewer.store.sessions import Session, Turn
+from voice_interviewer.track.rubric import Track
 from voice_interviewer.types import Transcript
 
 
@@ -201,7 +201,7 @@ def test_a_spoken_done_is_dropped_as_in_the_live_transcription() -> None:
 
 
 def test_cli_rescore(track: Track, monkeypatch: pytest.MonkeyPatch) -> None:
-    import voice_interviewer.rescore as rs
+    import voice_interviewer.review.rescore as rs
 
     runner = CliRunner()
     res = runner.invoke(app, ["rescore"])
@@ -230,8 +230,8 @@ def test_cli_rescore(track: Track, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def spoken_session(track: Track, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A two-answer session of synthesized speech (no scorecards yet), built once and copied per test."""
-    from voice_interviewer.demo import load_samples
-    from voice_interviewer.tts import synthesize
+    from voice_interviewer.session.demo import load_samples
+    from voice_interviewer.tts.speaker import synthesize
 
     src = tmp_path_factory.mktemp("spoken") / "20261105-100000-phone-screen"
     src.mkdir()

@@ -14,7 +14,7 @@ import pytest
 from voice_interviewer.engines import Engines, Settings
 from voice_interviewer.errors import UserError
 from voice_interviewer.paths import data_home
-from voice_interviewer.retrieval import (
+from voice_interviewer.retrieval.index import (
     add_notes,
     build_index,
     find_question,

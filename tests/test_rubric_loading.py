@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from voice_interviewer.errors import ExitCode, UserError
-from voice_interviewer.rubric import ROUNDS, Track, load_track
+from voice_interviewer.track.rubric import ROUNDS, Track, load_track
 
 GOOD = """\
 schema: 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import load_samples
-from voice_interviewer.rubric import Track
 from voice_interviewer.scoring.behavioral import apply_behavioral
 from voice_interviewer.scoring.content import score_content
+from voice_interviewer.track.rubric import Track
 
 SAMPLES = load_samples()
 MARGIN = 15.0  # points between a strong and a vague answer, and a vague and a wrong one

@@ -16,11 +16,11 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from voice_interviewer.paths import data_home
-from voice_interviewer.practice import choose_mode, recover_crashed
-from voice_interviewer.rubric import Question, Track
-from voice_interviewer.session import AGAIN, MOVING_ON, Answer, SessionDeps, plan_questions, run_session
-from voice_interviewer.store import Session, SessionStore
-from voice_interviewer.tts import SilentSpeaker
+from voice_interviewer.session.loop import AGAIN, MOVING_ON, Answer, SessionDeps, plan_questions, run_session
+from voice_interviewer.session.practice import choose_mode, recover_crashed
+from voice_interviewer.store.sessions import Session, SessionStore
+from voice_interviewer.track.rubric import Question, Track
+from voice_interviewer.tts.speaker import SilentSpeaker
 from voice_interviewer.types import ModelsUsed, Scorecard, Transcript, Word
 
 STRONG_BV = (

@@ -12,7 +12,7 @@ import pytest
 from tests.audio_fixtures import jfk_audio, rms_dbfs, silence, white_noise, write_stereo_44k
 from tests.conftest import JFK
 from voice_interviewer.audio.io import SAMPLE_RATE, load_audio
-from voice_interviewer.stt import Transcriber
+from voice_interviewer.stt.transcriber import Transcriber
 from voice_interviewer.types import Transcript
 
 pytestmark = pytest.mark.slow  # every test here loads the real model (or belongs with those that do)
@@ -99,7 +99,7 @@ def test_white_noise_invents_no_words(transcriber: Transcriber) -> None:
 
 
 def test_synthesized_answer_transcribes(transcriber: Transcriber, tmp_path: Path) -> None:
-    from voice_interviewer.tts import synthesize
+    from voice_interviewer.tts.speaker import synthesize
 
     audio, voice = synthesize(ANSWER_BANK, tmp_path / "tts-cache")
     assert voice.startswith("piper"), f"the Piper voice is not installed (got {voice})"

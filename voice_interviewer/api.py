@@ -7,10 +7,10 @@ from pathlib import Path
 from voice_interviewer.audio.io import load_audio
 from voice_interviewer.engines import Engines
 from voice_interviewer.errors import ExitCode, UserError
-from voice_interviewer.rubric import LoadedRound, Question
 from voice_interviewer.scoring.scorecard import score_answer
 from voice_interviewer.scoring.text import words as split_words
-from voice_interviewer.stt import Progress
+from voice_interviewer.stt.transcriber import Progress
+from voice_interviewer.track.rubric import LoadedRound, Question
 from voice_interviewer.types import QuestionRef, Scorecard, Transcript, Word
 
 
@@ -19,7 +19,7 @@ def resolve_question(engines: Engines, question: str) -> tuple[Question, LoadedR
     if question in engines.track.questions or ("/" in question and " " not in question.strip()):
         q, r = engines.track.question(question.strip())
         return q, r, None
-    from voice_interviewer.retrieval import find_question
+    from voice_interviewer.retrieval.index import find_question
 
     qid, sim = find_question(engines, question)
     q, r = engines.track.question(qid)
@@ -38,7 +38,7 @@ def culture_for(engines: Engines, question: Question) -> tuple[str, ...]:
     """Retrieved culture notes for a behavioral question; scoring goes on without them if retrieval fails."""
     if question.kind != "behavioral":
         return ()
-    from voice_interviewer.retrieval import culture_notes
+    from voice_interviewer.retrieval.index import culture_notes
 
     try:
         return culture_notes(engines, question)

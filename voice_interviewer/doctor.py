@@ -67,7 +67,7 @@ def run_checks(engines: Engines) -> list[Check]:
     def chroma() -> str:
         if importlib.util.find_spec("chromadb") is None:
             raise UserError("chromadb is not installed: run make setup")
-        from voice_interviewer.retrieval import index_status
+        from voice_interviewer.retrieval.index import index_status
 
         return index_status(engines)
 

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from voice_interviewer.embeddings import MiniLMEmbedder
 from voice_interviewer.models import Checksums
 from voice_interviewer.paths import DataHome, data_home
-from voice_interviewer.rubric import DEFAULT_TRACK, Track, load_track
-from voice_interviewer.stt import FasterWhisperTranscriber, build_transcriber
+from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
+from voice_interviewer.stt.transcriber import FasterWhisperTranscriber, build_transcriber
+from voice_interviewer.track.rubric import DEFAULT_TRACK, Track, load_track
 from voice_interviewer.types import ModelsUsed
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from voice_interviewer.rubric import Question
 from voice_interviewer.scoring import text as tx
 from voice_interviewer.scoring.content import LEVEL_NAMES, RECOMMENDATION, score_level
+from voice_interviewer.track.rubric import Question
 from voice_interviewer.types import Behavioral, Content, StoryPart
 
 

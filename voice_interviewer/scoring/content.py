@@ -22,8 +22,8 @@ from typing import Protocol
 
 import numpy as np
 
-from voice_interviewer.rubric import KeyPoint, Question
 from voice_interviewer.scoring import text as tx
+from voice_interviewer.track.rubric import KeyPoint, Question
 from voice_interviewer.types import (
     Content,
     CriterionResult,

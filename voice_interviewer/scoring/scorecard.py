@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from voice_interviewer.rubric import LoadedRound, Question
 from voice_interviewer.scoring.content import Embedder, score_content
 from voice_interviewer.scoring.delivery import delivery_metrics
+from voice_interviewer.track.rubric import LoadedRound, Question
 from voice_interviewer.types import Content, Delivery, ModelsUsed, QuestionRef, Scorecard, Transcript
 
 

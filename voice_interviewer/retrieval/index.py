@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from voice_interviewer.embeddings import ChromaEmbeddingFunction
 from voice_interviewer.engines import Engines
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.paths import knowledge_root
-from voice_interviewer.rubric import Question
+from voice_interviewer.retrieval.embeddings import ChromaEmbeddingFunction
+from voice_interviewer.track.rubric import Question
 
 QUESTIONS = "vi-questions"  # one entry per question prompt and alias
 KNOWLEDGE = "vi-knowledge"  # rubric criteria, knowledge notes, the user's own notes

@@ -10,7 +10,7 @@ Schemas:
 - 0: the pre-release layout. No ``schema_version``; ``session_id`` instead of ``id``; an
   ``answers`` list of ``{"question_id", "prompt", "audio", "transcript"}`` with the transcript
   as plain text; no scorecards, no interviewer audio.
-- 1: :class:`voice_interviewer.store.Session` (``turns`` with transcripts and scorecards).
+- 1: :class:`voice_interviewer.store.sessions.Session` (``turns`` with transcripts and scorecards).
 """
 
 from __future__ import annotations

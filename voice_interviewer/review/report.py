@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from voice_interviewer.history import ProgressReport, SessionRecord, display_date, with_cards
+from voice_interviewer.review.records import ProgressReport, SessionRecord, display_date, with_cards
 from voice_interviewer.scoring.delivery import GOOD_WPM
-from voice_interviewer.session import summarize
+from voice_interviewer.session.loop import summarize
 from voice_interviewer.types import Scorecard, Word
 
 LEVEL_NAMES = {1: "poor", 2: "mixed", 3: "good", 4: "excellent"}

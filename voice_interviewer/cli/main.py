@@ -1,100 +1,18 @@
-"""The `voice-interviewer` command line: parse, call the library, render. Nothing else."""
+"""The top-level commands: practice, score, questions, doctor, demo, knowledge, devices."""
 
 from __future__ import annotations
 
 import json
 import sys
-import time
-import traceback
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from voice_interviewer import __version__
-from voice_interviewer.engines import Engines, Settings
+from voice_interviewer.cli.app import DeviceOpt, SttOpt, TrackOpt, _engines, _progress, app, err, handle_errors, out
 from voice_interviewer.errors import ExitCode, UserError
-from voice_interviewer.paths import data_home
-
-app = typer.Typer(
-    name="voice-interviewer",
-    help="A spoken mock-interview coach that runs on your own machine.\n\n"
-    "Examples:\n\n"
-    "  voice-interviewer practice --round phone-screen --questions 5\n\n"
-    "  voice-interviewer practice --demo\n\n"
-    "  voice-interviewer questions --round phone-screen\n\n"
-    "  voice-interviewer score answer.wav --question phone-screen/bias-variance\n\n"
-    "  voice-interviewer score --text 'Bias is...' --question phone-screen/bias-variance --json\n\n"
-    "  voice-interviewer sessions\n\n"
-    "  voice-interviewer progress\n\n"
-    "  voice-interviewer doctor",
-    no_args_is_help=True,
-    rich_markup_mode="rich",
-    pretty_exceptions_enable=False,
-)
-out = Console()
-err = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-SttOpt = Annotated[
-    str,
-    typer.Option(
-        "--stt-model",
-        help="tiny.en (bundled, default), base (bundled), a CTranslate2 model folder, or a faster-whisper model name.",
-    ),
-]
-DeviceOpt = Annotated[
-    str, typer.Option("--device", help="Where to transcribe: cpu, cuda or auto (falls back to the CPU).")
-]
-TrackOpt = Annotated[str, typer.Option("--track", help="Rubric track (a folder under rubrics/).")]
-
-
-def handle_errors(fn: F) -> F:
-    """Turn a UserError into one line and its exit code; an unexpected error into a log file."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except UserError as e:
-            err.print(f"[bold red]error:[/] {e.message}", highlight=False, soft_wrap=True)
-            raise typer.Exit(int(e.code)) from None
-        except KeyboardInterrupt:
-            err.print("[yellow]Interrupted.[/] Nothing was lost: recordings are saved as they are made.")
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-        except typer.Exit:
-            raise
-        except Exception as e:  # noqa: BLE001 (the last line of defence: log, one line, exit 1)
-            home = data_home().ensure()
-            log = home.state / "logs" / f"error-{time.strftime('%Y%m%d-%H%M%S')}.log"
-            log.parent.mkdir(parents=True, exist_ok=True)
-            log.write_text(traceback.format_exc())
-            err.print(f"[bold red]unexpected error:[/] {type(e).__name__}: {e}. Details: {log}", soft_wrap=True)
-            raise typer.Exit(int(ExitCode.FAILURE)) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _engines(stt_model: str = "tiny.en", device: str = "auto", track: str = "netflix-mle", **kw: Any) -> Engines:
-    return Engines(
-        Settings(stt_model=stt_model, device=device, track=track, **kw), notify=lambda m: err.print(f"[dim]{m}[/]")
-    )
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    )
 
 
 def version_callback(value: bool) -> None:
@@ -168,8 +86,8 @@ def practice(
 
       voice-interviewer practice --text --llm ollama:qwen2.5:7b
     """
-    from voice_interviewer.practice import PracticeOptions, run_practice
-    from voice_interviewer.practice_ui import RichSessionUI
+    from voice_interviewer.cli.ui import RichSessionUI
+    from voice_interviewer.session.practice import PracticeOptions, run_practice
 
     if demo_mode and text_mode:
         raise UserError("Choose --demo or --text, not both.", ExitCode.USAGE)
@@ -250,7 +168,7 @@ def score(
     if as_json:
         out.print_json(card.model_dump_json())
     else:
-        from voice_interviewer.render import print_scorecard
+        from voice_interviewer.cli.render import print_scorecard
 
         print_scorecard(out, card)
 
@@ -269,7 +187,7 @@ def questions(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """List the question ids and what the interviewer asks."""
-    from voice_interviewer.rubric import load_track
+    from voice_interviewer.track.rubric import load_track
 
     t = load_track(track)
     if round_ and round_ not in t.rounds:
@@ -326,8 +244,8 @@ def demo(
     device: DeviceOpt = "auto",
 ) -> None:
     """Score bundled sample answers, synthesized to speech and transcribed like a real answer."""
-    from voice_interviewer.demo import demo_answers
-    from voice_interviewer.render import print_scorecard
+    from voice_interviewer.cli.render import print_scorecard
+    from voice_interviewer.session.demo import demo_answers
 
     eng = _engines(stt_model, device)
     api = _api()
@@ -357,7 +275,7 @@ ChromaOpt = Annotated[
 @handle_errors
 def knowledge_index(chroma_url: ChromaOpt = None) -> None:
     """Index the rubrics and knowledge notes (unchanged files are skipped)."""
-    from voice_interviewer.retrieval import build_index
+    from voice_interviewer.retrieval.index import build_index
 
     eng = _engines(chroma_url=chroma_url)
     with _progress() as prog:
@@ -382,7 +300,7 @@ def knowledge_search(
 
     Example: voice-interviewer knowledge search "how to question a metric"
     """
-    from voice_interviewer.retrieval import search
+    from voice_interviewer.retrieval.index import search
 
     hits = search(_engines(chroma_url=chroma_url), query, k, round_)
     table = Table(title=f"\u201c{query}\u201d", show_lines=True)
@@ -401,7 +319,7 @@ def knowledge_add(
     chroma_url: ChromaOpt = None,
 ) -> None:
     """Add your own notes; follow-ups and behavioral prompts can draw on them."""
-    from voice_interviewer.retrieval import add_notes
+    from voice_interviewer.retrieval.index import add_notes
 
     for f, n in add_notes(_engines(chroma_url=chroma_url), files):
         out.print(f"Added {f} ({n} chunks).")
@@ -422,10 +340,6 @@ def devices() -> None:
         table.add_row(str(d.index), d.name, str(d.inputs), str(d.outputs), f"{d.default_rate:.0f}", dflt)
     out.print(table if devs else "No audio devices found (no sound card, or PortAudio sees none).")
 
-
-from voice_interviewer.cli_history import register as _register_history  # noqa: E402
-
-_register_history(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

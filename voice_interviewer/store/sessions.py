@@ -69,7 +69,7 @@ def validate_id(session_id: str) -> str:
 
 def parse_session(raw: object, session_id: str, path: Path) -> Session:
     """Parsed ``session.json`` of any schema -> a current :class:`Session` (migrated in memory)."""
-    from voice_interviewer.migrations import migrate
+    from voice_interviewer.store.migrations import migrate
 
     try:
         data, applied = migrate(raw, SCHEMA_VERSION)

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from voice_interviewer.errors import UserError
-from voice_interviewer.rubric import LoadedRound, Question, Track
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.scorecard import score_answer
-from voice_interviewer.store import Session, SessionStore, Turn
-from voice_interviewer.tts import Speaker
+from voice_interviewer.store.sessions import Session, SessionStore, Turn
+from voice_interviewer.track.rubric import LoadedRound, Question, Track
+from voice_interviewer.tts.speaker import Speaker
 from voice_interviewer.types import ModelsUsed, Scorecard, Transcript
 
 AGAIN = "I didn't catch an answer there. Take your time; here is the question again."

@@ -7,18 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from voice_interviewer.answers import DemoAnswers, KeyboardLines, TextAnswers, VoiceAnswers
 from voice_interviewer.api import culture_for
-from voice_interviewer.audio.stream import TurnOptions, recover_pcm
+from voice_interviewer.audio.recorder import recover_pcm
+from voice_interviewer.audio.turn import TurnOptions
+from voice_interviewer.cli.ui import RichSessionUI
 from voice_interviewer.engines import Engines
 from voice_interviewer.errors import ExitCode, MissingModelError, UserError
-from voice_interviewer.followups import GroundedFollowUps, retrieval_context
-from voice_interviewer.interviewer import Interviewer, build_chat_model
-from voice_interviewer.practice_ui import RichSessionUI
-from voice_interviewer.rubric import ROUNDS
-from voice_interviewer.session import AnswerProvider, SessionDeps, plan_questions, run_session
-from voice_interviewer.store import Session, SessionStore, new_session_id
-from voice_interviewer.tts import Pyttsx3Speaker, SilentSpeaker, Speaker
+from voice_interviewer.interviewer.followup import Interviewer, build_chat_model
+from voice_interviewer.interviewer.grounded import GroundedFollowUps, retrieval_context
+from voice_interviewer.session.answers import DemoAnswers, KeyboardLines, TextAnswers, VoiceAnswers
+from voice_interviewer.session.loop import AnswerProvider, SessionDeps, plan_questions, run_session
+from voice_interviewer.store.sessions import Session, SessionStore, new_session_id
+from voice_interviewer.track.rubric import ROUNDS
+from voice_interviewer.tts.speaker import Pyttsx3Speaker, SilentSpeaker, Speaker
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def run_practice(
     turn_opts = TurnOptions(end_silence_s=opts.end_silence_s)
     transcriber = engines.transcriber
     if mode == "voice":
-        from voice_interviewer.audio.stream import MicSource
+        from voice_interviewer.audio.microphone import MicSource
 
         mic = MicSource(opts.input_device)
         keyboard = KeyboardLines(sys.stdin.readline) if stdin_is_interactive() else None
@@ -166,8 +167,8 @@ def run_practice(
                 "or saying \u201cdone\u201d ends the answer."
             )
     elif mode == "demo":
-        from voice_interviewer.demo import load_samples
-        from voice_interviewer.tts import synthesize
+        from voice_interviewer.session.demo import load_samples
+        from voice_interviewer.tts.speaker import synthesize
 
         cache = engines.home.state / "demo-audio"
         samples = {(s.question_id, s.kind): s.text for s in load_samples(engines.settings.track)}

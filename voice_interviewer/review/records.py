@@ -4,7 +4,7 @@ Reading is tolerant. :func:`open_session` never raises for a damaged session fol
 unreadable audio file, a truncated ``session.json`` (the longest readable part is kept), a crash
 that left raw ``.pcm`` audio and the status "in-progress" all become ``problems`` on the record,
 and everything that can still be read is used. Scorecards come from ``session.json`` and from the
-re-scores under ``rescores/`` (see :mod:`voice_interviewer.rescore`); the latest one per turn
+re-scores under ``rescores/`` (see :mod:`voice_interviewer.review.rescore`); the latest one per turn
 counts unless another is asked for.
 """
 
@@ -25,9 +25,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.errors import ExitCode, UserError
-from voice_interviewer.migrations import migrate
-from voice_interviewer.session import summarize
-from voice_interviewer.store import SCHEMA_VERSION, Session, SessionStore, Turn, validate_id
+from voice_interviewer.session.loop import summarize
+from voice_interviewer.store.migrations import migrate
+from voice_interviewer.store.sessions import SCHEMA_VERSION, Session, SessionStore, Turn, validate_id
 from voice_interviewer.types import ModelsUsed, Scorecard
 
 RESCORES = "rescores"  # folder of re-scores inside a session folder

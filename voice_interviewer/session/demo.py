@@ -63,7 +63,7 @@ def pick(samples: list[SampleAnswer], round_: str | None, limit: int) -> list[Sa
 
 
 def demo_answers(engines: Engines, round_: str | None, limit: int, notify: Callable[[str], None]) -> Iterator[DemoItem]:
-    from voice_interviewer.tts import synthesize
+    from voice_interviewer.tts.speaker import synthesize
 
     cache = engines.home.state / "demo-audio"
     for s in pick(load_samples(engines.settings.track), round_, limit):

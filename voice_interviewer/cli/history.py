@@ -19,9 +19,9 @@ from rich.text import Text
 from voice_interviewer.errors import ExitCode, UserError
 
 if TYPE_CHECKING:
-    from voice_interviewer.history import Placed, ProgressReport, ReplayStep, SessionRecord
-    from voice_interviewer.rescore import SessionRescore
-    from voice_interviewer.store import SessionStore
+    from voice_interviewer.review.records import Placed, ProgressReport, ReplayStep, SessionRecord
+    from voice_interviewer.review.rescore import SessionRescore
+    from voice_interviewer.store.sessions import SessionStore
 
 ScoresOpt = Annotated[
     str,
@@ -36,13 +36,13 @@ SPARK = {1: "▁", 2: "▃", 3: "▅", 4: "█"}
 
 def _store() -> SessionStore:
     from voice_interviewer.paths import data_home
-    from voice_interviewer.store import SessionStore
+    from voice_interviewer.store.sessions import SessionStore
 
     return SessionStore(data_home().ensure())
 
 
 def _resolve(store: SessionStore, session_id: str) -> str:
-    from voice_interviewer.store import validate_id
+    from voice_interviewer.store.sessions import validate_id
 
     if session_id == "latest":
         ids = store.list_ids()
@@ -53,7 +53,7 @@ def _resolve(store: SessionStore, session_id: str) -> str:
 
 
 def _open(session_id: str) -> tuple[SessionStore, SessionRecord]:
-    from voice_interviewer.history import open_session
+    from voice_interviewer.review.records import open_session
 
     store = _store()
     return store, open_session(store, _resolve(store, session_id))
@@ -75,7 +75,7 @@ def _day(date: str) -> str:
 def _level(level: float | None) -> Text:
     if level is None:
         return Text("-", style="dim")
-    from voice_interviewer.render import LEVEL_STYLE
+    from voice_interviewer.cli.render import LEVEL_STYLE
 
     return Text(f"{level:g}", style=LEVEL_STYLE.get(max(1, min(4, round(level))), ""))
 
@@ -86,7 +86,7 @@ def _interviewer_voice(text: str) -> np.ndarray:
 
     from faster_whisper.audio import decode_audio
 
-    from voice_interviewer.tts import espeak_wav
+    from voice_interviewer.tts.speaker import espeak_wav
 
     try:
         data = espeak_wav(text)
@@ -98,8 +98,8 @@ def _interviewer_voice(text: str) -> np.ndarray:
 def _play(step: ReplayStep) -> str | None:
     """Play one step through the speakers; returns why it was not played, if it was not."""
     from voice_interviewer.audio.io import write_wav
-    from voice_interviewer.history import read_audio
-    from voice_interviewer.tts import play_wav
+    from voice_interviewer.review.records import read_audio
+    from voice_interviewer.tts.speaker import play_wav
 
     f = step.audio
     if f is not None and f.problem:
@@ -130,7 +130,7 @@ def _compact(title: str) -> Table:
 
 
 def _print_progress(p: ProgressReport) -> None:
-    from voice_interviewer.cli import out
+    from voice_interviewer.cli.app import out
 
     t = _compact(f"{len(p.points)} scored session(s), oldest first")
     for col in ("date", "round", "level", "words/min", "fillers/min"):
@@ -178,7 +178,7 @@ def _print_progress(p: ProgressReport) -> None:
 
 
 def _print_rescore(results: list[SessionRescore]) -> None:
-    from voice_interviewer.cli import out
+    from voice_interviewer.cli.app import out
 
     for r in results:
         if r.path is None:
@@ -231,7 +231,7 @@ def _print_rescore(results: list[SessionRescore]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    from voice_interviewer.cli import _engines, _progress, err, handle_errors, out
+    from voice_interviewer.cli.app import _engines, _progress, err, handle_errors, out
 
     sessions_app = typer.Typer(
         help="Past sessions: list them (the default), show one with its scores, replay it.\n\n"
@@ -251,7 +251,7 @@ def register(app: typer.Typer) -> None:
         """List sessions: date, round, questions, overall level, duration, and any problem."""
         if ctx.invoked_subcommand is not None:
             return
-        from voice_interviewer.history import list_sessions
+        from voice_interviewer.review.records import list_sessions
 
         store = _store()
         rows = list_sessions(store, round_)
@@ -299,10 +299,10 @@ def register(app: typer.Typer) -> None:
         full: Annotated[bool, typer.Option("--full", help="Print every scorecard in full.")] = False,
     ) -> None:
         """The transcript of a session, turn by turn, with its scores."""
-        from voice_interviewer.history import display_date, select_cards, with_cards
-        from voice_interviewer.render import scorecard as render_card
-        from voice_interviewer.render import transcript_text
-        from voice_interviewer.session import summarize
+        from voice_interviewer.cli.render import scorecard as render_card
+        from voice_interviewer.cli.render import transcript_text
+        from voice_interviewer.review.records import display_date, select_cards, with_cards
+        from voice_interviewer.session.loop import summarize
 
         _, rec = _open(session_id)
         s = rec.session
@@ -362,7 +362,7 @@ def register(app: typer.Typer) -> None:
 
           voice-interviewer sessions replay 20261127-231500-phone-screen --turn 2 --out turn2.wav
         """
-        from voice_interviewer.history import combine, replay_plan
+        from voice_interviewer.review.records import combine, replay_plan
 
         _, rec = _open(session_id)
         steps = replay_plan(rec, turn)
@@ -429,8 +429,8 @@ def register(app: typer.Typer) -> None:
 
           voice-interviewer rescore --all --stt-model base
         """
-        from voice_interviewer.rescore import RescoreOptions, Scorer, build_follow_ups, make_runner, plan_batch
-        from voice_interviewer.rescore import rescore as run_rescore
+        from voice_interviewer.review.rescore import RescoreOptions, Scorer, build_follow_ups, make_runner, plan_batch
+        from voice_interviewer.review.rescore import rescore as run_rescore
 
         if (session_id is None) == (not all_):
             raise UserError("Give a session id or --all (not both).", ExitCode.USAGE)
@@ -463,7 +463,7 @@ def register(app: typer.Typer) -> None:
 
             results = run_rescore(store, ids, runner, opts, tick, follow, planned=planned)
         if as_json:
-            from voice_interviewer.rescore import results_json
+            from voice_interviewer.review.rescore import results_json
 
             sys.stdout.write(results_json(results) + "\n")
         else:
@@ -483,7 +483,7 @@ def register(app: typer.Typer) -> None:
         """Trends across sessions: level per criterion, words and fillers a minute, what to practise next."""
         from dataclasses import asdict
 
-        from voice_interviewer.history import progress_for_store
+        from voice_interviewer.review.records import progress_for_store
 
         p = progress_for_store(_store(), round_, scores)
         if as_json:
@@ -512,9 +512,9 @@ def register(app: typer.Typer) -> None:
 
         Example: voice-interviewer report latest --html report.html
         """
-        from voice_interviewer.history import progress as progress_of
-        from voice_interviewer.history import scan, select_cards
-        from voice_interviewer.report import render_report
+        from voice_interviewer.review.records import progress as progress_of
+        from voice_interviewer.review.records import scan, select_cards
+        from voice_interviewer.review.report import render_report
 
         store, rec = _open(session_id)
         cards = select_cards(rec, scores)
@@ -535,7 +535,7 @@ def register(app: typer.Typer) -> None:
         scores: ScoresOpt = "latest",
     ) -> None:
         """A session with its scores as JSON, CSV (one row per answer) or Markdown."""
-        from voice_interviewer.history import export_csv, export_json, export_md, select_cards
+        from voice_interviewer.review.records import export_csv, export_json, export_md, select_cards
 
         if fmt not in ("json", "csv", "md"):
             raise UserError(f"--format must be json, csv or md, not {fmt!r}.", ExitCode.USAGE)

@@ -14,8 +14,8 @@ from collections.abc import Callable
 import numpy as np
 
 from voice_interviewer.audio.io import SAMPLE_RATE
-from voice_interviewer.audio.stream import FRAME
-from voice_interviewer.stt import Transcriber
+from voice_interviewer.audio.turn import FRAME
+from voice_interviewer.stt.transcriber import Transcriber
 from voice_interviewer.types import Transcript, Word
 
 CUT_SILENCE_S = 0.6  # a pause this long closes a piece

@@ -12,8 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from voice_interviewer.render import print_scorecard, transcript_text
-from voice_interviewer.store import Session
+from voice_interviewer.cli.render import print_scorecard, transcript_text
+from voice_interviewer.store.sessions import Session
 from voice_interviewer.types import Scorecard, Transcript
 
 

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from voice_interviewer.errors import ExitCode, UserError
-from voice_interviewer.history import (
+from voice_interviewer.paths import DataHome
+from voice_interviewer.review.records import (
     LATEST,
     RESCORES,
     AudioFile,
@@ -33,13 +34,12 @@ from voice_interviewer.history import (
     read_audio,
     select_cards,
 )
-from voice_interviewer.paths import DataHome
-from voice_interviewer.rubric import LoadedRound, Track, load_track
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.scorecard import score_answer
-from voice_interviewer.session import FollowUps
-from voice_interviewer.store import SessionStore, Turn
-from voice_interviewer.stt import Transcriber
+from voice_interviewer.session.loop import FollowUps
+from voice_interviewer.store.sessions import SessionStore, Turn
+from voice_interviewer.stt.transcriber import Transcriber
+from voice_interviewer.track.rubric import LoadedRound, Track, load_track
 from voice_interviewer.types import ModelsUsed, Scorecard, Transcript
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class TurnJob:
 
 def strip_spoken_done(t: Transcript) -> Transcript:
     """Drop a closing spoken "done" ("... and I'm done."), as the live transcription does."""
-    from voice_interviewer.audio.incremental import strip_done
+    from voice_interviewer.stt.incremental import strip_done
 
     text, said = strip_done(t.text)
     if not said:
@@ -195,7 +195,7 @@ _WORKER_SCORERS: dict[str, Scorer] = {}
 
 def build_scorer(spec: WorkerSpec, track: str) -> Scorer:
     from voice_interviewer.engines import Engines, Settings
-    from voice_interviewer.stt import FasterWhisperTranscriber, resolve_model
+    from voice_interviewer.stt.transcriber import FasterWhisperTranscriber, resolve_model
 
     eng = Engines(
         Settings(stt_model=spec.stt_model, device="cpu", track=track, use_embeddings=spec.use_embeddings),
@@ -507,8 +507,8 @@ def _with_follow_up(follow_ups: FollowUps, p: Planned, t: RescoredTurn) -> Resco
 
 def build_follow_ups(spec: str, checksums: object) -> FollowUps:
     """The --llm interviewer, asked for the follow-up it would put after each re-scored answer."""
-    from voice_interviewer.followups import GroundedFollowUps
-    from voice_interviewer.interviewer import Interviewer, build_chat_model
+    from voice_interviewer.interviewer.followup import Interviewer, build_chat_model
+    from voice_interviewer.interviewer.grounded import GroundedFollowUps
     from voice_interviewer.models import Checksums
 
     assert isinstance(checksums, Checksums)

@@ -11,12 +11,14 @@ from pathlib import Path
 import numpy as np
 
 from voice_interviewer.api import typed_transcript
-from voice_interviewer.audio.incremental import IncrementalTranscriber
+from voice_interviewer.audio.capture import Level, capture_answer, chunked
 from voice_interviewer.audio.io import SAMPLE_RATE
-from voice_interviewer.audio.stream import Level, SileroVad, TurnOptions, capture_answer, chunked
-from voice_interviewer.rubric import Question
-from voice_interviewer.session import Answer
-from voice_interviewer.stt import Transcriber
+from voice_interviewer.audio.turn import TurnOptions
+from voice_interviewer.audio.vad import SileroVad
+from voice_interviewer.session.loop import Answer
+from voice_interviewer.stt.incremental import IncrementalTranscriber
+from voice_interviewer.stt.transcriber import Transcriber
+from voice_interviewer.track.rubric import Question
 from voice_interviewer.types import Transcript
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from voice_interviewer.interviewer import FollowUpContext, Interviewer
-from voice_interviewer.rubric import Question
+from voice_interviewer.interviewer.followup import FollowUpContext, Interviewer
+from voice_interviewer.track.rubric import Question
 from voice_interviewer.types import Scorecard
 
 ContextFn = Callable[[Question, str], tuple[str, ...]]
@@ -54,7 +54,7 @@ class GroundedFollowUps:
 def retrieval_context(engines: object, k: int = 3, max_chars: int = 600) -> ContextFn:
     """Rubric, knowledge and user-note chunks for the question's round, as plain data."""
     from voice_interviewer.engines import Engines
-    from voice_interviewer.retrieval import search
+    from voice_interviewer.retrieval.index import search
 
     assert isinstance(engines, Engines)
 

@@ -1,0 +1,92 @@
+"""The shared Typer app, its consoles, the options several commands share, and the one error handler."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from voice_interviewer.engines import Engines, Settings
+from voice_interviewer.errors import ExitCode, UserError
+from voice_interviewer.paths import data_home
+
+app = typer.Typer(
+    name="voice-interviewer",
+    help="A spoken mock-interview coach that runs on your own machine.\n\n"
+    "Examples:\n\n"
+    "  voice-interviewer practice --round phone-screen --questions 5\n\n"
+    "  voice-interviewer practice --demo\n\n"
+    "  voice-interviewer questions --round phone-screen\n\n"
+    "  voice-interviewer score answer.wav --question phone-screen/bias-variance\n\n"
+    "  voice-interviewer score --text 'Bias is...' --question phone-screen/bias-variance --json\n\n"
+    "  voice-interviewer sessions\n\n"
+    "  voice-interviewer progress\n\n"
+    "  voice-interviewer doctor",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+SttOpt = Annotated[
+    str,
+    typer.Option(
+        "--stt-model",
+        help="tiny.en (bundled, default), base (bundled), a CTranslate2 model folder, or a faster-whisper model name.",
+    ),
+]
+DeviceOpt = Annotated[
+    str, typer.Option("--device", help="Where to transcribe: cpu, cuda or auto (falls back to the CPU).")
+]
+TrackOpt = Annotated[str, typer.Option("--track", help="Rubric track (a folder under rubrics/).")]
+
+
+def handle_errors(fn: F) -> F:
+    """Turn a UserError into one line and its exit code; an unexpected error into a log file."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except UserError as e:
+            err.print(f"[bold red]error:[/] {e.message}", highlight=False, soft_wrap=True)
+            raise typer.Exit(int(e.code)) from None
+        except KeyboardInterrupt:
+            err.print("[yellow]Interrupted.[/] Nothing was lost: recordings are saved as they are made.")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except typer.Exit:
+            raise
+        except Exception as e:  # noqa: BLE001 (the last line of defence: log, one line, exit 1)
+            home = data_home().ensure()
+            log = home.state / "logs" / f"error-{time.strftime('%Y%m%d-%H%M%S')}.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(traceback.format_exc())
+            err.print(f"[bold red]unexpected error:[/] {type(e).__name__}: {e}. Details: {log}", soft_wrap=True)
+            raise typer.Exit(int(ExitCode.FAILURE)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _engines(stt_model: str = "tiny.en", device: str = "auto", track: str = "netflix-mle", **kw: Any) -> Engines:
+    return Engines(
+        Settings(stt_model=stt_model, device=device, track=track, **kw), notify=lambda m: err.print(f"[dim]{m}[/]")
+    )
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )

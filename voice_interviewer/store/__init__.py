@@ -1,0 +1,1 @@
+"""Sessions on disk: the session.json schema, the store, tolerant reading and migrations."""

@@ -1,0 +1,1 @@
+"""The track: rubric YAML (questions, key points, levels, probes) loaded and validated."""

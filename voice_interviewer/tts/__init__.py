@@ -1,0 +1,1 @@
+"""Speech out: the interviewer's voice and the synthetic candidate's voice."""
