@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 from voice_interviewer import paths
+from voice_interviewer.models import Checksums
 from voice_interviewer.paths import ENV_HOME, DataHome, samples_root
+from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
 from voice_interviewer.stt.transcriber import Transcriber
 from voice_interviewer.track.rubric import Question, Track, load_track
 
@@ -40,10 +42,7 @@ def load_samples() -> list[tuple[str, dict[str, str]]]:
 
 
 @pytest.fixture(scope="session")
-def embedder():  # type: ignore[no-untyped-def]
-    from voice_interviewer.models import Checksums
-    from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
-
+def embedder() -> MiniLMEmbedder:
     return MiniLMEmbedder(Checksums(None))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.test_audio_stream import PieceTranscriber
+from tests.fakes import PieceTranscriber
 from voice_interviewer.audio.turn import TurnOptions
 from voice_interviewer.session.answers import KeyboardLines, TextAnswers, VoiceAnswers
 from voice_interviewer.track.rubric import Track

@@ -7,19 +7,20 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
+from tests.fakes import PieceTranscriber
 from voice_interviewer.audio.capture import capture_answer, chunked
 from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.audio.recorder import StreamingRecorder, recover_pcm
 from voice_interviewer.audio.turn import FRAME, TurnDetector, TurnOptions
 from voice_interviewer.audio.vad import SileroVad
 from voice_interviewer.stt.incremental import IncrementalTranscriber, strip_done
-from voice_interviewer.types import Transcript, Word
 
 FRAME_S = FRAME / SAMPLE_RATE
 
@@ -112,7 +113,7 @@ def test_capture_keeps_audio_on_ctrl_c(tmp_path: Path) -> None:
         def probs(self, chunk: np.ndarray) -> np.ndarray:
             return np.full(chunk.size // FRAME, 0.9, dtype=np.float32)
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[np.ndarray]:
         for _ in range(5):
             yield np.full(1600, 0.1, dtype=np.float32)
         raise KeyboardInterrupt
@@ -146,24 +147,6 @@ def test_silero_ends_the_turn_after_speech(tmp_path: Path) -> None:
 )
 def test_strip_done(text: str, kept: str, said: bool) -> None:
     assert strip_done(text) == (kept, said)
-
-
-class PieceTranscriber:
-    """Fake: one word per piece, timed at the piece's own start, so offsets are visible."""
-
-    name = "fake"
-    sha256 = None
-    supports_word_timings = True
-
-    def __init__(self) -> None:
-        self.pieces: list[float] = []
-
-    def transcribe(self, audio: np.ndarray, progress: object = None) -> Transcript:
-        self.pieces.append(audio.size / SAMPLE_RATE)
-        n = len(self.pieces)
-        return Transcript(
-            text=f"piece{n}", words=(Word(word=f"piece{n}", start=0.1, end=0.5),), duration_s=audio.size / SAMPLE_RATE
-        )
 
 
 def test_incremental_transcription_cuts_at_pauses_and_offsets_words() -> None:
@@ -203,7 +186,7 @@ def test_capture_keeps_audio_when_the_source_fails(tmp_path: Path) -> None:
         def probs(self, chunk: np.ndarray) -> np.ndarray:
             return np.full(chunk.size // FRAME, 0.9, dtype=np.float32)
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[np.ndarray]:
         for _ in range(3):
             yield np.full(1600, 0.1, dtype=np.float32)
         raise UserError("The microphone stopped delivering audio (unplugged?).")

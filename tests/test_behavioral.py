@@ -7,10 +7,10 @@ import pytest
 from voice_interviewer.paths import rubrics_root
 from voice_interviewer.scoring.behavioral import apply_behavioral, detect
 from voice_interviewer.scoring.content import Embedder, score_content
-from voice_interviewer.track.rubric import DEFAULT_TRACK, Question, Track
+from voice_interviewer.track.rubric import Question, Track, default_track
 from voice_interviewer.types import Behavioral
 
-BEHAVIORAL_FILE = rubrics_root() / DEFAULT_TRACK / "behavioral.yaml"
+BEHAVIORAL_FILE = rubrics_root() / default_track() / "behavioral.yaml"
 
 pytestmark = pytest.mark.skipif(
     not BEHAVIORAL_FILE.is_file(), reason=f"no behavioral rubric at {BEHAVIORAL_FILE} (the round is not written yet)"

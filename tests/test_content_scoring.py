@@ -181,14 +181,20 @@ def test_scores_are_deterministic(score, question: Question, embedder: Embedder)
 
 
 def test_score_is_in_range_and_level_matches(score) -> None:  # type: ignore[no-untyped-def]
+    names: dict[int, set[str]] = {}
     for text in (STRONG, VAGUE, WRONG, BUZZWORDS, READ_BACK):
         c = score(text)
         assert 0 <= c.score <= 100
         assert 1 <= c.level <= 4
-        assert c.level_name == {1: "poor", 2: "mixed", 3: "good", 4: "excellent"}[c.level]
+        names.setdefault(c.level, set()).add(c.level_name)
         for crit in c.criteria:
             assert 0 <= crit.coverage <= 1
             assert 1 <= crit.level <= 4
+    # One name per level, and the names read in the order of the levels (the rubric's scale).
+    scale = ("poor", "mixed", "good", "excellent")
+    assert all(len(v) == 1 for v in names.values()) and len(names) >= 2
+    ranks = [scale.index(next(iter(names[level]))) for level in sorted(names)]
+    assert ranks == sorted(ranks) and len(set(ranks)) == len(ranks)
 
 
 def test_a_sentence_that_states_a_red_flag_earns_no_credit() -> None:

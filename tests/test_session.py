@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,77 +14,21 @@ import pytest
 import soundfile as sf
 from typer.testing import CliRunner
 
+from tests.fakes import FakeFollowUps, RecordingUI, ScriptedAnswers
+from voice_interviewer.interviewer.followup import GENERIC_PROBES
 from voice_interviewer.paths import data_home
-from voice_interviewer.session.loop import AGAIN, MOVING_ON, Answer, SessionDeps, plan_questions, run_session
+from voice_interviewer.session.loop import AGAIN, MOVING_ON, SessionDeps, plan_questions, run_session
 from voice_interviewer.session.practice import choose_mode, recover_crashed
 from voice_interviewer.store.sessions import Session, SessionStore
-from voice_interviewer.track.rubric import Question, Track
+from voice_interviewer.track.rubric import Track
 from voice_interviewer.tts.speaker import SilentSpeaker
-from voice_interviewer.types import ModelsUsed, Scorecard, Transcript, Word
+from voice_interviewer.types import ModelsUsed
 
 STRONG_BV = (
     "Bias is the error from assumptions that are too simple, so the model underfits. Variance is sensitivity to "
     "the training sample, so the model overfits noise. Making the model more complex lowers bias but raises "
     "variance. I compare training and validation error to tell them apart, and I add regularization for variance."
 )
-
-
-def typed(text: str) -> Answer:
-    if not text:
-        return Answer(Transcript(text="", no_speech=True, source="text"), "no-speech")
-    return Answer(
-        Transcript(text=text, words=tuple(Word(word=w, start=0, end=0) for w in text.split()), source="text"), "typed"
-    )
-
-
-@dataclass
-class ScriptedAnswers:
-    """Answers from a script; an item that is an exception is raised (e.g. KeyboardInterrupt)."""
-
-    script: list[object]
-    mode: str = "text"
-    prompts: list[str] = field(default_factory=list)
-
-    def answer(self, question: Question, kind: str, prompt: str, wav_path: Path, target: tuple[float, float]) -> Answer:
-        self.prompts.append(prompt)
-        item = self.script.pop(0)
-        if isinstance(item, BaseException):
-            sf.write(str(wav_path), np.zeros(8000, np.float32), 16000)  # the audio so far is on disk
-            raise item
-        assert isinstance(item, str)
-        return typed(item)
-
-
-@dataclass
-class FakeFollowUps:
-    lines: list[str] = field(default_factory=lambda: ["How would you pick the regularization strength?"] * 10)
-    name: str = "fake"
-    seen_missed: list[int] = field(default_factory=list)
-    warmed: list[str] = field(default_factory=list)
-
-    def warm_up(self, question: Question) -> None:
-        self.warmed.append(question.id)
-
-    def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> tuple[str, str, str | None]:
-        self.seen_missed.append(sum(len(c.missed) for c in card.content.criteria))
-        return self.lines.pop(0), "llm", None
-
-
-@dataclass
-class RecordingUI:
-    events: list[tuple[str, str]] = field(default_factory=list)
-
-    def interviewer(self, text: str, kind: str, target: tuple[float, float]) -> None:
-        self.events.append((kind, text))
-
-    def transcript(self, transcript: Transcript) -> None:
-        self.events.append(("transcript", transcript.text))
-
-    def scorecard(self, card: Scorecard) -> None:
-        self.events.append(("scorecard", card.question.id))
-
-    def info(self, message: str) -> None:
-        self.events.append(("info", message))
 
 
 def deps_for(
@@ -250,7 +193,14 @@ def test_demo_session_end_to_end_with_real_models(track: Track) -> None:
     assert [t.kind for t in s.turns] == ["question", "follow-up"]
     follow = s.turns[1]
     assert follow.interviewer_text.endswith("?")
-    assert follow.follow_up_source in ("llm", "rubric")
+    # The follow-up says where it came from, and that is true: the model's own line was accepted (no
+    # reason recorded), or the rubric's probe was asked with the reason the model's line was not used.
+    q, _ = track.question(s.turns[0].question_id)
+    probes = {k.follow_up for _, k in q.points()} | set(GENERIC_PROBES)
+    if follow.follow_up_source == "rubric":
+        assert follow.follow_up_reason and follow.interviewer_text in probes
+    else:
+        assert follow.follow_up_source == "llm" and follow.follow_up_reason is None
     for t in s.turns:
         assert t.transcript and len(t.transcript.words) > 20
         assert t.scorecard is not None

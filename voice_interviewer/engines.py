@@ -9,22 +9,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from voice_interviewer.models import Checksums
 from voice_interviewer.paths import DataHome, data_home
 from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
 from voice_interviewer.stt.transcriber import FasterWhisperTranscriber, build_transcriber
-from voice_interviewer.track.rubric import DEFAULT_TRACK, Track, load_track
+from voice_interviewer.track.rubric import Track, load_track
 from voice_interviewer.types import ModelsUsed
+
+if TYPE_CHECKING:
+    from voice_interviewer.interviewer.followup import Interviewer
+    from voice_interviewer.interviewer.grounded import GroundedFollowUps
+    from voice_interviewer.track.rubric import Question
+    from voice_interviewer.tts.speaker import Speaker
 
 
 @dataclass(frozen=True)
 class Settings:
     stt_model: str = "tiny.en"  # bundled tiny.en, bundled base, a folder, or a faster-whisper name
     device: str = "auto"  # cpu | cuda | auto
-    track: str = DEFAULT_TRACK
+    track: str | None = None  # a folder under rubrics/; None: the first one there
     chroma_url: str | None = None  # a Chroma server; None for the embedded store in the data home
     llm: str = "local"  # "local" (SmolLM2 via llama.cpp) or provider:model
+    llm_timeout_s: float = 20.0  # after this, the rubric's probe is asked instead
     use_embeddings: bool = True  # semantic evidence in content scoring
 
 
@@ -62,3 +70,54 @@ class Engines:
             rubric_sha256=rubric_sha,
             scorer_version=SCORER_VERSION,
         )
+
+    def interviewer(self, notify: Callable[[str], None] | None = None) -> Interviewer:
+        """The follow-up asker for ``settings.llm``. The local model missing is not fatal: the rubric's
+        probes are asked instead (and ``notify`` says so); a named provider that cannot start is."""
+        from voice_interviewer.errors import UserError
+        from voice_interviewer.interviewer.followup import Interviewer, build_chat_model
+
+        s = self.settings
+        try:
+            chat, name = build_chat_model(s.llm, self.checksums, s.llm_timeout_s)
+            return Interviewer(chat, name, s.llm_timeout_s)
+        except UserError as e:
+            if s.llm != "local":
+                raise
+            (notify or self.notify)(f"{e.message} Follow-ups come from the rubric's own probes.")
+            return Interviewer(None, "rubric probes")
+
+    def follow_ups(
+        self, interviewer: Interviewer, probe: Question, notify: Callable[[str], None] | None = None
+    ) -> GroundedFollowUps:
+        """Follow-ups grounded in retrieved rubric and culture notes; without retrieval if the index
+        cannot be reached (checked now, on ``probe``, so a session does not find out mid-answer)."""
+        from voice_interviewer.errors import UserError
+        from voice_interviewer.interviewer.grounded import ContextFn, GroundedFollowUps, retrieval_context
+
+        context: ContextFn | None
+        try:
+            context = retrieval_context(self)
+            context(probe, "")
+        except UserError as e:
+            (notify or self.notify)(f"Retrieval is off ({e.message}); follow-ups use the rubric only.")
+            context = None
+        return GroundedFollowUps(interviewer, context)
+
+    def interviewer_voice(
+        self,
+        rate: int = 175,
+        voice: str | None = None,
+        output_device: int | str | None = None,
+        play: bool = True,
+        notify: Callable[[str], None] | None = None,
+    ) -> Speaker:
+        """The interviewer's voice (pyttsx3); text only, with a note, when speech output cannot start."""
+        from voice_interviewer.errors import MissingModelError
+        from voice_interviewer.tts.speaker import Pyttsx3Speaker, SilentSpeaker
+
+        try:
+            return Pyttsx3Speaker(rate=rate, voice=voice, output_device=output_device, play=play)
+        except MissingModelError as e:
+            (notify or self.notify)(f"{e.message} The interviewer's lines are shown as text only.")
+            return SilentSpeaker()

@@ -63,6 +63,9 @@ def capture_answer(
             if why:
                 ended_by = why
                 break
+        else:  # the source ended: because the stop event stopped it (Enter, "done"), or by itself
+            if stop_event is not None and stop_event.is_set():
+                ended_by = getattr(stop_event, "reason", "enter")
     except BaseException:  # Ctrl-C, a microphone that went away: keep the audio so far, then re-raise
         rec.finish()
         raise

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from voice_interviewer import __version__
 from voice_interviewer.engines import Engines, Settings
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.paths import data_home
@@ -46,7 +47,9 @@ SttOpt = Annotated[
 DeviceOpt = Annotated[
     str, typer.Option("--device", help="Where to transcribe: cpu, cuda or auto (falls back to the CPU).")
 ]
-TrackOpt = Annotated[str, typer.Option("--track", help="Rubric track (a folder under rubrics/).")]
+TrackOpt = Annotated[
+    str | None, typer.Option("--track", help="Rubric track (a folder under rubrics/); default: the first there.")
+]
 
 
 def handle_errors(fn: F) -> F:
@@ -75,7 +78,7 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _engines(stt_model: str = "tiny.en", device: str = "auto", track: str = "netflix-mle", **kw: Any) -> Engines:
+def _engines(stt_model: str = "tiny.en", device: str = "auto", track: str | None = None, **kw: Any) -> Engines:
     return Engines(
         Settings(stt_model=stt_model, device=device, track=track, **kw), notify=lambda m: err.print(f"[dim]{m}[/]")
     )
@@ -90,3 +93,18 @@ def _progress() -> Progress:
         console=err,
         transient=True,
     )
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"voice-interviewer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """A spoken mock-interview coach."""

@@ -12,19 +12,13 @@ from voice_interviewer.engines import Engines
 from voice_interviewer.errors import UserError
 from voice_interviewer.paths import samples_root
 
-# The default demo: one strong technical answer, one vague one, one behavioral story.
-DEFAULT_PICKS = (
-    ("phone-screen/bias-variance", "strong"),
-    ("phone-screen/precision-recall", "vague"),
-    ("behavioral/failure", "strong"),
-)
-
 
 @dataclass(frozen=True)
 class SampleAnswer:
     question_id: str
     kind: str  # strong, vague, wrong, padded, triumph, blame, generic
     text: str
+    demo_order: int | None = None  # the track's samples file picks what `demo` plays first (``demo:``)
 
 
 @dataclass(frozen=True)
@@ -45,8 +39,10 @@ def load_samples(track: str) -> list[SampleAnswer]:
         except yaml.YAMLError as e:
             raise UserError(f"{f}: YAML error: {e}") from None
         for item in items or []:
+            demo = item.get("demo") or {}
             for kind, text in item["answers"].items():
-                out.append(SampleAnswer(item["question"], kind, " ".join(str(text).split())))
+                order = demo.get("order") if demo.get("answer") == kind else None
+                out.append(SampleAnswer(item["question"], kind, " ".join(str(text).split()), order))
     return out
 
 
@@ -54,8 +50,7 @@ def pick(samples: list[SampleAnswer], round_: str | None, limit: int) -> list[Sa
     if round_:
         chosen = [s for s in samples if s.question_id.startswith(round_ + "/") and s.kind in ("strong", "vague")]
     else:
-        index = {(s.question_id, s.kind): s for s in samples}
-        chosen = [index[p] for p in DEFAULT_PICKS if p in index]
+        chosen = sorted((s for s in samples if s.demo_order is not None), key=lambda s: s.demo_order or 0)
         chosen += [s for s in samples if s.kind == "strong" and s not in chosen]
     if not chosen:
         raise UserError(f"No sample answers for round {round_!r}.")
@@ -66,7 +61,7 @@ def demo_answers(engines: Engines, round_: str | None, limit: int, notify: Calla
     from voice_interviewer.tts.speaker import synthesize
 
     cache = engines.home.state / "demo-audio"
-    for s in pick(load_samples(engines.settings.track), round_, limit):
+    for s in pick(load_samples(engines.track.name), round_, limit):
         audio, voice = synthesize(s.text, cache)
         notify(f"synthesized the {s.kind} sample answer to {s.question_id} ({audio.size / 16000:.0f} s, {voice})")
         yield DemoItem(s.question_id, s.kind, s.text, audio, voice)

@@ -50,6 +50,12 @@ class SessionUI(Protocol):
     def info(self, message: str) -> None: ...
 
 
+class PracticeUI(SessionUI, Protocol):
+    """A screen for live practice: also shows the microphone level while the candidate answers."""
+
+    def level(self, rms: float, elapsed: float) -> None: ...
+
+
 class FollowUps(Protocol):
     name: str
 

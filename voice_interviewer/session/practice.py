@@ -1,4 +1,4 @@
-"""Wire a practice session from the settings: the one place that builds its engines."""
+"""Wire a practice session from its options: engines from :mod:`voice_interviewer.engines`, answers, the store."""
 
 from __future__ import annotations
 
@@ -10,16 +10,12 @@ from pathlib import Path
 from voice_interviewer.api import culture_for
 from voice_interviewer.audio.recorder import recover_pcm
 from voice_interviewer.audio.turn import TurnOptions
-from voice_interviewer.cli.ui import RichSessionUI
 from voice_interviewer.engines import Engines
-from voice_interviewer.errors import ExitCode, MissingModelError, UserError
-from voice_interviewer.interviewer.followup import Interviewer, build_chat_model
-from voice_interviewer.interviewer.grounded import GroundedFollowUps, retrieval_context
+from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.session.answers import DemoAnswers, KeyboardLines, TextAnswers, VoiceAnswers
-from voice_interviewer.session.loop import AnswerProvider, SessionDeps, plan_questions, run_session
+from voice_interviewer.session.loop import AnswerProvider, PracticeUI, SessionDeps, plan_questions, run_session
 from voice_interviewer.store.sessions import Session, SessionStore, new_session_id
 from voice_interviewer.track.rubric import ROUNDS
-from voice_interviewer.tts.speaker import Pyttsx3Speaker, SilentSpeaker, Speaker
 
 
 @dataclass(frozen=True)
@@ -32,8 +28,6 @@ class PracticeOptions:
     input_device: int | str | None = None
     output_device: int | str | None = None
     end_silence_s: float = 2.5
-    llm: str = "local"
-    llm_timeout_s: float = 20.0
     voice: str | None = None
     rate: int = 175
     speak: bool = True  # play the interviewer's voice when there is an output device
@@ -99,7 +93,7 @@ def _read_typed(console_input: Callable[[str], str]) -> Callable[[str], str]:
 
 
 def run_practice(
-    engines: Engines, opts: PracticeOptions, ui: RichSessionUI, console_input: Callable[[str], str] = input
+    engines: Engines, opts: PracticeOptions, ui: PracticeUI, console_input: Callable[[str], str] = input
 ) -> tuple[Session, Path]:
     store = SessionStore(engines.home)
     recover_crashed(store, ui.info)
@@ -112,33 +106,12 @@ def run_practice(
             f"Unknown round {opts.round!r}; rounds: {', '.join(sorted(engines.track.rounds))}.", ExitCode.USAGE
         )
 
-    speaker: Speaker
-    try:
-        speaker = Pyttsx3Speaker(
-            rate=opts.rate, voice=opts.voice, output_device=opts.output_device, play=opts.speak and has_out
-        )
-    except MissingModelError as e:
-        ui.info(f"{e.message} The interviewer's lines are shown as text only.")
-        speaker = SilentSpeaker()
+    speaker = engines.interviewer_voice(opts.rate, opts.voice, opts.output_device, opts.speak and has_out, ui.info)
     if not has_out and opts.speak:
         ui.info("No speakers found: the interviewer's lines are shown here and saved as audio files in the recording.")
-
-    try:
-        chat, llm_name = build_chat_model(opts.llm, engines.checksums, opts.llm_timeout_s)
-        interviewer = Interviewer(chat, llm_name, opts.llm_timeout_s)
-    except UserError as e:
-        if opts.llm != "local":
-            raise
-        ui.info(f"{e.message} Follow-ups come from the rubric's own probes.")
-        interviewer = Interviewer(None, "rubric probes")
-    context: Callable[..., tuple[str, ...]] | None
-    try:
-        context = retrieval_context(engines)
-        context(engines.track.question(plan_questions(engines.track, opts.round, 1)[0])[0], "")
-    except UserError as e:
-        ui.info(f"Retrieval is off ({e.message}); follow-ups use the rubric only.")
-        context = None
-    follow = GroundedFollowUps(interviewer, context)
+    interviewer = engines.interviewer(ui.info)
+    probe = engines.track.question(plan_questions(engines.track, opts.round, 1)[0])[0]
+    follow = engines.follow_ups(interviewer, probe, ui.info)
 
     turn_opts = TurnOptions(end_silence_s=opts.end_silence_s)
     transcriber = engines.transcriber
@@ -171,7 +144,7 @@ def run_practice(
         from voice_interviewer.tts.speaker import synthesize
 
         cache = engines.home.state / "demo-audio"
-        samples = {(s.question_id, s.kind): s.text for s in load_samples(engines.settings.track)}
+        samples = {(s.question_id, s.kind): s.text for s in load_samples(engines.track.name)}
         answers = DemoAnswers(
             samples,
             lambda t: synthesize(t, cache)[0],

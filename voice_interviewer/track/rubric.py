@@ -20,7 +20,6 @@ from voice_interviewer.paths import rubrics_root
 from voice_interviewer.scoring.text import parse_phrasing
 
 ROUNDS = ("phone-screen", "coding-discussion", "ml-system-design", "experimentation", "behavioral")
-DEFAULT_TRACK = "netflix-mle"
 
 
 class _Model(BaseModel):
@@ -222,7 +221,17 @@ def load_round(path: Path) -> LoadedRound:
     return LoadedRound(rnd, path, hashlib.sha256(raw).hexdigest())
 
 
-def load_track(track: str = DEFAULT_TRACK, root: Path | None = None) -> Track:
+def default_track(root: Path | None = None) -> str:
+    """The track used when none is named: the first folder of rubrics (a track is data, not code)."""
+    base = root or rubrics_root()
+    tracks = sorted(p.name for p in base.iterdir() if p.is_dir() and any(p.glob("*.yaml"))) if base.is_dir() else []
+    if not tracks:
+        raise UserError(f"No rubric tracks found in {base}. A track is a folder of <round>.yaml files.", ExitCode.USAGE)
+    return tracks[0]
+
+
+def load_track(track: str | None = None, root: Path | None = None) -> Track:
+    track = track or default_track(root)
     folder = (root or rubrics_root()) / track
     files = sorted(folder.glob("*.yaml"))
     if not files:

@@ -1,0 +1,105 @@
+"""`practice`: the spoken mock interview."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from voice_interviewer.cli.app import DeviceOpt, SttOpt, _engines, app, err, handle_errors, out
+from voice_interviewer.errors import ExitCode, UserError
+
+
+@app.command(rich_help_panel="Practise")
+@handle_errors
+def practice(
+    round_: Annotated[
+        str,
+        typer.Option(
+            "--round", "-r", help="phone-screen, coding-discussion, ml-system-design, experimentation or behavioral."
+        ),
+    ] = "phone-screen",
+    n_questions: Annotated[int, typer.Option("--questions", "-n", min=1, help="How many questions.")] = 3,
+    follow_ups: Annotated[int, typer.Option("--follow-ups", min=0, max=5, help="Follow-ups after each answer.")] = 1,
+    demo_mode: Annotated[
+        bool, typer.Option("--demo", help="A synthesized candidate answers (no microphone needed).")
+    ] = False,
+    text_mode: Annotated[bool, typer.Option("--text", help="Type your answers instead of speaking.")] = False,
+    push_to_talk: Annotated[bool, typer.Option("--push-to-talk", help="Enter starts and ends each answer.")] = False,
+    input_device: Annotated[
+        str | None, typer.Option("--input-device", help="Microphone: index or name (see `devices`).")
+    ] = None,
+    output_device: Annotated[str | None, typer.Option("--output-device", help="Speakers: index or name.")] = None,
+    end_silence: Annotated[
+        float, typer.Option("--end-silence", min=0.8, max=15, help="Seconds of silence that end an answer.")
+    ] = 2.5,
+    llm: Annotated[
+        str, typer.Option("--llm", help="'local' (SmolLM2 via llama.cpp) or provider:model, e.g. ollama:qwen2.5:7b.")
+    ] = "local",
+    llm_timeout: Annotated[
+        float, typer.Option("--llm-timeout", help="Seconds to wait for a follow-up before using the rubric's probe.")
+    ] = 20.0,
+    voice: Annotated[str | None, typer.Option("--voice", help="pyttsx3 voice id for the interviewer.")] = None,
+    rate: Annotated[int, typer.Option("--rate", help="Interviewer speaking rate (words a minute).")] = 175,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", help="Do not play the interviewer's voice (lines are still saved).")
+    ] = False,
+    realtime: Annotated[
+        bool, typer.Option("--realtime", help="Demo: feed the synthesized answer at speaking pace.")
+    ] = False,
+    resume: Annotated[str | None, typer.Option("--resume", help="Continue an interrupted session by id.")] = None,
+    stt_model: SttOpt = "tiny.en",
+    device: DeviceOpt = "auto",
+    chroma_url: Annotated[
+        str | None, typer.Option("--chroma-url", envvar="VOICE_INTERVIEWER_CHROMA_URL", help="A Chroma server.")
+    ] = None,
+) -> None:
+    """A spoken mock interview: questions out loud, your answers heard, follow-ups, scorecards.
+
+    Examples:
+
+      voice-interviewer practice --round phone-screen --questions 5
+
+      voice-interviewer practice --round behavioral --push-to-talk
+
+      voice-interviewer practice --demo            (no microphone needed)
+
+      voice-interviewer practice --text --llm ollama:qwen2.5:7b
+    """
+    from voice_interviewer.cli.ui import RichSessionUI
+    from voice_interviewer.session.practice import PracticeOptions, run_practice
+
+    if demo_mode and text_mode:
+        raise UserError("Choose --demo or --text, not both.", ExitCode.USAGE)
+    mode = "demo" if demo_mode else "text" if text_mode else "auto"
+
+    def dev(v: str | None) -> int | str | None:
+        return int(v) if v is not None and v.isdigit() else v
+
+    opts = PracticeOptions(
+        round=round_,
+        questions=n_questions,
+        follow_ups=follow_ups,
+        mode=mode,
+        push_to_talk=push_to_talk,
+        input_device=dev(input_device),
+        output_device=dev(output_device),
+        end_silence_s=end_silence,
+        voice=voice,
+        rate=rate,
+        speak=not quiet,
+        realtime_demo=realtime,
+        resume=resume,
+    )
+    ui = RichSessionUI(out)
+    try:
+        session, folder = run_practice(
+            _engines(stt_model, device, chroma_url=chroma_url, llm=llm, llm_timeout_s=llm_timeout), opts, ui
+        )
+    except KeyboardInterrupt:
+        err.print(
+            "[yellow]Stopped.[/] Every finished answer and the audio of the one in progress are saved; "
+            "resume with: voice-interviewer practice --resume <id> (see `voice-interviewer sessions`)."
+        )
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    ui.summary(session, folder)
