@@ -14,11 +14,9 @@ from voice_interviewer.errors import ExitCode, UserError
 @handle_errors
 def practice(
     round_: Annotated[
-        str,
-        typer.Option(
-            "--round", "-r", help="phone-screen, coding-discussion, ml-system-design, experimentation or behavioral."
-        ),
-    ] = "phone-screen",
+        str | None,
+        typer.Option("--round", "-r", help="A round of the track (see `questions`); default: the loop's first round."),
+    ] = None,
     n_questions: Annotated[int, typer.Option("--questions", "-n", min=1, help="How many questions.")] = 3,
     follow_ups: Annotated[int, typer.Option("--follow-ups", min=0, max=5, help="Follow-ups after each answer.")] = 1,
     demo_mode: Annotated[

@@ -15,12 +15,11 @@ from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.session.answers import DemoAnswers, KeyboardLines, TextAnswers, VoiceAnswers
 from voice_interviewer.session.loop import AnswerProvider, PracticeUI, SessionDeps, plan_questions, run_session
 from voice_interviewer.store.sessions import Session, SessionStore, new_session_id
-from voice_interviewer.track.rubric import ROUNDS
 
 
 @dataclass(frozen=True)
 class PracticeOptions:
-    round: str = "phone-screen"
+    round: str | None = None  # None: the track's first round
     questions: int = 3
     follow_ups: int = 1
     mode: str = "auto"  # auto (microphone, else demo), voice, demo, text
@@ -101,16 +100,15 @@ def run_practice(
     mode, note = choose_mode(opts.mode, has_in)
     if note:
         ui.info(note)
-    if opts.round not in ROUNDS or opts.round not in engines.track.rounds:
-        raise UserError(
-            f"Unknown round {opts.round!r}; rounds: {', '.join(sorted(engines.track.rounds))}.", ExitCode.USAGE
-        )
+    round_ = opts.round or engines.track.first_round
+    if round_ not in engines.track.rounds:
+        raise UserError(f"Unknown round {round_!r}; rounds: {', '.join(engines.track.rounds)}.", ExitCode.USAGE)
 
     speaker = engines.interviewer_voice(opts.rate, opts.voice, opts.output_device, opts.speak and has_out, ui.info)
     if not has_out and opts.speak:
         ui.info("No speakers found: the interviewer's lines are shown here and saved as audio files in the recording.")
     interviewer = engines.interviewer(ui.info)
-    probe = engines.track.question(plan_questions(engines.track, opts.round, 1)[0])[0]
+    probe = engines.track.question(plan_questions(engines.track, round_, 1)[0])[0]
     follow = engines.follow_ups(interviewer, probe, ui.info)
 
     turn_opts = TurnOptions(end_silence_s=opts.end_silence_s)
@@ -165,13 +163,13 @@ def run_practice(
         follow_n = int(session.summary.get("follow_ups", opts.follow_ups))
         session.status = "in-progress"
     else:
-        plan = plan_questions(engines.track, opts.round, opts.questions)
+        plan = plan_questions(engines.track, round_, opts.questions)
         follow_n = opts.follow_ups
         session = Session(
-            id=new_session_id(opts.round),
+            id=new_session_id(round_),
             created=_now(),
             track=engines.track.name,
-            round=opts.round,
+            round=round_,
             mode=mode,
             llm=interviewer.name,
         )
@@ -192,7 +190,7 @@ def run_practice(
     )
     folder = store.folder(session.id)
     ui.info(
-        f"Session {session.id}: {len(plan)} question(s) from {opts.round}, up to {follow_n} follow-up(s) each. "
+        f"Session {session.id}: {len(plan)} question(s) from {round_}, up to {follow_n} follow-up(s) each. "
         f"Recording to {folder}"
     )
     run_session(deps, session, plan, follow_n)

@@ -25,7 +25,6 @@ from voice_interviewer.errors import UserError
 
 Data = dict[str, Any]
 _STAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-(.+)$")
-_KNOWN_ROUNDS = ("phone-screen", "coding-discussion", "ml-system-design", "experimentation", "behavioral")
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ def _created_from_id(session_id: str) -> str:
 def _round_from_id(session_id: str) -> str:
     m = _STAMP.match(session_id)
     tail = m.group(7) if m else ""
-    return next((r for r in _KNOWN_ROUNDS if tail.startswith(r)), tail or "phone-screen")
+    return re.sub(r"-\d+$", "", tail) or "unknown"  # a v0 id ends in the round, maybe with a counter
 
 
 @migration(0, "pre-release layout: session_id and answers with plain-text transcripts become id and turns")

@@ -19,8 +19,6 @@ from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.paths import rubrics_root
 from voice_interviewer.scoring.text import parse_phrasing
 
-ROUNDS = ("phone-screen", "coding-discussion", "ml-system-design", "experimentation", "behavioral")
-
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -101,6 +99,7 @@ class Round(_Model):
     schema_version: int = Field(1, alias="schema")
     track: str
     round: str
+    order: int = 0  # the round's place in the track's loop; the first is practice's default round
     version: str  # bump when the rubric changes; stored with every scorecard
     title: str
     target: Target
@@ -126,7 +125,12 @@ class Track:
 
     def __init__(self, name: str, rounds: list[LoadedRound]) -> None:
         self.name = name
-        self.rounds = {r.round.round: r for r in rounds}
+        self.rounds = {r.round.round: r for r in sorted(rounds, key=lambda r: (r.round.order, r.round.round))}
+
+    @property
+    def first_round(self) -> str:
+        """The round practice starts with when none is named (the lowest ``order``)."""
+        return next(iter(self.rounds))
 
     @cached_property
     def questions(self) -> dict[str, tuple[Question, LoadedRound]]:
