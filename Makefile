@@ -18,6 +18,7 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/ruff check voice_interviewer tests benchmarks
+	$(VENV)/bin/ruff format --check voice_interviewer tests benchmarks
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
 

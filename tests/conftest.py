@@ -19,6 +19,20 @@ from voice_interviewer.track.rubric import Question, Track, load_track
 
 DATA = Path(__file__).parent / "data"
 
+# Fixtures that load a real model (Whisper, MiniLM, SmolLM2, Piper) or build a real Chroma index. A test
+# that uses one, directly or through another fixture, is marked slow here, so that `make test-fast`
+# (pytest -m "not slow") really skips every real-model test. Tests that reach a real model another way
+# (a CLI command that scores) carry @pytest.mark.slow themselves.
+REAL_ENGINE_FIXTURES = frozenset(
+    {"embedder", "transcriber", "stt_home", "smollm2", "engines", "chroma_server", "spoken_session"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if REAL_ENGINE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(autouse=True)
 def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
