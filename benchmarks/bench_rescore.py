@@ -6,8 +6,8 @@ The answers are built once from synthesized speech (the sample answers of sample
 concatenated to ``--seconds``) and cached under the bench home. Two ways of using the cores are
 timed, each in a fresh process so that model loading and peak memory are counted:
 
-- ``inprocess``: one process, the speech model with cpu_threads = 2 (rescore.InProcess);
-- ``pool``: two worker processes, cpu_threads = 1 each (rescore.ProcessPool).
+- ``inprocess``: one process, the speech model with cpu_threads = 2 (runners.InProcess);
+- ``pool``: two worker processes, cpu_threads = 1 each (runners.ProcessPool).
 
 Peak memory is the largest total resident memory of the process tree, sampled every 0.1 s.
 Prints one JSON object. Figures only; nothing here asserts a time.
@@ -82,15 +82,8 @@ def build_store(home: Path, n: int, seconds: float, tts_cache: Path) -> list[str
 def run_variant(variant: str, home: Path, stt_model: str, ids: list[str]) -> dict[str, float | int | str]:
     """In the child process: re-score every answer one way; the wall time includes loading the models."""
     from voice_interviewer.engines import Engines, Settings
-    from voice_interviewer.review.rescore import (
-        InProcess,
-        ProcessPool,
-        RescoreOptions,
-        Runner,
-        Scorer,
-        WorkerSpec,
-        rescore,
-    )
+    from voice_interviewer.review.rescore import RescoreOptions, ScoringEngines, rescore
+    from voice_interviewer.review.runners import InProcess, ProcessPool, Runner, WorkerSpec
 
     dh = data_home({ENV_HOME: str(home)}).ensure()
     store = SessionStore(dh)
@@ -101,14 +94,13 @@ def run_variant(variant: str, home: Path, stt_model: str, ids: list[str]) -> dic
     if variant == "inprocess":
         threads = os.cpu_count() or 2
 
-        def scorer_for(track: str) -> Scorer:
-            eng = Engines(Settings(stt_model=stt_model, device="cpu", track=track), notify=lambda m: None, home=dh)
-            return Scorer.from_engines(eng)
+        def engines_for(track: str) -> ScoringEngines:
+            return Engines(Settings(stt_model=stt_model, device="cpu", track=track), notify=lambda m: None, home=dh)
 
-        runner = InProcess(scorer_for)
+        runner = InProcess(engines_for)
     else:
         threads = 1
-        runner = ProcessPool(WorkerSpec(stt_model, dh, cpu_threads=1), workers=os.cpu_count() or 2)
+        runner = ProcessPool(WorkerSpec.for_cpu(stt_model, dh, cpu_threads=1), workers=os.cpu_count() or 2)
     results = rescore(store, ids, runner, RescoreOptions(stt_model=stt_model))
     wall = time.perf_counter() - t0
     return {
@@ -163,7 +155,7 @@ class TreeRss:
 
 
 def latest_cards(home: Path, ids: list[str]) -> list[object]:
-    from voice_interviewer.review.records import load_rescores
+    from voice_interviewer.store.rescores import load_rescores
 
     cards: list[object] = []
     for sid in ids:
@@ -209,7 +201,7 @@ def main() -> None:
         fig["peak_rss_mb"] = round(peak / 1024)
         figures[variant] = fig
         cards[variant] = latest_cards(home, ids)
-    from voice_interviewer.review.rescore import choose_workers
+    from voice_interviewer.review.runners import choose_workers
 
     fastest = min(figures, key=lambda v: float(figures[v]["wall_s"]))
     workers, threads = choose_workers(args.answers, audio_s, os.cpu_count() or 1, on_gpu=False)

@@ -1,21 +1,31 @@
-"""Shared fixtures: a temporary data home for every test, the loaded track, sample answers."""
+"""Shared fixtures: a temporary data home for every test, the loaded track, sample answers, the
+real engines, and sessions on disk for the tests of coming back to them."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
 import pytest
+import soundfile as sf
 import yaml
 
+from tests.fakes import FOLLOW, QID, STRONG, timed
 from voice_interviewer import paths
 from voice_interviewer.models import Checksums
 from voice_interviewer.paths import ENV_HOME, DataHome, samples_root
 from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
+from voice_interviewer.scoring.scorecard import score_answer
+from voice_interviewer.store.sessions import Session, SessionStore, Turn
 from voice_interviewer.stt.transcriber import Transcriber
 from voice_interviewer.track.rubric import Question, Track, load_track
+from voice_interviewer.types import ModelsUsed, Scorecard
+
+if TYPE_CHECKING:
+    from voice_interviewer.engines import Engines
 
 DATA = Path(__file__).parent / "data"
 
@@ -32,6 +42,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if REAL_ENGINE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+CardFor = Callable[[str, str], Scorecard]  # (question id, typed answer) -> its scorecard
+
+
+class MakeSession(Protocol):
+    def __call__(
+        self,
+        sid: str = ...,
+        answers: tuple[tuple[str, str], ...] = ...,
+        status: str = ...,
+        audio: bool = ...,
+    ) -> Path: ...
 
 
 @pytest.fixture(autouse=True)
@@ -113,3 +136,91 @@ def transcriber(stt_home: DataHome) -> Transcriber:
 
     notes: list[str] = []
     return build_transcriber("tiny.en", "auto", stt_home, Checksums(stt_home), notes.append)
+
+
+@pytest.fixture(scope="session")
+def real_engines(stt_home: DataHome) -> Engines:
+    """The real engines on the CPU (tiny.en, MiniLM, the installed track), built lazily and shared."""
+    from voice_interviewer.engines import Engines, Settings
+
+    notes: list[str] = []
+    return Engines(Settings(stt_model="tiny.en", device="cpu"), notify=notes.append, home=stt_home)
+
+
+# --- sessions on disk, for the tests of coming back to them ---------------------------------------
+
+
+@pytest.fixture()
+def session_store(data_home: Path) -> SessionStore:
+    """The store of this test's own data home."""
+    return SessionStore(paths.data_home().ensure())
+
+
+@pytest.fixture()
+def card_for(track: Track) -> CardFor:
+    """``card_for(question id, text)``: the scorecard of a typed-in answer with made-up word timings."""
+
+    def make(qid: str, text: str) -> Scorecard:
+        q, rnd = track.question(qid)
+        models = ModelsUsed(stt="tiny.en", rubric_version=rnd.round.version, rubric_sha256=rnd.sha256)
+        return score_answer(q, rnd, timed(text), None, models)
+
+    return make
+
+
+def tone(seconds: float, value: float, rate: int = 16000) -> np.ndarray:
+    """A constant signal: easy to recognise in a combined replay, even after resampling."""
+    return np.full(int(seconds * rate), value, dtype=np.float32)
+
+
+@pytest.fixture()
+def make_session(track: Track, session_store: SessionStore, card_for: CardFor) -> MakeSession:
+    """``make_session(sid, answers, status, audio)``: a finished session on disk, its folder returned.
+
+    Turn n's interviewer line is a 22.05 kHz constant 0.1*n, its answer a 16 kHz constant -0.1*n,
+    each 0.3*n s long; every answer carries its scorecard.
+    """
+
+    def make(
+        sid: str = "20261101-100000-phone-screen",
+        answers: tuple[tuple[str, str], ...] = ((QID, STRONG), (QID, FOLLOW)),
+        status: str = "complete",
+        audio: bool = True,
+    ) -> Path:
+        folder = session_store.root / sid
+        folder.mkdir(parents=True)
+        turns = []
+        for n, (qid, text) in enumerate(answers, 1):
+            q, _ = track.question(qid)
+            line = f"turn-{n:02d}-interviewer.wav"
+            ans = f"turn-{n:02d}-answer.wav"
+            if audio:
+                sf.write(str(folder / line), tone(0.3 * n, 0.1 * n, 22050), 22050, subtype="PCM_16")
+                sf.write(str(folder / ans), tone(0.3 * n, -0.1 * n), 16000, subtype="PCM_16")
+            card = card_for(qid, text)
+            turns.append(
+                Turn(
+                    index=n,
+                    question_id=qid,
+                    kind="question" if n == 1 or qid != answers[n - 2][0] else "follow-up",
+                    interviewer_text=q.prompt if n == 1 else f"Follow-up {n} about {qid}?",
+                    interviewer_audio=line if audio else None,
+                    answer_audio=ans if audio else None,
+                    ended_by="silence",
+                    transcript=card.transcript,
+                    scorecard=card,
+                )
+            )
+        s = Session(
+            id=sid,
+            created=f"{sid[:4]}-{sid[4:6]}-{sid[6:8]}T{sid[9:11]}:{sid[11:13]}:00+00:00",
+            track="netflix-mle",
+            round=sid[16:],
+            mode="demo",
+            status=status,
+            turns=turns,
+        )
+        session_store.save(s)
+        return folder
+
+    return make

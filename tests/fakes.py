@@ -10,10 +10,11 @@ import numpy as np
 import soundfile as sf
 
 from voice_interviewer.audio.io import SAMPLE_RATE
+from voice_interviewer.scoring.content import SCORER_VERSION, Embedder
 from voice_interviewer.session.loop import Answer
 from voice_interviewer.stt.transcriber import Progress
-from voice_interviewer.track.rubric import Question
-from voice_interviewer.types import Scorecard, Transcript, Word
+from voice_interviewer.track.rubric import Question, Track
+from voice_interviewer.types import ModelsUsed, Scorecard, Transcript, Word
 
 
 class PieceTranscriber:
@@ -90,3 +91,60 @@ class RecordingUI:
 
     def info(self, message: str) -> None:
         self.events.append(("info", message))
+
+
+# --- coming back to sessions: answers, hand-timed transcripts, a scripted speech model ----------
+
+QID = "phone-screen/bias-variance"
+STRONG = (
+    "Bias is the error from assumptions that are too simple, so the model underfits. um Variance is how "
+    "sensitive the model is to the training sample, so it overfits the noise. I compare training and "
+    "validation error, and I add regularization or more data for variance."
+)
+VAGUE = "So bias and variance are two kinds of error and there is a trade-off between them, um, you want a balance."
+FOLLOW = "I would use early stopping and cross validation to pick the regularization strength."
+
+
+def timed(text: str, pause_after: int = 6, step: float = 0.4) -> Transcript:
+    """A transcript with made-up word timings: ``step`` s a word and one 2.5 s pause."""
+    words, t = [], 0.3
+    for i, w in enumerate(text.split()):
+        words.append(Word(word=w, start=round(t, 3), end=round(t + step * 0.8, 3)))
+        t += step + (2.5 if i == pause_after else 0.0)
+    return Transcript(text=text, words=tuple(words), duration_s=round(t + 0.5, 2))
+
+
+class ScriptedTranscriber:
+    """A speech model (``stt.transcriber.Transcriber``) that hears ``text`` in any audio, with
+    made-up timings, and remembers how many samples each call got."""
+
+    name = "fake-stt"
+    sha256: str | None = None
+    supports_word_timings = True
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.heard: list[int] = []  # samples per call
+
+    def transcribe(self, audio: np.ndarray, progress: object = None) -> Transcript:
+        self.heard.append(int(audio.size))
+        return timed(self.text)
+
+
+@dataclass
+class ScriptedEngines:
+    """Re-scoring's engines (``review.rescore.ScoringEngines``): a scripted speech model, no embeddings."""
+
+    transcriber: ScriptedTranscriber
+    track: Track
+    embedder: Embedder | None = None
+
+    def models_used(self, with_stt: bool, rubric_sha: str, rubric_version: str) -> ModelsUsed:
+        return ModelsUsed(
+            stt=self.transcriber.name if with_stt else None,
+            stt_sha256=self.transcriber.sha256 if with_stt else None,
+            embeddings=None,
+            rubric_version=rubric_version,
+            rubric_sha256=rubric_sha,
+            scorer_version=SCORER_VERSION,
+        )

@@ -10,12 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import DATA
-from tests.test_rescore import scorer  # noqa: F401 (the shared real-engines fixture)
 from voice_interviewer.cli import app
+from voice_interviewer.engines import Engines
 from voice_interviewer.errors import UserError
 from voice_interviewer.paths import data_home
-from voice_interviewer.review.records import combine, list_sessions, open_session, replay_plan
-from voice_interviewer.review.rescore import Scorer
+from voice_interviewer.review.records import list_sessions, open_session
+from voice_interviewer.review.replay import combine, replay_plan
 from voice_interviewer.store.migrations import MIGRATIONS, migrate, schema_of
 from voice_interviewer.store.sessions import SCHEMA_VERSION, Session, SessionStore
 
@@ -117,13 +117,14 @@ def test_a_v0_session_is_listed_replayed_and_exported(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_v0_session_is_rescored_with_real_models(scorer: Scorer) -> None:  # noqa: F811
+def test_a_v0_session_is_rescored_with_real_models(real_engines: Engines) -> None:
     from voice_interviewer.review.records import select_cards
-    from voice_interviewer.review.rescore import InProcess, RescoreOptions, rescore
+    from voice_interviewer.review.rescore import RescoreOptions, rescore
+    from voice_interviewer.review.runners import InProcess
 
     install_v0()
     store = SessionStore(data_home())
-    [result] = rescore(store, [V0_ID], InProcess(lambda track: scorer), RescoreOptions())
+    [result] = rescore(store, [V0_ID], InProcess(lambda track: real_engines), RescoreOptions())
     assert result.path is not None and result.path.parent.name == "rescores" and not result.problems
     card = select_cards(open_session(store, V0_ID))[1]
     words = " ".join(w.word for w in card.transcript.words).lower()

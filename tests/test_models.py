@@ -213,7 +213,9 @@ def test_build_transcriber_prints_the_fallback_once(monkeypatch: pytest.MonkeyPa
     notes: list[str] = []
     stt.build_transcriber("tiny.en", "auto", home, Checksums(home), notes.append)
     assert len(notes) == 1 and "libcublas" in notes[0]
-    assert built == [{"path": "/models/tiny", "name": "tiny.en", "device": "cpu", "compute_type": "int8"}]
+    assert built == [
+        {"path": "/models/tiny", "name": "tiny.en", "device": "cpu", "compute_type": "int8", "cpu_threads": 0}
+    ]
 
 
 def test_unknown_stt_model_folder_is_a_usage_error(home: DataHome, tmp_path: Path) -> None:

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.test_history import QID, STRONG, VAGUE, make_session, store
+from tests.conftest import MakeSession
+from tests.fakes import QID, STRONG, VAGUE
 from voice_interviewer.cli import app
-from voice_interviewer.review.records import open_session, progress_for_store, select_cards
+from voice_interviewer.review.progress import progress_for_store
+from voice_interviewer.review.records import open_session, select_cards
 from voice_interviewer.review.report import rate_series, render_report
-from voice_interviewer.track.rubric import Track
+from voice_interviewer.store.sessions import SessionStore
 from voice_interviewer.types import Word
 
 IN_CI = bool(os.environ.get("CI"))
@@ -32,23 +34,23 @@ CHROMIUM_FLAGS = (
 )
 
 
-def _page(track: Track) -> tuple[str, Path]:
-    make_session(track, "20261101-100000-phone-screen", ((QID, VAGUE),))
-    folder = make_session(track, "20261102-100000-phone-screen")
-    rec = open_session(store(), folder.name)
-    return render_report(rec, select_cards(rec), progress_for_store(store(), "phone-screen")), folder
+def _page(make_session: MakeSession, session_store: SessionStore) -> tuple[str, Path]:
+    make_session("20261101-100000-phone-screen", ((QID, VAGUE),))
+    folder = make_session("20261102-100000-phone-screen")
+    rec = open_session(session_store, folder.name)
+    return render_report(rec, select_cards(rec), progress_for_store(session_store, "phone-screen")), folder
 
 
-def _points(track: Track, folder: Path) -> tuple[list[str], list[str]]:
-    cards = select_cards(open_session(store(), folder.name))
+def _points(folder: Path, session_store: SessionStore) -> tuple[list[str], list[str]]:
+    cards = select_cards(open_session(session_store, folder.name))
     card = cards[1]
     covered = [p.text for cr in card.content.criteria for p in cr.covered]
     missed = [p.text for cr in card.content.criteria for p in cr.missed]
     return covered, missed
 
 
-def test_report_is_self_contained(track: Track) -> None:
-    page, _ = _page(track)
+def test_report_is_self_contained(make_session: MakeSession, session_store: SessionStore) -> None:
+    page, _ = _page(make_session, session_store)
     assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
     assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", page), "no external URLs"
     for tag in ("<script", "<link", "<img", "<iframe", "@import", "url("):
@@ -56,9 +58,11 @@ def test_report_is_self_contained(track: Track) -> None:
     assert "<style>" in page and page.count("<svg") >= 4  # trend, and per timed answer a timeline and a rate chart
 
 
-def test_report_holds_transcript_evidence_missed_points_timeline_and_trend(track: Track) -> None:
-    page, folder = _page(track)
-    covered, missed = _points(track, folder)
+def test_report_holds_transcript_evidence_missed_points_timeline_and_trend(
+    make_session: MakeSession, session_store: SessionStore
+) -> None:
+    page, folder = _page(make_session, session_store)
+    covered, missed = _points(folder, session_store)
     assert covered and missed
     text = re.sub(r"<[^>]+>", " ", page)
     text = " ".join(text.replace("&#x27;", "'").split())
@@ -82,8 +86,8 @@ def test_rate_series() -> None:
     assert rate_series(words[:4], 2.0) == [(1.0, 120.0)]
 
 
-def test_report_command_writes_the_file(track: Track, tmp_path: Path) -> None:
-    folder = make_session(track)
+def test_report_command_writes_the_file(tmp_path: Path, make_session: MakeSession) -> None:
+    folder = make_session()
     out = tmp_path / "sub" / "report.html"
     res = CliRunner().invoke(app, ["report", folder.name, "--html", str(out)])
     assert res.exit_code == 0, res.output
@@ -127,10 +131,12 @@ def _png(path: Path) -> tuple[int, int, bytes]:
     _chromium() is None and not IN_CI,
     reason="chromium is not installed (sudo apt-get install chromium, or run scripts/setup.sh); in CI this fails",
 )
-def test_report_renders_in_headless_chromium(track: Track, tmp_path: Path) -> None:
+def test_report_renders_in_headless_chromium(
+    tmp_path: Path, make_session: MakeSession, session_store: SessionStore
+) -> None:
     exe = _chromium()
     assert exe, "chromium must be installed in CI: scripts/setup.sh installs it"
-    page, folder = _page(track)
+    page, folder = _page(make_session, session_store)
     html = tmp_path / "report.html"
     html.write_text(page, encoding="utf-8")
     blank = tmp_path / "blank.html"
@@ -146,14 +152,14 @@ def test_report_renders_in_headless_chromium(track: Track, tmp_path: Path) -> No
 
     text = " ".join(re.sub(r"<[^>]+>", " ", dom).replace("&#x27;", "'").split())
     assert "Mock interview" in text and "Variance is how sensitive the model is" in text
-    covered, missed = _points(track, folder)
+    covered, missed = _points(folder, session_store)
     for p in covered[:2] + missed[:2]:
         assert " ".join(p.split()) in text.replace("&quot;", '"'), p
     assert dom.count("<svg") >= 4 and 'class="timeline"' in dom and 'class="trend"' in dom
     assert "Weakest criteria to practise next" in text
 
 
-def test_strong_and_vague_sessions_show_in_the_trend(track: Track) -> None:
-    page, _ = _page(track)
+def test_strong_and_vague_sessions_show_in_the_trend(make_session: MakeSession, session_store: SessionStore) -> None:
+    page, _ = _page(make_session, session_store)
     assert page.count("<circle") >= 2 and "(this)" in page
     assert STRONG.split()[0] in page

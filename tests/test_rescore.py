@@ -7,73 +7,46 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pytest
 import soundfile as sf
 from typer.testing import CliRunner
 
-from tests.test_history import FOLLOW, QID, STRONG, VAGUE, card_for, make_session, store, timed
+from tests.conftest import CardFor, MakeSession
+from tests.fakes import FOLLOW, QID, STRONG, VAGUE, ScriptedEngines, ScriptedTranscriber, timed
 from voice_interviewer.cli import app
+from voice_interviewer.engines import Engines
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.paths import data_home
-from voice_interviewer.review.records import RescoreRecord, load_rescores, open_session, select_cards
-from voice_interviewer.review.rescore import (
-    InProcess,
-    ProcessPool,
-    RescoreOptions,
-    Scorer,
-    WorkerSpec,
-    choose_workers,
-    diff_cards,
-    rescore,
-    strip_spoken_done,
-    write_rescore,
-)
-from voice_interviewer.store.sessions import Session, Turn
+from voice_interviewer.review.diff import diff_cards
+from voice_interviewer.review.records import open_session, select_cards
+from voice_interviewer.review.rescore import RescoreOptions, rescore, strip_spoken_done
+from voice_interviewer.review.runners import InProcess, ProcessPool, WorkerSpec, choose_workers
+from voice_interviewer.store.rescores import RescoreRecord, load_rescores, write_rescore
+from voice_interviewer.store.sessions import Session, SessionStore, Turn
 from voice_interviewer.track.rubric import Track
 from voice_interviewer.types import Transcript
 
 
-class ScriptedTranscriber:
-    """A fake speech model: returns ``text`` with made-up timings and remembers what it heard."""
-
-    name = "fake-stt"
-    sha256 = None
-    supports_word_timings = True
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.heard: list[int] = []  # samples per call
-
-    def transcribe(self, audio: np.ndarray, progress: object = None) -> Transcript:
-        self.heard.append(int(audio.size))
-        return timed(self.text)
-
-
-@pytest.fixture(scope="session")
-def scorer(transcriber: object, embedder: object, track: Track) -> Scorer:
-    """The real engines (tiny.en and MiniLM), loaded once per test session and shared."""
-    return Scorer(transcriber, embedder, track)  # type: ignore[arg-type]
-
-
-def fake(track: Track, text: str = VAGUE) -> tuple[Scorer, ScriptedTranscriber]:
+def fake(track: Track, text: str = VAGUE) -> tuple[ScriptedEngines, ScriptedTranscriber]:
     stt = ScriptedTranscriber(text)
-    return Scorer(stt, None, track), stt
+    return ScriptedEngines(stt, track), stt
 
 
-def test_rescore_is_stored_beside_the_old_scorecards_and_shows_what_changed(track: Track) -> None:
-    folder = make_session(track, answers=((QID, STRONG),))
+def test_rescore_is_stored_beside_the_old_scorecards_and_shows_what_changed(
+    track: Track, make_session: MakeSession, session_store: SessionStore, card_for: CardFor
+) -> None:
+    folder = make_session(answers=((QID, STRONG),))
     before = (folder / "session.json").read_bytes()
     sc, stt = fake(track, VAGUE)
     fixed = datetime(2026, 11, 27, 23, 19, 0, tzinfo=UTC)
-    [r] = rescore(store(), [folder.name], InProcess(lambda t: sc), RescoreOptions(), now=lambda: fixed)
+    [r] = rescore(session_store, [folder.name], InProcess(lambda t: sc), RescoreOptions(), now=lambda: fixed)
     assert r.path == folder / "rescores" / "20261127T231900Z-fake-stt-2026.11.1.json"
     assert (folder / "session.json").read_bytes() == before, "the original scorecards are never touched"
     assert stt.heard == [int(0.3 * 16000)]
     record = RescoreRecord.model_validate_json(r.path.read_bytes())
     assert record.models.stt == "fake-stt" and record.turns[0].source == "audio"
-    assert record.turns[0].scorecard == select_cards(open_session(store(), folder.name))[1]
-    old = card_for(track, QID, STRONG)
+    assert record.turns[0].scorecard == select_cards(open_session(session_store, folder.name))[1]
+    old = card_for(QID, STRONG)
     assert r.criteria and all(c.new_level <= (c.old_level or 4) for c in r.criteria)
     assert any(c.new_level < (c.old_level or 0) for c in r.criteria)
     assert {f.figure for f in r.figures} >= {"content score", "words"}
@@ -83,14 +56,14 @@ def test_rescore_is_stored_beside_the_old_scorecards_and_shows_what_changed(trac
     # a second re-score with other results keeps both files; the newest counts
     sc2, _ = fake(track, STRONG)
     later = datetime(2026, 11, 28, 8, 0, 0, tzinfo=UTC)
-    [r2] = rescore(store(), [folder.name], InProcess(lambda t: sc2), RescoreOptions(), now=lambda: later)
+    [r2] = rescore(session_store, [folder.name], InProcess(lambda t: sc2), RescoreOptions(), now=lambda: later)
     found, problems = load_rescores(folder)
     assert [f.name for f in found] == [r.path.stem, r2.path.stem] and not problems  # type: ignore[union-attr]
-    assert select_cards(open_session(store(), folder.name))[1].content.score == old.content.score
+    assert select_cards(open_session(session_store, folder.name))[1].content.score == old.content.score
 
 
-def test_rescore_files_are_never_overwritten(track: Track, tmp_path: Path) -> None:
-    card = card_for(track, QID, STRONG)
+def test_rescore_files_are_never_overwritten(tmp_path: Path, card_for: CardFor) -> None:
+    card = card_for(QID, STRONG)
     rec = RescoreRecord(
         session_id="s", created="2026-11-27T23:19:00.000001+00:00", models=card.models, options={}, turns=[]
     )
@@ -106,10 +79,12 @@ def test_rescore_files_are_never_overwritten(track: Track, tmp_path: Path) -> No
     assert weird.name == "20261127T231900Z-Systran_faster-whisper_small-v1.json"
 
 
-def test_damaged_sessions_are_rescored_as_far_as_their_data_goes(track: Track) -> None:
-    missing = make_session(track, "20261101-100001-phone-screen", ((QID, STRONG), (QID, FOLLOW)))
+def test_damaged_sessions_are_rescored_as_far_as_their_data_goes(
+    track: Track, make_session: MakeSession, session_store: SessionStore
+) -> None:
+    missing = make_session("20261101-100001-phone-screen", ((QID, STRONG), (QID, FOLLOW)))
     (missing / "turn-02-answer.wav").unlink()
-    crash = make_session(track, "20261101-100002-phone-screen", ((QID, STRONG), (QID, FOLLOW)))
+    crash = make_session("20261101-100002-phone-screen", ((QID, STRONG), (QID, FOLLOW)))
     data = json.loads((crash / "session.json").read_text())
     data["status"] = "in-progress"
     data["turns"][1]["transcript"] = data["turns"][1]["scorecard"] = None
@@ -117,19 +92,19 @@ def test_damaged_sessions_are_rescored_as_far_as_their_data_goes(track: Track) -
     pcm = sf.read(str(crash / "turn-02-answer.wav"), dtype="int16")[0].astype("<i2").tobytes() + b"\x07"
     (crash / "turn-02-answer.wav").unlink()
     (crash / "turn-02-answer.pcm").write_bytes(pcm)
-    truncated = make_session(track, "20261101-100003-phone-screen", ((QID, STRONG), (QID, FOLLOW), (QID, VAGUE)))
+    truncated = make_session("20261101-100003-phone-screen", ((QID, STRONG), (QID, FOLLOW), (QID, VAGUE)))
     text = (truncated / "session.json").read_text()
     (truncated / "session.json").write_text(text[: text.index('"index": 3')])
-    unknown = make_session(track, "20261101-100004-phone-screen", ((QID, STRONG),))
+    unknown = make_session("20261101-100004-phone-screen", ((QID, STRONG),))
     data = json.loads((unknown / "session.json").read_text())
     data["turns"][0]["question_id"] = "phone-screen/retired-question"
     (unknown / "session.json").write_text(json.dumps(data))
-    nojson = make_session(track, "20261101-100005-phone-screen")
+    nojson = make_session("20261101-100005-phone-screen")
     (nojson / "session.json").unlink()
 
     sc, stt = fake(track, VAGUE)
     ids = [p.name for p in (missing, crash, truncated, unknown, nojson)]
-    res = {r.session_id: r for r in rescore(store(), ids, InProcess(lambda t: sc), RescoreOptions())}
+    res = {r.session_id: r for r in rescore(session_store, ids, InProcess(lambda t: sc), RescoreOptions())}
 
     r = res[missing.name]
     assert [t.source for t in r.turns] == ["audio", "saved transcript"]
@@ -146,31 +121,35 @@ def test_damaged_sessions_are_rescored_as_far_as_their_data_goes(track: Track) -
     assert r.path is None and "no session.json" in r.problems[0]
 
 
-def test_a_rubric_version_that_is_not_installed_fails_before_any_work(track: Track) -> None:
-    folder = make_session(track)
+def test_a_rubric_version_that_is_not_installed_fails_before_any_work(
+    track: Track, make_session: MakeSession, session_store: SessionStore
+) -> None:
+    folder = make_session()
     sc, stt = fake(track)
     with pytest.raises(UserError, match=r"Rubric version 1999\.1 .* not installed .*VOICE_INTERVIEWER_RUBRICS"):
-        rescore(store(), [folder.name], InProcess(lambda t: sc), RescoreOptions(rubric_version="1999.1"))
+        rescore(session_store, [folder.name], InProcess(lambda t: sc), RescoreOptions(rubric_version="1999.1"))
     assert stt.heard == [] and not (folder / "rescores").exists()
-    [r] = rescore(store(), [folder.name], InProcess(lambda t: sc), RescoreOptions(rubric_version="2026.11.1"))
+    [r] = rescore(session_store, [folder.name], InProcess(lambda t: sc), RescoreOptions(rubric_version="2026.11.1"))
     assert r.path is not None
 
 
-def test_typed_answers_are_rescored_from_their_text(track: Track) -> None:
-    folder = make_session(track, answers=((QID, STRONG),), audio=False)
+def test_typed_answers_are_rescored_from_their_text(
+    track: Track, make_session: MakeSession, session_store: SessionStore
+) -> None:
+    folder = make_session(answers=((QID, STRONG),), audio=False)
     s = Session.model_validate_json((folder / "session.json").read_text())
     t = s.turns[0]
     typed = Transcript(text=STRONG, source="text")
     s.turns = [Turn(**{**t.model_dump(), "transcript": typed.model_dump(), "scorecard": None})]
     (folder / "session.json").write_text(s.model_dump_json())
     sc, stt = fake(track)
-    [r] = rescore(store(), [folder.name], InProcess(lambda x: sc), RescoreOptions())
+    [r] = rescore(session_store, [folder.name], InProcess(lambda x: sc), RescoreOptions())
     assert stt.heard == [] and r.turns[0].source == "typed" and r.turns[0].problem is None
     assert r.turns[0].scorecard is not None and r.turns[0].scorecard.models.stt is None
 
 
-def test_diff_of_identical_cards_is_empty(track: Track) -> None:
-    a = card_for(track, QID, STRONG)
+def test_diff_of_identical_cards_is_empty(card_for: CardFor) -> None:
+    a = card_for(QID, STRONG)
     assert diff_cards(1, a, a) == ([], [])
     crit, figs = diff_cards(1, None, a)
     assert len(crit) == len(a.content.criteria) and all(c.old_level is None for c in crit)
@@ -200,19 +179,20 @@ def test_a_spoken_done_is_dropped_as_in_the_live_transcription() -> None:
     assert strip_spoken_done(timed("Nothing to strip here.")) == timed("Nothing to strip here.")
 
 
-def test_cli_rescore(track: Track, monkeypatch: pytest.MonkeyPatch) -> None:
-    import voice_interviewer.review.rescore as rs
+def test_cli_rescore(track: Track, monkeypatch: pytest.MonkeyPatch, make_session: MakeSession) -> None:
+    import voice_interviewer.cli.review as cli_review
+    import voice_interviewer.review.runners as runners
 
     runner = CliRunner()
     res = runner.invoke(app, ["rescore"])
     assert res.exit_code == ExitCode.USAGE and "session id or --all" in res.stderr
     res = runner.invoke(app, ["rescore", "--all"])
     assert res.exit_code == ExitCode.USAGE and "No sessions to re-score" in res.stderr
-    folder = make_session(track)
-    make_session(track, "20261102-100000-phone-screen", ((QID, VAGUE),))
+    folder = make_session()
+    make_session("20261102-100000-phone-screen", ((QID, VAGUE),))
     sc, _ = fake(track, VAGUE)
-    monkeypatch.setattr(rs.Scorer, "from_engines", classmethod(lambda cls, e: sc))
-    monkeypatch.setattr(rs, "choose_workers", lambda *a: (1, 2))
+    monkeypatch.setattr(cli_review, "_engines", lambda *a, **kw: sc)
+    monkeypatch.setattr(runners, "choose_workers", lambda *a: (1, 2))
     res = runner.invoke(app, ["rescore", "--all"])
     assert res.exit_code == 0, res.output
     out = " ".join(res.stdout.split())
@@ -263,19 +243,21 @@ def spoken_session(track: Track, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return src
 
 
-def _install(src: Path) -> str:
+def _install(src: Path, store: SessionStore) -> str:
     import shutil
 
-    shutil.copytree(src, store().root / src.name)
+    shutil.copytree(src, store.root / src.name)
     return src.name
 
 
 @pytest.mark.slow
-def test_same_models_and_rubric_give_identical_figures(scorer: Scorer, spoken_session: Path) -> None:
-    sid = _install(spoken_session)
-    runner = InProcess(lambda t: scorer)
-    [first] = rescore(store(), [sid], runner, RescoreOptions())
-    [second] = rescore(store(), [sid], runner, RescoreOptions())
+def test_same_models_and_rubric_give_identical_figures(
+    real_engines: Engines, spoken_session: Path, session_store: SessionStore
+) -> None:
+    sid = _install(spoken_session, session_store)
+    runner = InProcess(lambda t: real_engines)
+    [first] = rescore(session_store, [sid], runner, RescoreOptions())
+    [second] = rescore(session_store, [sid], runner, RescoreOptions())
     assert first.scored == second.scored == 2
     assert [t.scorecard for t in first.turns] == [t.scorecard for t in second.turns]
     assert second.unchanged == 2 and second.criteria == () and second.figures == ()
@@ -288,10 +270,12 @@ def test_same_models_and_rubric_give_identical_figures(scorer: Scorer, spoken_se
 
 
 @pytest.mark.slow
-def test_two_worker_processes_give_the_same_figures_as_one(scorer: Scorer, spoken_session: Path) -> None:
-    sid = _install(spoken_session)
-    [here] = rescore(store(), [sid], InProcess(lambda t: scorer), RescoreOptions())
-    pool = ProcessPool(WorkerSpec("tiny.en", data_home().ensure(), cpu_threads=1), workers=2)
-    [there] = rescore(store(), [sid], pool, RescoreOptions())
+def test_two_worker_processes_give_the_same_figures_as_one(
+    real_engines: Engines, spoken_session: Path, session_store: SessionStore
+) -> None:
+    sid = _install(spoken_session, session_store)
+    [here] = rescore(session_store, [sid], InProcess(lambda t: real_engines), RescoreOptions())
+    pool = ProcessPool(WorkerSpec.for_cpu("tiny.en", data_home().ensure(), cpu_threads=1), workers=2)
+    [there] = rescore(session_store, [sid], pool, RescoreOptions())
     assert [t.scorecard for t in there.turns] == [t.scorecard for t in here.turns]
     assert there.unchanged == 2

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
 
-from voice_interviewer.models import Checksums
+import numpy as np
+
+from voice_interviewer.errors import UserError
+from voice_interviewer.models import PIPER_JOE, Checksums, verified_file
 from voice_interviewer.paths import DataHome, data_home
 from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
 from voice_interviewer.stt.transcriber import FasterWhisperTranscriber, build_transcriber
@@ -34,6 +37,7 @@ class Settings:
     llm: str = "local"  # "local" (SmolLM2 via llama.cpp) or provider:model
     llm_timeout_s: float = 20.0  # after this, the rubric's probe is asked instead
     use_embeddings: bool = True  # semantic evidence in content scoring
+    cpu_threads: int = 0  # threads of the speech model on the CPU; 0: every core (re-score workers use 1 each)
 
 
 @dataclass
@@ -52,7 +56,8 @@ class Engines:
 
     @cached_property
     def transcriber(self) -> FasterWhisperTranscriber:
-        return build_transcriber(self.settings.stt_model, self.settings.device, self.home, self.checksums, self.notify)
+        s = self.settings
+        return build_transcriber(s.stt_model, s.device, self.home, self.checksums, self.notify, s.cpu_threads)
 
     @cached_property
     def embedder(self) -> MiniLMEmbedder | None:
@@ -74,7 +79,6 @@ class Engines:
     def interviewer(self, notify: Callable[[str], None] | None = None) -> Interviewer:
         """The follow-up asker for ``settings.llm``. The local model missing is not fatal: the rubric's
         probes are asked instead (and ``notify`` says so); a named provider that cannot start is."""
-        from voice_interviewer.errors import UserError
         from voice_interviewer.interviewer.followup import Interviewer, build_chat_model
 
         s = self.settings
@@ -92,7 +96,6 @@ class Engines:
     ) -> GroundedFollowUps:
         """Follow-ups grounded in retrieved rubric and culture notes; without retrieval if the index
         cannot be reached (checked now, on ``probe``, so a session does not find out mid-answer)."""
-        from voice_interviewer.errors import UserError
         from voice_interviewer.interviewer.grounded import ContextFn, GroundedFollowUps, retrieval_context
 
         context: ContextFn | None
@@ -121,3 +124,35 @@ class Engines:
         except MissingModelError as e:
             (notify or self.notify)(f"{e.message} The interviewer's lines are shown as text only.")
             return SilentSpeaker()
+
+
+@lru_cache(maxsize=1)
+def piper_voice() -> Any:
+    """The demo candidate's Piper voice (``piper.PiperVoice``), checked against its pinned sha256, loaded once."""
+    from piper import PiperVoice
+
+    sums = Checksums(data_home())
+    model = verified_file(PIPER_JOE, "data/en_US-joe-medium.onnx", sums)
+    config = verified_file(PIPER_JOE, "data/en_US-joe-medium.onnx.json", sums)
+    return PiperVoice.load(str(model), config_path=str(config))
+
+
+def line_voice(text: str) -> np.ndarray:
+    """The interviewer's voice for lines saved without audio (sessions of schema 0), 16 kHz mono:
+    espeak-ng, as pyttsx3 uses; empty audio when espeak-ng is missing."""
+    from voice_interviewer.tts.speaker import espeak_audio
+
+    try:
+        return espeak_audio(text)
+    except UserError:
+        return np.zeros(0, dtype=np.float32)
+
+
+def llm_follow_ups(spec: str, checksums: Checksums) -> GroundedFollowUps:
+    """The --llm interviewer (``local`` or provider:model) behind the grounded follow-up checks,
+    without retrieved context: what ``rescore --llm`` asks for its follow-up after each answer."""
+    from voice_interviewer.interviewer.followup import Interviewer, build_chat_model
+    from voice_interviewer.interviewer.grounded import GroundedFollowUps
+
+    chat, name = build_chat_model(spec, checksums)
+    return GroundedFollowUps(Interviewer(chat, name))

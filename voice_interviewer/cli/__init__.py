@@ -1,12 +1,14 @@
 """The `voice-interviewer` command line: parse, call the library, render. Nothing else.
 
 ``app`` is the shared Typer app (:mod:`.app`); each module here adds one group of commands to it,
-in the order they appear in ``--help``.
+in the order they appear in ``--help``: :mod:`.sessions` (list, show, replay) and :mod:`.review`
+(rescore, progress, report, export) are the commands for coming back to past sessions.
 """
 
-from voice_interviewer.cli import history, knowledge, practice, score, setup
+from voice_interviewer.cli import knowledge, practice, score, setup
+
+# isort: split
+from voice_interviewer.cli import review, sessions
 from voice_interviewer.cli.app import app
 
-history.register(app)
-
-__all__ = ["app", "knowledge", "practice", "score", "setup"]
+__all__ = ["app", "knowledge", "practice", "review", "score", "sessions", "setup"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -139,3 +141,27 @@ def print_scorecard(console: Console, card: Scorecard, show_transcript: bool = T
     if show_transcript:
         console.print(Panel(transcript_text(card), title="Transcript", title_align="left", border_style="dim"))
     console.print(Panel(scorecard(card), title="Scorecard", title_align="left"))
+
+
+def mmss(seconds: float | None) -> str:
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}" if seconds is not None else "-"
+
+
+def day(date: str) -> str:
+    """ "2026-11-27 23:15" -> "Nov 27" this year, "Nov 27 2025" otherwise (the time is in the id)."""
+    try:
+        d = time.strptime(date[:10], "%Y-%m-%d")
+    except ValueError:
+        return date
+    return time.strftime("%b %d" if d.tm_year == time.localtime().tm_year else "%b %d %Y", d)
+
+
+def level_text(level: float | None) -> Text:
+    """A level 1..4 (or a mean of levels), coloured by the level it rounds to; "-" when None."""
+    if level is None:
+        return Text("-", style="dim")
+    return Text(f"{level:g}", style=LEVEL_STYLE.get(max(1, min(4, round(level))), ""))
+
+
+def compact_table(title: str) -> Table:
+    return Table(title=title, title_justify="left", title_style="bold", box=None, padding=(0, 1), pad_edge=False)

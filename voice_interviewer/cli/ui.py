@@ -14,6 +14,7 @@ from rich.text import Text
 
 from voice_interviewer.cli.render import print_scorecard, transcript_text
 from voice_interviewer.store.sessions import Session
+from voice_interviewer.store.summary import summarize
 from voice_interviewer.types import Scorecard, Transcript
 
 
@@ -74,20 +75,20 @@ class RichSessionUI:
         self.c.print(f"[dim]{message}[/]")
 
     def summary(self, session: Session, folder: Any) -> None:
-        s = session.summary
+        s = summarize(session)
         table = Table(title="Session summary", show_lines=True)
         table.add_column("question", style="cyan")
         table.add_column("level")
         table.add_column("missed")
-        for qid, q in s.get("questions", {}).items():
-            table.add_row(qid, f"{q['level']} ({q['score']:.0f}/100)", "\n".join(q["missed"][:3]) or "-")
+        for qid, q in s.questions.items():
+            table.add_row(qid, f"{q.level} ({q.score:.0f}/100)", "\n".join(q.missed[:3]) or "-")
         self.c.print(table)
-        if s.get("words_per_minute") is not None:
+        if s.words_per_minute is not None:
             self.c.print(
-                f"Delivery: {s['words_per_minute']:.0f} words/min, {s['fillers_per_minute']:.1f} fillers/min, "
-                f"{s['long_pauses']} long pauses"
+                f"Delivery: {s.words_per_minute:.0f} words/min, {s.fillers_per_minute or 0:.1f} fillers/min, "
+                f"{s.long_pauses} long pauses"
             )
-        for i, w in enumerate(s.get("work_on", []), 1):
+        for i, w in enumerate(s.work_on, 1):
             self.c.print(f"[bold]Work on next {i}:[/] {w}")
         self.c.print(
             Panel(

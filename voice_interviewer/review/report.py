@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from voice_interviewer.review.records import ProgressReport, SessionRecord, display_date, with_cards
+from voice_interviewer.review.progress import ProgressReport
+from voice_interviewer.review.records import SessionRecord, display_date, with_cards
 from voice_interviewer.scoring.delivery import GOOD_WPM
-from voice_interviewer.session.loop import summarize
+from voice_interviewer.store.summary import summarize
 from voice_interviewer.types import Scorecard, Word
 
 LEVEL_NAMES = {1: "poor", 2: "mixed", 3: "good", 4: "excellent"}
@@ -299,14 +300,14 @@ def render_report(
     summary = summarize(with_cards(s, cards))
     title = f"Mock interview · {s.round} · {display_date(s.created, s.id)}"
     kpis = [
-        ("Overall level", _level(summary.get("overall_level")) if cards else _level(None)),
+        ("Overall level", _level(summary.overall_level) if cards else _level(None)),
         ("Answers scored", str(len(cards))),
     ]
-    if summary.get("words_per_minute") is not None:
+    if summary.words_per_minute is not None:
         kpis += [
-            ("Words a minute", f"{summary['words_per_minute']:.0f}"),
-            ("Fillers a minute", f"{summary['fillers_per_minute']:.1f}"),
-            ("Long pauses", str(summary["long_pauses"])),
+            ("Words a minute", f"{summary.words_per_minute:.0f}"),
+            ("Fillers a minute", f"{summary.fillers_per_minute or 0:.1f}"),
+            ("Long pauses", str(summary.long_pauses)),
         ]
     if record.duration_s:
         kpis.append(("Length", _fmt_t(record.duration_s)))
@@ -315,10 +316,8 @@ def render_report(
         f'<p class="meta">Session {escape(s.id)} · {escape(s.track)} · {escape(s.mode)} · {escape(s.status)}</p>',
         '<div class="kpis">' + "".join(f'<div class="kpi"><b>{v}</b>{escape(k)}</div>' for k, v in kpis) + "</div>",
     ]
-    if summary.get("work_on"):
-        head.append(
-            "<h3>Work on next</h3><ol>" + "".join(f"<li>{escape(w)}</li>" for w in summary["work_on"]) + "</ol>"
-        )
+    if summary.work_on:
+        head.append("<h3>Work on next</h3><ol>" + "".join(f"<li>{escape(w)}</li>" for w in summary.work_on) + "</ol>")
     body = ["<header>" + "".join(head) + "</header>"]
     if record.problems:
         body.append(

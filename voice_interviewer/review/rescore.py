@@ -2,50 +2,61 @@
 rubric, and store the result beside the earlier scorecards (never over them).
 
 Re-scoring is deterministic: the same audio, speech model, embeddings and rubric give identical
-figures, whether the answers run in this process or in worker processes.
-
-Batches run either here (one process, the speech model using every core) or in a pool of worker
-processes with one thread each; :func:`choose_workers` decides, from what
-``benchmarks/bench_rescore.py`` measured on a 2-core machine.
+figures, whether the answers run in this process or in worker processes
+(:mod:`voice_interviewer.review.runners`). This module plans a batch (reads the sessions, checks
+the rubric version), re-scores one answer with the engines it is given, and gathers the results
+per session with what changed (:mod:`voice_interviewer.review.diff`).
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
-import re
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from voice_interviewer.errors import ExitCode, UserError
-from voice_interviewer.paths import DataHome
-from voice_interviewer.review.records import (
-    LATEST,
-    RESCORES,
-    AudioFile,
-    RescoredTurn,
-    RescoreRecord,
-    open_session,
-    read_audio,
-    select_cards,
-)
+from voice_interviewer.review.diff import CriterionChange, FigureChange, diff_cards
+from voice_interviewer.review.records import LATEST, AudioFile, open_session, read_audio, select_cards
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.scorecard import score_answer
-from voice_interviewer.session.loop import FollowUps
+from voice_interviewer.store.rescores import RescoredTurn, RescoreRecord, write_rescore
 from voice_interviewer.store.sessions import SessionStore, Turn
 from voice_interviewer.stt.transcriber import Transcriber
-from voice_interviewer.track.rubric import LoadedRound, Track, load_track
+from voice_interviewer.track.rubric import LoadedRound, Question, Track, load_track
 from voice_interviewer.types import ModelsUsed, Scorecard, Transcript
 
 if TYPE_CHECKING:
-    from voice_interviewer.engines import Engines
+    from voice_interviewer.review.runners import Runner
 
 Progress = Callable[[int, int, str], None]  # (answers done, answers in all, what was just done)
+
+
+class ScoringEngines(Protocol):
+    """What re-scoring needs of :class:`voice_interviewer.engines.Engines` (tests give fakes)."""
+
+    @property
+    def transcriber(self) -> Transcriber: ...
+
+    @property
+    def embedder(self) -> Embedder | None: ...
+
+    @property
+    def track(self) -> Track: ...
+
+    def models_used(self, with_stt: bool, rubric_sha: str, rubric_version: str) -> ModelsUsed: ...
+
+
+class FollowUpSource(Protocol):
+    """The --llm interviewer, asked what it would follow up with after a re-scored answer."""
+
+    name: str
+
+    def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> tuple[str, str, str | None]:
+        """(follow-up text, source "llm" or "rubric", reason an LLM reply was not used)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -53,31 +64,6 @@ class RescoreOptions:
     stt_model: str = "tiny.en"  # as --stt-model: tiny.en, base, a folder or a faster-whisper name
     rubric_version: str | None = None  # insist on this rubric version (None: the installed one)
     llm: str | None = None  # also ask this interviewer model what it would follow up with
-
-
-@dataclass
-class Scorer:
-    """The engines a re-score needs, built by the caller (or by a worker process)."""
-
-    transcriber: Transcriber
-    embedder: Embedder | None
-    track: Track
-
-    @classmethod
-    def from_engines(cls, engines: Engines) -> Scorer:
-        return cls(engines.transcriber, engines.embedder, engines.track)
-
-    def models(self, rnd: LoadedRound, stt: Transcriber | None) -> ModelsUsed:
-        from voice_interviewer.scoring.content import SCORER_VERSION
-
-        return ModelsUsed(
-            stt=stt.name if stt else None,
-            stt_sha256=stt.sha256 if stt else None,
-            embeddings=getattr(self.embedder, "name", None) if self.embedder else None,
-            rubric_version=rnd.round.version,
-            rubric_sha256=rnd.sha256,
-            scorer_version=SCORER_VERSION,
-        )
 
 
 @dataclass(frozen=True)
@@ -96,6 +82,16 @@ class TurnJob:
 # --- one answer ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Heard:
+    """An answer's transcript as far as its data goes, and where it came from."""
+
+    transcript: Transcript | None  # None: nothing to score
+    source: str  # "audio", "crash audio (.pcm)", "saved transcript", "typed" or "none"
+    problem: str | None  # why the audio could not be used, or only partly
+    transcribed: bool  # the speech model ran now
+
+
 def strip_spoken_done(t: Transcript) -> Transcript:
     """Drop a closing spoken "done" ("... and I'm done."), as the live transcription does."""
     from voice_interviewer.stt.incremental import strip_done
@@ -111,227 +107,46 @@ def strip_spoken_done(t: Transcript) -> Transcript:
     return t.model_copy(update={"text": text, "words": tuple(words), "no_speech": not text})
 
 
-def _transcript(scorer: Scorer, job: TurnJob) -> tuple[Transcript | None, str, str | None, bool]:
-    """(transcript, source, problem, transcribed now) for one answer, as far as its data goes."""
+def hear(engines: ScoringEngines, job: TurnJob) -> Heard:
+    """The answer's transcript: its audio transcribed now, else the typed or saved transcript."""
     t, f = job.turn, job.answer
     why = "no answer audio"
     if f is not None and f.problem is None:
         try:
             audio = read_audio(f)
-            tr = strip_spoken_done(scorer.transcriber.transcribe(audio))
-            return tr, "crash audio (.pcm)" if f.pcm else "audio", None, True
+            tr = strip_spoken_done(engines.transcriber.transcribe(audio))
+            return Heard(tr, "crash audio (.pcm)" if f.pcm else "audio", None, True)
         except UserError as e:
             why = e.message
     elif f is not None:
         why = f"answer audio {f.path.name} is {f.problem}"
     saved = t.transcript
     if saved is not None and saved.source == "text":
-        return saved, "typed", None, False
+        return Heard(saved, "typed", None, False)
     if saved is not None and saved.text.strip():
         if not saved.words:  # schema 0 kept no word timings: delivery cannot be measured
             saved = saved.model_copy(update={"source": "text"})
-        return saved, "saved transcript", f"{why}; scored the saved transcript (speech model not run)", False
-    return None, "none", f"{why} and no saved transcript", False
+        return Heard(saved, "saved transcript", f"{why}; scored the saved transcript (speech model not run)", False)
+    return Heard(None, "none", f"{why} and no saved transcript", False)
 
 
-def rescore_turn(scorer: Scorer, job: TurnJob) -> RescoredTurn:
+def rescore_turn(engines: ScoringEngines, job: TurnJob) -> RescoredTurn:
     t = job.turn
     base = {"index": t.index, "question_id": t.question_id}
     try:
-        question, rnd = scorer.track.question(t.question_id)
+        question, rnd = engines.track.question(t.question_id)
     except UserError:
         return RescoredTurn(**base, source="none", problem=f"question {t.question_id} is no longer in the rubric")
-    transcript, source, problem, transcribed = _transcript(scorer, job)
-    if transcript is None:
-        return RescoredTurn(**base, source=source, problem=problem)
-    if transcript.no_speech:
-        return RescoredTurn(**base, source=source, problem="no speech in the answer audio")
-    models = scorer.models(rnd, scorer.transcriber if transcribed else None)
-    if not transcribed and source == "saved transcript" and t.scorecard is not None:
+    heard = hear(engines, job)
+    if heard.transcript is None:
+        return RescoredTurn(**base, source=heard.source, problem=heard.problem)
+    if heard.transcript.no_speech:
+        return RescoredTurn(**base, source=heard.source, problem="no speech in the answer audio")
+    models = engines.models_used(heard.transcribed, rnd.sha256, rnd.round.version)
+    if not heard.transcribed and heard.source == "saved transcript" and t.scorecard is not None:
         models = models.model_copy(update={"stt": t.scorecard.models.stt, "stt_sha256": t.scorecard.models.stt_sha256})
-    card = score_answer(question, rnd, transcript, scorer.embedder, models)
-    return RescoredTurn(**base, scorecard=card, source=source, problem=problem)
-
-
-# --- running a batch -----------------------------------------------------------------------------
-
-
-class Runner(Protocol):
-    def run(self, jobs: Sequence[TurnJob], done: Callable[[TurnJob, RescoredTurn], None]) -> list[RescoredTurn]:
-        """Re-score every job; results in the order of ``jobs``."""
-        ...
-
-
-class InProcess:
-    """One process; the speech model uses every core (``cpu_threads`` = the number of cores)."""
-
-    def __init__(self, scorer_for: Callable[[str], Scorer]) -> None:
-        self._scorer_for = scorer_for  # track name -> Scorer
-        self._scorers: dict[str, Scorer] = {}
-
-    def run(self, jobs: Sequence[TurnJob], done: Callable[[TurnJob, RescoredTurn], None]) -> list[RescoredTurn]:
-        out = []
-        for job in jobs:
-            if job.track not in self._scorers:
-                self._scorers[job.track] = self._scorer_for(job.track)
-            r = rescore_turn(self._scorers[job.track], job)
-            done(job, r)
-            out.append(r)
-        return out
-
-
-@dataclass(frozen=True)
-class WorkerSpec:
-    """What a worker process needs to build its own engines (picklable)."""
-
-    stt_model: str
-    home: DataHome
-    cpu_threads: int = 1
-    use_embeddings: bool = True
-
-
-_WORKER_SCORERS: dict[str, Scorer] = {}
-
-
-def build_scorer(spec: WorkerSpec, track: str) -> Scorer:
-    from voice_interviewer.engines import Engines, Settings
-    from voice_interviewer.stt.transcriber import FasterWhisperTranscriber, resolve_model
-
-    eng = Engines(
-        Settings(stt_model=spec.stt_model, device="cpu", track=track, use_embeddings=spec.use_embeddings),
-        notify=lambda m: None,
-        home=spec.home,
-    )
-    path, name, sha = resolve_model(spec.stt_model, spec.home, eng.checksums)
-    stt = FasterWhisperTranscriber(path, name, sha, device="cpu", compute_type="int8", cpu_threads=spec.cpu_threads)
-    return Scorer(stt, eng.embedder, eng.track)
-
-
-def _work(spec: WorkerSpec, job: TurnJob) -> RescoredTurn | tuple[str, int]:
-    """In a worker process. A UserError comes back as (message, exit code): it pickles as data."""
-    try:
-        if job.track not in _WORKER_SCORERS:
-            _WORKER_SCORERS[job.track] = build_scorer(spec, job.track)
-        return rescore_turn(_WORKER_SCORERS[job.track], job)
-    except UserError as e:
-        return e.message, int(e.code)
-
-
-class ProcessPool:
-    """``workers`` processes, each with its own model and ``spec.cpu_threads`` threads."""
-
-    def __init__(self, spec: WorkerSpec, workers: int) -> None:
-        self.spec = spec
-        self.workers = workers
-
-    def run(self, jobs: Sequence[TurnJob], done: Callable[[TurnJob, RescoredTurn], None]) -> list[RescoredTurn]:
-        results: dict[int, RescoredTurn] = {}
-        # longest answers first, so that the two workers finish at about the same time
-        order = sorted(range(len(jobs)), key=lambda i: -jobs[i].seconds)
-        ctx = multiprocessing.get_context("spawn")  # no fork of a process that may hold model threads
-        with ProcessPoolExecutor(self.workers, mp_context=ctx) as pool:
-            futures = {pool.submit(_work, self.spec, jobs[i]): i for i in order}
-            for fut in as_completed(futures):
-                r = fut.result()
-                if isinstance(r, tuple):
-                    for other in futures:
-                        other.cancel()
-                    raise UserError(r[0], ExitCode(r[1]))
-                i = futures[fut]
-                results[i] = r
-                done(jobs[i], r)
-        return [results[i] for i in range(len(jobs))]
-
-
-POOL_FROM_AUDIO_S = 360.0  # below about six minutes of answers, one process wins (measured, see below)
-
-
-def choose_workers(answers: int, audio_s: float, cores: int, on_gpu: bool) -> tuple[int, int]:
-    """(worker processes, threads each). Pure: the inputs are the batch and the machine.
-
-    Measured with benchmarks/bench_rescore.py (tiny.en, 2 cores, wall time including model load):
-    20 x 60 s answers, one process with 2 threads 57.3 s, two single-thread workers 49.8 s;
-    20 x 30 s, 32.6 s vs 30.3 s; 8 x 30 s, 14.2 s vs 15.1 s; 4 x 30 s, 8.6 s vs 9.1 s. A worker
-    pays about 3 s to start (imports and its own model) and doubles the memory (about 0.5 GB
-    each), which only long batches earn back.
-    """
-    if on_gpu or cores < 2 or answers < 2 or audio_s < POOL_FROM_AUDIO_S:
-        return 1, max(cores, 1)
-    workers = min(cores, answers)
-    return workers, max(1, cores // workers)
-
-
-def make_runner(
-    opts: RescoreOptions, device: str, jobs: Sequence[TurnJob], home: DataHome, scorer_for: Callable[[str], Scorer]
-) -> tuple[Runner, str]:
-    """(runner, a one-line description of it for the user)."""
-    on_gpu = device == "cuda" or (device == "auto" and _cuda_devices() > 0)
-    workers, threads = choose_workers(len(jobs), sum(j.seconds for j in jobs), os.cpu_count() or 1, on_gpu)
-    if workers == 1:
-        return InProcess(scorer_for), "in this process"
-    return ProcessPool(WorkerSpec(opts.stt_model, home, threads), workers), f"{workers} worker processes"
-
-
-def _cuda_devices() -> int:
-    try:
-        import ctranslate2
-
-        return int(ctranslate2.get_cuda_device_count())
-    except Exception:  # noqa: BLE001 (no CUDA runtime at all)
-        return 0
-
-
-# --- what changed --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CriterionChange:
-    turn: int
-    question_id: str
-    criterion: str
-    old_level: int | None  # None: not scored before
-    new_level: int
-    old_coverage: float | None
-    new_coverage: float
-
-
-@dataclass(frozen=True)
-class FigureChange:
-    turn: int
-    question_id: str
-    figure: str  # "content score", "level", "words", "words a minute", "fillers a minute"
-    old: float | None
-    new: float
-
-
-def diff_cards(turn: int, old: Scorecard | None, new: Scorecard) -> tuple[list[CriterionChange], list[FigureChange]]:
-    """What differs between two scorecards of one answer (empty lists: identical figures)."""
-    qid = new.question.id
-    crits = []
-    before = {c.id: c for c in old.content.criteria} if old else {}
-    for c in new.content.criteria:
-        o = before.get(c.id)
-        if o is None or o.level != c.level or o.coverage != c.coverage:
-            crits.append(
-                CriterionChange(
-                    turn, qid, c.name, o.level if o else None, c.level, o.coverage if o else None, c.coverage
-                )
-            )
-    figures = []
-    timed = new.transcript.source == "audio"
-    pairs: list[tuple[str, float | None, float | None]] = [
-        ("content score", old.content.score if old else None, new.content.score),
-        ("level", old.content.level if old else None, new.content.level),
-        ("words", old.delivery.words if old else None, new.delivery.words),
-        ("words a minute", old.delivery.words_per_minute if old else None, new.delivery.words_per_minute),
-        ("fillers a minute", old.delivery.fillers_per_minute if old else None, new.delivery.fillers_per_minute),
-    ]
-    for name, a, b in pairs:
-        if b is None or (not timed and name.endswith("a minute")):
-            continue
-        if a != b:
-            figures.append(FigureChange(turn, qid, name, a, b))
-    return crits, figures
+    card = score_answer(question, rnd, heard.transcript, engines.embedder, models)
+    return RescoredTurn(**base, scorecard=card, source=heard.source, problem=heard.problem)
 
 
 # --- whole sessions ------------------------------------------------------------------------------
@@ -362,31 +177,6 @@ class Planned:
     before: dict[int, Scorecard]
     round_: LoadedRound | None
     problems: list[str] = field(default_factory=list)
-
-
-def _slug(s: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", s).strip("_") or "none"
-
-
-def write_rescore(folder: Path, record: RescoreRecord, stt: str, rubric_version: str) -> Path:
-    """``rescores/<UTC time>-<stt>-<rubric>.json``; never replaces a file (``-2`` etc. on a clash)."""
-    d = folder / RESCORES
-    d.mkdir(exist_ok=True)
-    stamp = datetime.fromisoformat(record.created).strftime("%Y%m%dT%H%M%SZ")
-    base = f"{stamp}-{_slug(stt)}-{_slug(rubric_version)}"
-    tmp = d / f".{base}.{os.getpid()}.tmp"
-    tmp.write_text(record.model_dump_json(indent=1), encoding="utf-8")
-    try:
-        n = 1
-        while True:
-            target = d / (f"{base}.json" if n == 1 else f"{base}-{n}.json")
-            try:
-                os.link(tmp, target)  # atomic, and fails rather than overwrite
-                return target
-            except FileExistsError:
-                n += 1
-    finally:
-        tmp.unlink()
 
 
 def _plan(store: SessionStore, session_id: str, opts: RescoreOptions, tracks: dict[str, Track]) -> Planned:
@@ -436,7 +226,7 @@ def rescore(
     runner: Runner,
     opts: RescoreOptions,
     on_progress: Progress | None = None,
-    follow_ups: FollowUps | None = None,
+    follow_ups: FollowUpSource | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     planned: tuple[list[Planned], list[TurnJob]] | None = None,
 ) -> list[SessionRescore]:
@@ -491,7 +281,7 @@ def rescore(
     return out
 
 
-def _with_follow_up(follow_ups: FollowUps, p: Planned, t: RescoredTurn) -> RescoredTurn:
+def _with_follow_up(follow_ups: FollowUpSource, p: Planned, t: RescoredTurn) -> RescoredTurn:
     if t.scorecard is None or p.round_ is None:
         return t
     question = next((q for q in p.round_.round.questions if q.id == t.question_id), None)
@@ -503,17 +293,6 @@ def _with_follow_up(follow_ups: FollowUps, p: Planned, t: RescoredTurn) -> Resco
     card = t.scorecard.model_copy(update={"models": models})
     note = f"{line}" if source == "llm" else f"{line} (rubric probe: {reason or 'no model reply'})"
     return t.model_copy(update={"scorecard": card, "follow_up": note})
-
-
-def build_follow_ups(spec: str, checksums: object) -> FollowUps:
-    """The --llm interviewer, asked for the follow-up it would put after each re-scored answer."""
-    from voice_interviewer.interviewer.followup import Interviewer, build_chat_model
-    from voice_interviewer.interviewer.grounded import GroundedFollowUps
-    from voice_interviewer.models import Checksums
-
-    assert isinstance(checksums, Checksums)
-    chat, name = build_chat_model(spec, checksums)
-    return GroundedFollowUps(Interviewer(chat, name))
 
 
 def results_json(results: Sequence[SessionRescore]) -> str:

@@ -8,16 +8,16 @@ the demo candidate (synthesized speech through the same capture path), or typed 
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from voice_interviewer.errors import UserError
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.scorecard import score_answer
 from voice_interviewer.store.sessions import Session, SessionStore, Turn
+from voice_interviewer.store.summary import summarize
 from voice_interviewer.track.rubric import LoadedRound, Question, Track
 from voice_interviewer.tts.speaker import Speaker
 from voice_interviewer.types import ModelsUsed, Scorecard, Transcript
@@ -114,7 +114,7 @@ def run_session(deps: SessionDeps, session: Session, plan: list[str], follow_ups
                 deps.follow_ups.warm_up(question)
             _ask_question(deps, session, folder, question, rnd, follow_ups)
         session.status = "complete"
-        session.summary.update(summarize(session))
+        session.summary.update(summarize(session).as_dict())
     except (KeyboardInterrupt, UserError):
         session.status = "interrupted"
         raise
@@ -192,44 +192,3 @@ def _ask_question(
         kind = "follow-up"
         asked.append(line)
         k += 1
-
-
-def summarize(session: Session) -> dict[str, Any]:
-    """Per question: level and points missed; delivery overall; the two things to work on next."""
-    cards = [t.scorecard for t in session.turns if t.scorecard is not None]
-    if not cards:
-        return {"answers": 0}
-    per_q: dict[str, Scorecard] = {}
-    for t in session.turns:
-        if t.kind == "question" and t.scorecard:
-            per_q[t.question_id] = t.scorecard
-    weak: Counter[str] = Counter()
-    for c in cards:
-        for cr in c.content.criteria:
-            if cr.level <= 2:
-                weak[cr.name] += 1
-    timed = [c.delivery for c in cards if c.transcript.source == "audio"]
-    wpm = round(sum(d.words_per_minute for d in timed) / len(timed), 1) if timed else None
-    fpm = round(sum(d.fillers_per_minute for d in timed) / len(timed), 2) if timed else None
-    pauses = sum(len(d.long_pauses) for d in timed)
-    focus = [f"{name} (weak in {n} answer{'s' if n > 1 else ''})" for name, n in weak.most_common(2)]
-    if len(focus) < 2 and fpm is not None and fpm > 1.5:
-        focus.append(f"Fewer fillers: {fpm:.1f} a minute; pause silently instead.")
-    if len(focus) < 2 and wpm is not None and not 120 <= wpm <= 175:
-        focus.append(f"Pace: {wpm:.0f} words a minute; aim for 130-160.")
-    return {
-        "answers": len(cards),
-        "questions": {
-            qid: {
-                "level": c.content.level,
-                "score": c.content.score,
-                "missed": [p.text for cr in c.content.criteria for p in cr.missed],
-            }
-            for qid, c in per_q.items()
-        },
-        "overall_level": round(sum(c.content.level for c in per_q.values()) / max(len(per_q), 1), 2),
-        "words_per_minute": wpm,
-        "fillers_per_minute": fpm,
-        "long_pauses": pauses,
-        "work_on": focus[:2],
-    }

@@ -68,19 +68,19 @@ def validate_id(session_id: str) -> str:
 
 
 def parse_session(raw: object, session_id: str, path: Path) -> Session:
-    """Parsed ``session.json`` of any schema -> a current :class:`Session` (migrated in memory)."""
-    from voice_interviewer.store.migrations import migrate
+    """Parsed ``session.json`` of any schema -> a current :class:`Session` (migrated in memory).
+
+    The parser is :func:`voice_interviewer.store.reader.parse_session_data` (the tolerant reader
+    shares it); here its errors name the file.
+    """
+    from voice_interviewer.store.reader import parse_session_data
 
     try:
-        data, applied = migrate(raw, SCHEMA_VERSION)
-        session = Session.model_validate(data)
+        return parse_session_data(raw, session_id)
     except UserError as e:
         raise UserError(f"{path}: {e.message}", e.code) from None
     except ValueError as e:
         raise UserError(f"{path} is damaged ({str(e).splitlines()[0]}).") from None
-    session.id = session_id  # the folder is the identity (a copied or renamed folder keeps working)
-    session._migrated_from = applied[0] if applied else None
-    return session
 
 
 class SessionStore:

@@ -175,17 +175,30 @@ class FasterWhisperTranscriber:
         )
 
 
-def build_transcriber(
-    model: str, device: str, home: DataHome, sums: Checksums, notify: Callable[[str], None]
-) -> FasterWhisperTranscriber:
+def cuda_device_count() -> int:
+    """The CUDA GPUs ctranslate2 can see (0 without a CUDA runtime)."""
     import ctranslate2
 
-    path, name, sha = resolve_model(model, home, sums)
     try:
-        n_cuda = ctranslate2.get_cuda_device_count()
+        return int(ctranslate2.get_cuda_device_count())
     except Exception:  # noqa: BLE001 (no CUDA runtime at all)
-        n_cuda = 0
-    dev, note = choose_device(device, n_cuda, cuda_libraries_present() if n_cuda else False)
+        return 0
+
+
+def probe_device(requested: str) -> tuple[str, str | None]:
+    """:func:`choose_device` on what this machine has: (device, note)."""
+    n_cuda = cuda_device_count()
+    return choose_device(requested, n_cuda, cuda_libraries_present() if n_cuda else False)
+
+
+def build_transcriber(
+    model: str, device: str, home: DataHome, sums: Checksums, notify: Callable[[str], None], cpu_threads: int = 0
+) -> FasterWhisperTranscriber:
+    """``cpu_threads``: 0 uses every core."""
+    path, name, sha = resolve_model(model, home, sums)
+    dev, note = probe_device(device)
     if note:
         notify(note)
-    return FasterWhisperTranscriber(path, name, sha, device=dev, compute_type="int8" if dev == "cpu" else "float16")
+    return FasterWhisperTranscriber(
+        path, name, sha, device=dev, compute_type="int8" if dev == "cpu" else "float16", cpu_threads=cpu_threads
+    )

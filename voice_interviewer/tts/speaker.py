@@ -3,7 +3,8 @@
 - :class:`Pyttsx3Speaker` speaks through the speakers with pyttsx3 (espeak-ng on Linux), or
   writes WAV files when there is no output device.
 - :func:`synthesize` turns text into 16 kHz mono audio for the demo candidate: the bundled Piper
-  voice when ``piper-tts`` is installed, espeak-ng otherwise. Both are offline.
+  voice when ``piper-tts`` is installed (loaded by :func:`voice_interviewer.engines.piper_voice`),
+  espeak-ng otherwise. Both are offline.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import shutil
 import subprocess
 import tempfile
 import wave
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -23,7 +23,7 @@ import numpy as np
 
 from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.errors import MissingModelError
-from voice_interviewer.models import PIPER_JOE, Checksums, verified_file
+from voice_interviewer.models import PIPER_JOE
 
 
 class Speaker(Protocol):
@@ -106,18 +106,6 @@ def _to_16k(wav_bytes: bytes) -> np.ndarray:
     return np.asarray(decode_audio(io.BytesIO(wav_bytes), sampling_rate=SAMPLE_RATE), dtype=np.float32)
 
 
-@lru_cache(maxsize=1)
-def _piper_voice() -> object:
-    from piper import PiperVoice
-
-    from voice_interviewer.paths import data_home
-
-    sums = Checksums(data_home())
-    model = verified_file(PIPER_JOE, "data/en_US-joe-medium.onnx", sums)
-    config = verified_file(PIPER_JOE, "data/en_US-joe-medium.onnx.json", sums)
-    return PiperVoice.load(str(model), config_path=str(config))
-
-
 DEMO_LENGTH_SCALE = 1.2  # the voice's default pace is about 185 words a minute; this gives about 150
 
 
@@ -141,9 +129,11 @@ def synthesize(text: str, cache_dir: Path | None = None) -> tuple[np.ndarray, st
     if cached and cached.is_file():
         return _to_16k(cached.read_bytes()), voice
     if voice.startswith("piper"):
+        from voice_interviewer.engines import piper_voice
+
         buf = io.BytesIO()
         with wave.open(buf, "wb") as w:
-            _piper_voice().synthesize_wav(text, w, syn_config=_piper_config())  # type: ignore[attr-defined]
+            piper_voice().synthesize_wav(text, w, syn_config=_piper_config())
         data = buf.getvalue()
     else:
         data = espeak_wav(text)
@@ -162,3 +152,8 @@ def espeak_wav(text: str, rate: int = 165) -> bytes:
     with tempfile.NamedTemporaryFile(suffix=".wav") as f:
         subprocess.run([exe, "-s", str(rate), "-w", f.name, text], check=True, capture_output=True, timeout=120)
         return Path(f.name).read_bytes()
+
+
+def espeak_audio(text: str) -> np.ndarray:
+    """``text`` spoken by espeak-ng, as 16 kHz mono float32."""
+    return _to_16k(espeak_wav(text))

@@ -1,0 +1,69 @@
+"""The session summary: one typed value, and the JSON layout ``session.json`` and exports keep."""
+
+from __future__ import annotations
+
+from tests.conftest import MakeSession
+from tests.fakes import FOLLOW, QID, STRONG, VAGUE
+from voice_interviewer.store.sessions import Session, SessionStore
+from voice_interviewer.store.summary import SessionSummary, summarize
+
+
+def test_a_session_without_scorecards_has_an_empty_summary() -> None:
+    s = Session(id="20261101-100000-phone-screen", created="", track="netflix-mle", round="phone-screen", mode="text")
+    summary = summarize(s)
+    assert summary == SessionSummary(answers=0)
+    assert summary.overall_level is None and summary.work_on == ()
+    assert summary.as_dict() == {"answers": 0}
+
+
+def test_main_answers_make_the_level_and_every_spoken_answer_the_delivery(
+    make_session: MakeSession, session_store: SessionStore
+) -> None:
+    folder = make_session(answers=((QID, STRONG), (QID, FOLLOW)))
+    s = session_store.load(folder.name)
+    main, follow = (t.scorecard for t in s.turns)
+    assert main is not None and follow is not None
+    summary = summarize(s)
+    assert summary.answers == 2
+    assert list(summary.questions) == [QID]  # the follow-up is not a question of its own
+    q = summary.questions[QID]
+    assert (q.level, q.score) == (main.content.level, main.content.score)
+    assert q.missed == tuple(p.text for cr in main.content.criteria for p in cr.missed)
+    assert summary.overall_level == main.content.level
+    wpm = (main.delivery.words_per_minute + follow.delivery.words_per_minute) / 2
+    assert summary.words_per_minute == round(wpm, 1)
+    assert summary.long_pauses == len(main.delivery.long_pauses) + len(follow.delivery.long_pauses)
+
+
+def test_weak_criteria_come_first_in_what_to_work_on(make_session: MakeSession, session_store: SessionStore) -> None:
+    folder = make_session(answers=((QID, VAGUE),))
+    s = session_store.load(folder.name)
+    card = s.turns[0].scorecard
+    assert card is not None
+    weak = [cr.name for cr in card.content.criteria if cr.level <= 2]
+    assert weak, "the vague answer should leave a criterion weak"
+    summary = summarize(s)
+    assert 1 <= len(summary.work_on) <= 2
+    assert summary.work_on[0] == f"{weak[0]} (weak in 1 answer)"
+
+
+def test_the_json_layout_is_the_one_session_json_keeps(make_session: MakeSession, session_store: SessionStore) -> None:
+    folder = make_session(answers=((QID, VAGUE), ("phone-screen/precision-recall", STRONG)))
+    summary = summarize(session_store.load(folder.name))
+    d = summary.as_dict()
+    assert list(d) == [
+        "answers",
+        "questions",
+        "overall_level",
+        "words_per_minute",
+        "fillers_per_minute",
+        "long_pauses",
+        "work_on",
+    ]
+    assert set(d["questions"]) == {QID, "phone-screen/precision-recall"}
+    assert d["questions"][QID] == {
+        "level": summary.questions[QID].level,
+        "score": summary.questions[QID].score,
+        "missed": list(summary.questions[QID].missed),
+    }
+    assert d["work_on"] == list(summary.work_on) and d["overall_level"] == summary.overall_level
