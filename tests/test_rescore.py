@@ -279,3 +279,30 @@ def test_two_worker_processes_give_the_same_figures_as_one(
     [there] = rescore(session_store, [sid], pool, RescoreOptions())
     assert [t.scorecard for t in there.turns] == [t.scorecard for t in here.turns]
     assert there.unchanged == 2
+
+
+def test_the_runner_follows_the_speech_models_device_choice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import voice_interviewer.stt.transcriber as stt
+    from voice_interviewer.review.records import AudioFile
+    from voice_interviewer.review.rescore import TurnJob
+    from voice_interviewer.review.runners import make_runner
+
+    turn = Turn(index=1, question_id=QID, kind="question", interviewer_text="?")
+    jobs = [TurnJob("s", "t", tmp_path, turn, AudioFile(tmp_path / f"{i}.wav", 60.0)) for i in range(20)]
+    home = data_home().ensure()
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(stt, "cuda_libraries_present", lambda: True)
+
+    def no_engines(track: str) -> ScriptedEngines:
+        raise AssertionError("choosing the runner builds no engines")
+
+    def runner_for(device: str, gpus: int) -> str:
+        monkeypatch.setattr(stt, "cuda_device_count", lambda: gpus)
+        _, how = make_runner(RescoreOptions(), device, jobs, home, no_engines)
+        return how
+
+    assert runner_for("auto", 0) == "2 worker processes"  # 20 minutes of answers on 2 cores
+    assert runner_for("auto", 1) == "in this process"  # the GPU takes the whole batch
+    assert runner_for("cpu", 1) == "2 worker processes"
+    with pytest.raises(UserError, match="no CUDA GPU is visible"):
+        runner_for("cuda", 0)
