@@ -37,7 +37,8 @@ def test_every_older_schema_has_a_migration() -> None:
 def test_schema_detection() -> None:
     assert schema_of({"session_id": "x", "answers": []}) == 0
     assert schema_of({"schema_version": 1}) == 1
-    for bad in ([], {"id": "x"}, {"schema_version": "1"}, {"schema_version": True}, {"schema_version": -1}):
+    cases: list[object] = [[], {"id": "x"}, {"schema_version": "1"}, {"schema_version": True}, {"schema_version": -1}]
+    for bad in cases:
         with pytest.raises(UserError):
             schema_of(bad)
 
