@@ -1,0 +1,200 @@
+"""Validity of the content score on the development set (devset/): does it rank answers the way
+the grades do, typed and spoken?
+
+    .venv/bin/python benchmarks/bench_validity.py [--typed-only] [--quick] [--voices piper,espeak] [--json]
+
+Every answer is scored typed (``api.score_text``) and, per voice, spoken: synthesized at 16 kHz
+with the Piper voice or espeak-ng, transcribed with the default speech model (tiny.en) and scored
+from the transcript. Audio and transcripts are cached in the data home (``state/cache/validity``),
+keyed by a hash of text, voice and model, so reruns only re-score.
+
+Printed per condition, overall and per round: Spearman of ``content.score`` against the grade
+(average ranks for ties), the share of better/worse pairs within a question ordered right (a tie
+in score counts half), and the share of answers whose ``content.level`` equals the grade.
+``table(conditions)`` takes plain rows, so other predictors (e.g. leave-one-question-out fits) can
+be added as further columns. Figures only; nothing here asserts a threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from voice_interviewer import api
+from voice_interviewer.engines import Engines, Settings
+from voice_interviewer.scoring.devset import DevAnswer, DevQuestion, DevSet, Row, load_devset, summarize
+from voice_interviewer.types import Scorecard, Transcript
+
+VOICES = ("piper", "espeak")
+METRIC_KEYS = (("spearman", "Spearman"), ("pairs", "pairs right"), ("level_agreement", "level = grade"))
+
+Item = tuple[DevQuestion, DevAnswer]
+
+
+# --- rows --------------------------------------------------------------------------------------
+
+
+def row_of(q: DevQuestion, a: DevAnswer, card: Scorecard) -> Row:
+    return Row(
+        question=q.id, round=q.round, grade=a.grade, score=card.content.score, level=card.content.level, answer=a.id
+    )
+
+
+def typed_rows(engines: Engines, items: Sequence[Item]) -> list[Row]:
+    return [row_of(q, a, api.score_text(engines, a.text, q.id)) for q, a in items]
+
+
+def spoken_rows(
+    engines: Engines, items: Sequence[Item], voice: str, cache: Path, log: Callable[[str], None]
+) -> list[Row]:
+    rows = []
+    for i, (q, a) in enumerate(items, 1):
+        transcript = cached_transcript(engines, a.text, voice, cache)
+        rows.append(row_of(q, a, api.score_transcript(engines, transcript, q.id)))
+        if i % 10 == 0:
+            log(f"  {voice}: {i}/{len(items)}")
+    return rows
+
+
+# --- speech, cached --------------------------------------------------------------------------
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+
+
+def _wav_to_16k(wav: bytes) -> np.ndarray:
+    from faster_whisper.audio import decode_audio
+
+    return np.asarray(decode_audio(io.BytesIO(wav), sampling_rate=16000), dtype=np.float32)
+
+
+def synthesize_voice(text: str, voice: str, cache: Path) -> np.ndarray:
+    """16 kHz mono audio of ``text`` in ``voice`` (piper | espeak), cached by text and voice."""
+    from voice_interviewer.tts import speaker
+
+    if voice == "piper":
+        if not speaker.piper_available():
+            raise SystemExit("The Piper voice is not installed (piper-tts and the voice package; see requirements/).")
+        audio, name = speaker.synthesize(text, cache / "piper")  # cached there by voice and text
+        assert name.startswith("piper"), name
+        return audio
+    if voice == "espeak":
+        path = cache / "espeak" / f"{_key('espeak-ng', text)}.wav"
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(speaker.espeak_wav(text))
+        return _wav_to_16k(path.read_bytes())
+    raise SystemExit(f"Unknown voice {voice!r}; use one of: {', '.join(VOICES)}")
+
+
+def cached_transcript(engines: Engines, text: str, voice: str, cache: Path) -> Transcript:
+    model = engines.settings.stt_model
+    path = cache / "transcripts" / f"{_key(text, voice, model)}.json"
+    if path.is_file():
+        return Transcript.model_validate_json(path.read_text())
+    transcript = engines.transcriber.transcribe(synthesize_voice(text, voice, cache))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(transcript.model_dump_json())
+    return transcript
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def table(conditions: dict[str, Sequence[Row]]) -> dict[str, dict[str, dict[str, float | int | None]]]:
+    """{condition: {"all" | round: metrics}} for any set of predictors' rows."""
+    return {name: {k: m.as_dict() for k, m in summarize(rows).items()} for name, rows in conditions.items()}
+
+
+def _fmt(x: float | int | None, pct: bool) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{100 * x:.0f}%" if pct else f"{x:.2f}"
+
+
+def format_table(result: dict[str, dict[str, dict[str, float | int | None]]]) -> str:
+    names = list(result)
+    groups = list(next(iter(result.values()))) if result else []
+    width = max([len(n) for n in names] + [14])
+    lines = []
+    for key, label in METRIC_KEYS:
+        lines.append(f"{label:<20}" + "".join(f"{n:>{width + 2}}" for n in names))
+        for g in groups:
+            cells = "".join(f"{_fmt(result[n].get(g, {}).get(key), key != 'spearman'):>{width + 2}}" for n in names)
+            lines.append(f"  {g:<18}{cells}")
+        lines.append("")
+    counts = ", ".join(f"{g} {result[names[0]][g]['n']}" for g in groups) if names else ""
+    lines.append(f"answers: {counts}")
+    return "\n".join(lines)
+
+
+def pick_items(devset: DevSet, quick: bool) -> list[Item]:
+    """All answers, or with --quick the first question of each round."""
+    if not quick:
+        return devset.items()
+    firsts: dict[str, DevQuestion] = {}
+    for q in devset.questions:
+        firsts.setdefault(q.round, q)
+    return [(q, a) for q in firsts.values() for a in q.answers]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--typed-only", action="store_true", help="skip the spoken conditions")
+    ap.add_argument("--quick", action="store_true", help="one question per round")
+    ap.add_argument("--voices", default=",".join(VOICES), help="comma-separated: piper,espeak")
+    ap.add_argument("--stt-model", default=Settings().stt_model)
+    ap.add_argument("--devset", type=Path, default=None, help="folder of <round>.yaml (default: devset/netflix-mle)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    args = ap.parse_args(argv)
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    devset = load_devset(args.devset)
+    items = pick_items(devset, args.quick)
+    engines = Engines(Settings(stt_model=args.stt_model, device="cpu"), notify=lambda m: None)
+    cache = engines.home.state / "cache" / "validity"
+
+    conditions: dict[str, list[Row]] = {}
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    conditions["typed"] = typed_rows(engines, items)
+    seconds["typed"] = time.perf_counter() - t0
+    if not args.typed_only:
+        for voice in [v.strip() for v in args.voices.split(",") if v.strip()]:
+            log(f"spoken ({voice}, {args.stt_model}): {len(items)} answers")
+            t0 = time.perf_counter()
+            conditions[f"spoken-{voice}"] = spoken_rows(engines, items, voice, cache, log)
+            seconds[f"spoken-{voice}"] = time.perf_counter() - t0
+
+    result = table(conditions)
+    if args.json:
+        out = {
+            "devset": devset.track,
+            "questions": len({q.id for q, _ in items}),
+            "answers": len(items),
+            "stt_model": args.stt_model,
+            "metrics": result,
+            "seconds": {k: round(v, 1) for k, v in seconds.items()},
+            "rows": {name: [r.__dict__ for r in rows] for name, rows in conditions.items()},
+        }
+        print(json.dumps(out, indent=1))
+    else:
+        print(f"Development set {devset.track}: {len(items)} answers, {len({q.id for q, _ in items})} questions")
+        print(format_table(result))
+        print("seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in seconds.items()))
+
+
+if __name__ == "__main__":
+    main()
