@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true", help="one question per round")
     ap.add_argument("--voices", default=",".join(VOICES), help="comma-separated: piper,espeak")
     ap.add_argument("--stt-model", default=Settings().stt_model)
-    ap.add_argument("--devset", type=Path, default=None, help="folder of <round>.yaml (default: devset/netflix-mle)")
+    ap.add_argument("--devset", type=Path, default=None, help="folder of <round>.yaml (default: devset/<first track>)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
 

@@ -77,9 +77,18 @@ class DevSet:
         return sorted({q.round for q in self.questions})
 
 
-def default_devset_dir(track: str = "netflix-mle") -> Path:
-    """``devset/<track>`` in the source checkout (the set is not shipped with the package)."""
-    return Path(__file__).resolve().parents[2] / "devset" / track
+DEVSET_ROOT = Path(__file__).resolve().parents[2] / "devset"  # in the source checkout; not shipped
+
+
+def default_devset_dir(track: str | None = None, root: Path | None = None) -> Path:
+    """``devset/<track>`` in the source checkout; with no track, the first folder there."""
+    base = root or DEVSET_ROOT
+    if track is None:
+        tracks = sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+        if not tracks:
+            raise UserError(f"No development set found in {base} (expected <track>/<round>.yaml files).")
+        track = tracks[0]
+    return base / track
 
 
 def _fail(path: Path, where: str, problem: str) -> UserError:
@@ -136,7 +145,7 @@ def load_round_file(path: Path) -> list[DevQuestion]:
     return out
 
 
-def load_devset(path: Path | None = None, track: str = "netflix-mle") -> DevSet:
+def load_devset(path: Path | None = None, track: str | None = None) -> DevSet:
     """Every ``<round>.yaml`` under ``path`` (default: the checkout's ``devset/<track>``)."""
     folder = path or default_devset_dir(track)
     files = sorted(folder.glob("*.yaml"))
