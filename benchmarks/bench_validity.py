@@ -138,6 +138,22 @@ def format_table(result: dict[str, dict[str, dict[str, float | int | None]]]) ->
     return "\n".join(lines)
 
 
+def style_means(rows: Sequence[Row], devset: DevSet) -> dict[str, dict[int, float]]:
+    """Mean score per answer style and grade: where a scorer over- or under-credits a kind of answer."""
+    style = {(q.id, a.id): a.style for q, a in devset.items()}
+    acc: dict[str, dict[int, list[float]]] = {}
+    for r in rows:
+        acc.setdefault(style[(r.question, r.answer)], {}).setdefault(r.grade, []).append(r.score)
+    return {st: {g: round(float(np.mean(v)), 1) for g, v in sorted(by.items())} for st, by in sorted(acc.items())}
+
+
+def format_style_means(means: dict[str, dict[int, float]]) -> str:
+    lines = ["mean score by style   grade 1  grade 2  grade 3  grade 4"]
+    for st, by in means.items():
+        lines.append(f"  {st:<19}" + "".join(f"{by[g]:>9.1f}" if g in by else f"{'':>9}" for g in (1, 2, 3, 4)))
+    return "\n".join(lines)
+
+
 def pick_items(devset: DevSet, quick: bool) -> list[Item]:
     """All answers, or with --quick the first question of each round."""
     if not quick:
@@ -156,6 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--stt-model", default=Settings().stt_model)
     ap.add_argument("--devset", type=Path, default=None, help="folder of <round>.yaml (default: devset/<first track>)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--by-style", action="store_true", help="also print the mean score per style and grade")
     args = ap.parse_args(argv)
 
     def log(msg: str) -> None:
@@ -187,12 +204,16 @@ def main(argv: list[str] | None = None) -> None:
             "stt_model": args.stt_model,
             "metrics": result,
             "seconds": {k: round(v, 1) for k, v in seconds.items()},
+            "style_means": {name: style_means(rows, devset) for name, rows in conditions.items()},
             "rows": {name: [r.__dict__ for r in rows] for name, rows in conditions.items()},
         }
         print(json.dumps(out, indent=1))
     else:
         print(f"Development set {devset.track}: {len(items)} answers, {len({q.id for q, _ in items})} questions")
         print(format_table(result))
+        if args.by_style:
+            for name, rows in conditions.items():
+                print(f"\n{name}\n{format_style_means(style_means(rows, devset))}")
         print("seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in seconds.items()))
 
 
