@@ -154,20 +154,24 @@ def format_style_means(means: dict[str, dict[int, float]]) -> str:
     return "\n".join(lines)
 
 
-def pick_items(devset: DevSet, quick: bool) -> list[Item]:
-    """All answers, or with --quick the first question of each round."""
-    if not quick:
+def pick_items(devset: DevSet, per_round: int | None) -> list[Item]:
+    """All answers, or those of the first ``per_round`` questions of each round."""
+    if not per_round:
         return devset.items()
-    firsts: dict[str, DevQuestion] = {}
+    taken: dict[str, int] = {}
+    out: list[Item] = []
     for q in devset.questions:
-        firsts.setdefault(q.round, q)
-    return [(q, a) for q in firsts.values() for a in q.answers]
+        taken[q.round] = taken.get(q.round, 0) + 1
+        if taken[q.round] <= per_round:
+            out.extend((q, a) for a in q.answers)
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--typed-only", action="store_true", help="skip the spoken conditions")
-    ap.add_argument("--quick", action="store_true", help="one question per round")
+    ap.add_argument("--quick", action="store_true", help="one question per round (same as --per-round 1)")
+    ap.add_argument("--per-round", type=int, default=None, help="only the first N questions of each round")
     ap.add_argument("--voices", default=",".join(VOICES), help="comma-separated: piper,espeak")
     ap.add_argument("--stt-model", default=Settings().stt_model)
     ap.add_argument("--devset", type=Path, default=None, help="folder of <round>.yaml (default: devset/<first track>)")
@@ -179,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
         print(msg, file=sys.stderr, flush=True)
 
     devset = load_devset(args.devset)
-    items = pick_items(devset, args.quick)
+    items = pick_items(devset, 1 if args.quick else args.per_round)
     engines = Engines(Settings(stt_model=args.stt_model, device="cpu"), notify=lambda m: None)
     cache = engines.home.state / "cache" / "validity"
 
