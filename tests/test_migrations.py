@@ -47,9 +47,9 @@ def test_the_v0_fixture_migrates_to_v1_turns() -> None:
     raw = json.loads((V0 / "session.json").read_text())
     assert "schema_version" not in raw and "session_id" in raw
     data, applied = migrate(raw, SCHEMA_VERSION)
-    assert applied == (0,)
+    assert applied == (0, 1)
     s = Session.model_validate(data)
-    assert (s.schema_version, s.id, s.round, s.track, s.status) == (1, V0_ID, "phone-screen", "netflix-mle", "complete")
+    assert (s.schema_version, s.id, s.round, s.track, s.status) == (2, V0_ID, "phone-screen", "netflix-mle", "complete")
     assert s.created == "2024-03-01T10:15:00"
     [t] = s.turns
     assert (t.index, t.kind, t.question_id) == (1, "question", "phone-screen/bias-variance")
@@ -58,6 +58,19 @@ def test_the_v0_fixture_migrates_to_v1_turns() -> None:
     assert t.transcript is not None and t.transcript.text == JFK_TEXT and t.transcript.words == ()
     assert t.scorecard is None
     assert raw == json.loads((V0 / "session.json").read_text()), "migrations must not change their input"
+
+
+def test_v1_turns_get_a_status_from_what_they_hold() -> None:
+    answered = {"index": 1, "question_id": "q/a", "kind": "question", "interviewer_text": "Q?", "ended_by": "typed"}
+    answered["transcript"] = {"text": "an answer", "source": "text"}
+    cut = {"index": 2, "question_id": "q/b", "kind": "question", "interviewer_text": "Q2?", "ended_by": "interrupted"}
+    raw = {"schema_version": 1, "id": V0_ID, "created": "", "track": "t", "round": "r", "mode": "text"}
+    raw["turns"] = [answered, cut]
+    data, applied = migrate(raw, SCHEMA_VERSION)
+    assert applied == (1,)
+    s = Session.model_validate(data)
+    assert [t.status for t in s.turns] == ["answered", "interrupted"]
+    assert "status" not in raw["turns"][0], "migrations must not change their input"
 
 
 def test_migration_keeps_a_current_session_as_it_is() -> None:
@@ -91,11 +104,11 @@ def test_the_store_loads_v0_and_keeps_the_original_when_saving() -> None:
     folder = install_v0()
     store = SessionStore(data_home())
     s = store.load(V0_ID)
-    assert s.schema_version == 1 and s.turns[0].transcript is not None
+    assert s.schema_version == 2 and s.turns[0].transcript is not None
     original = (folder / "session.json").read_text()
     store.save(s)
     assert (folder / "session.v0.json").read_text() == original
-    assert json.loads((folder / "session.json").read_text())["schema_version"] == 1
+    assert json.loads((folder / "session.json").read_text())["schema_version"] == 2
     assert store.load(V0_ID).model_dump() == s.model_dump()
 
 

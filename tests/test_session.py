@@ -19,7 +19,7 @@ from voice_interviewer.interviewer.followup import GENERIC_PROBES
 from voice_interviewer.paths import data_home
 from voice_interviewer.session.loop import AGAIN, MOVING_ON, SessionDeps, plan_questions, run_session
 from voice_interviewer.session.practice import choose_mode, recover_crashed
-from voice_interviewer.store.sessions import Session, SessionStore
+from voice_interviewer.store.sessions import SCHEMA_VERSION, Session, SessionStore
 from voice_interviewer.track.rubric import Track
 from voice_interviewer.tts.speaker import SilentSpeaker
 from voice_interviewer.types import ModelsUsed
@@ -115,13 +115,21 @@ def test_ctrl_c_mid_answer_keeps_audio_and_the_session_resumes(track: Track) -> 
     assert saved.turns[1].ended_by == "interrupted"
     assert (store.folder(session.id) / str(saved.turns[1].answer_audio)).is_file()
 
+    assert saved.turns[1].status == "interrupted"
+    cut_audio = (store.folder(session.id) / "turn-02-answer.wav").read_bytes()
+
     deps.answers = ScriptedAnswers(["Precision is the share of predicted positives that are right."])
     resumed = store.load(session.id)
-    resumed.turns = [t for t in resumed.turns if t.scorecard is not None]
     run_session(deps, resumed, list(resumed.summary["plan"]), follow_ups=0)
     final = store.load(session.id)
     assert final.status == "complete"
-    assert [t.question_id for t in final.turns] == plan
+    # the cut-short answer keeps its turn and its audio; the question is asked again in a new turn
+    assert [(t.index, t.question_id, t.status) for t in final.turns] == [
+        (1, plan[0], "answered"),
+        (2, plan[1], "interrupted"),
+        (3, plan[1], "answered"),
+    ]
+    assert (store.folder(session.id) / "turn-02-answer.wav").read_bytes() == cut_audio
 
 
 def test_crashed_session_is_recovered_on_the_next_run(track: Track) -> None:
@@ -141,7 +149,7 @@ def test_session_json_is_written_atomically(track: Track) -> None:
     session = new_session(store)
     folder = store.folder(session.id)
     store.save(session)
-    assert json.loads((folder / "session.json").read_text())["schema_version"] == 1
+    assert json.loads((folder / "session.json").read_text())["schema_version"] == SCHEMA_VERSION
     assert not list(folder.glob(".session.json.*"))
 
 

@@ -17,7 +17,9 @@ def practice(
         str | None,
         typer.Option("--round", "-r", help="A round of the track (see `questions`); default: the loop's first round."),
     ] = None,
-    n_questions: Annotated[int, typer.Option("--questions", "-n", min=1, help="How many questions.")] = 3,
+    n_questions: Annotated[
+        int | None, typer.Option("--questions", "-n", min=1, help="How many questions (default 3).")
+    ] = None,
     follow_ups: Annotated[int, typer.Option("--follow-ups", min=0, max=5, help="Follow-ups after each answer.")] = 1,
     demo_mode: Annotated[
         bool, typer.Option("--demo", help="A synthesized candidate answers (no microphone needed).")
@@ -94,10 +96,13 @@ def practice(
         session, folder = run_practice(
             _engines(stt_model, device, chroma_url=chroma_url, llm=llm, llm_timeout_s=llm_timeout), opts, ui
         )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
+        sid = getattr(e, "session_id", None)
         err.print(
             "[yellow]Stopped.[/] Every finished answer and the audio of the one in progress are saved; "
-            "resume with: voice-interviewer practice --resume <id> (see `voice-interviewer sessions`)."
+            + (f"resume with: voice-interviewer practice --resume {sid}" if sid else "nothing was recorded yet."),
+            highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     ui.summary(session, folder)

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from voice_interviewer.cli.app import DeviceOpt, SttOpt, TrackOpt, _engines, _progress, app, err, handle_errors, out
 from voice_interviewer.errors import ExitCode, UserError
+from voice_interviewer.session.typed import read_text_argument
 
 
 @app.command(rich_help_panel="Score")
@@ -23,7 +24,10 @@ def score(
     question: Annotated[
         str, typer.Option("--question", "-q", help="A question id (see `questions`), or the question's text.")
     ] = ...,  # type: ignore[assignment]
-    text: Annotated[str | None, typer.Option("--text", help="Score a typed answer instead of audio.")] = None,
+    text: Annotated[
+        str | None,
+        typer.Option("--text", help="Score a typed answer instead of audio ('-': from stdin, @FILE: from a file)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scorecard as JSON.")] = False,
     stt_model: SttOpt = "tiny.en",
     device: DeviceOpt = "auto",
@@ -43,7 +47,7 @@ def score(
         raise UserError("Give either an audio file or --text, not both and not neither.", ExitCode.USAGE)
     eng = _engines(stt_model, device, track)
     if text is not None:
-        card = api.score_text(eng, text, question)
+        card = api.score_text(eng, read_text_argument(text), question)
     else:
         assert answer is not None
         api.resolve_question(eng, question)

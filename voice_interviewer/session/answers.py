@@ -15,7 +15,8 @@ from voice_interviewer.audio.capture import Level, capture_answer, chunked
 from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.audio.turn import TurnOptions
 from voice_interviewer.audio.vad import SileroVad
-from voice_interviewer.session.loop import Answer
+from voice_interviewer.session.loop import Answer, InputEnded
+from voice_interviewer.session.typed import clean_text
 from voice_interviewer.stt.incremental import IncrementalTranscriber
 from voice_interviewer.stt.transcriber import Transcriber
 from voice_interviewer.track.rubric import Question
@@ -192,15 +193,27 @@ class DemoAnswers:
 
 
 class TextAnswers:
-    """Typed answers (same scoring and follow-ups)."""
+    """Typed answers (same scoring and follow-ups).
+
+    When the input ends (``exhausted``), the answer typed so far is kept ("end-of-input") and the
+    next answer raises :class:`InputEnded` instead of waiting for text that will never come.
+    """
 
     mode = "text"
 
     def __init__(self, read_answer: Callable[[str], str]) -> None:
         self.read_answer = read_answer
 
+    @property
+    def exhausted(self) -> bool:
+        return bool(getattr(self.read_answer, "exhausted", False))
+
     def answer(self, question: Question, kind: str, prompt: str, wav_path: Path, target: tuple[float, float]) -> Answer:
-        text = self.read_answer(prompt).strip()
+        if self.exhausted:
+            raise InputEnded()
+        text = clean_text(self.read_answer(prompt)).strip()
         if not text:
+            if self.exhausted:
+                raise InputEnded()
             return Answer(Transcript(text="", no_speech=True, source="text"), "no-speech")
-        return Answer(typed_transcript(text), "typed")
+        return Answer(typed_transcript(text), "end-of-input" if self.exhausted else "typed")

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from voice_interviewer.errors import UserError
+from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.scorecard import score_answer
-from voice_interviewer.store.sessions import Session, SessionStore, Turn
+from voice_interviewer.store.sessions import Session, SessionStore, Turn, next_turn_index
 from voice_interviewer.store.summary import summarize
 from voice_interviewer.track.rubric import LoadedRound, Question, Track
 from voice_interviewer.tts.speaker import Speaker
@@ -33,6 +33,15 @@ class Answer:
     audio_file: str | None = None  # name in the session folder
     end_decided_at: float | None = None  # time.monotonic() at the end-of-turn decision
     timings: dict[str, float] = field(default_factory=dict)
+
+
+class InputEnded(UserError):
+    """Typed input ran out (Ctrl-D, or piped text that ended): every answer so far is saved."""
+
+    ended_by = "end-of-input"
+
+    def __init__(self) -> None:
+        super().__init__("The typed input ended; every answer so far is saved.", ExitCode.OK)
 
 
 class AnswerProvider(Protocol):
@@ -103,7 +112,8 @@ def run_session(deps: SessionDeps, session: Session, plan: list[str], follow_ups
     folder = deps.store.folder(session.id)
     session.summary["plan"] = plan
     session.summary["follow_ups"] = follow_ups
-    done_ids = {t.question_id for t in session.turns if t.kind == "question"}
+    # a question whose answer was cut short (Ctrl-C, a crash) is asked again, in a new turn
+    done_ids = {t.question_id for t in session.turns if t.kind == "question" and t.status == "answered"}
     try:
         for qid in plan:
             if qid in done_ids:
@@ -134,7 +144,7 @@ def _ask_question(
     retried = False
     k = 0
     while k <= follow_ups:
-        n = len(session.turns) + 1
+        n = next_turn_index(session, folder)  # never over an earlier turn's recording
         deps.ui.interviewer(line, kind, (target.min_s, target.max_s))
         t0 = time.monotonic()
         deps.speaker.say(line, folder / _turn_audio(n, "interviewer"))
@@ -149,16 +159,20 @@ def _ask_question(
             follow_up_source=source,
             follow_up_reason=reason,
         )
+        turn.status = "in-progress"
         session.turns.append(turn)
+        deps.store.save(session)  # the turn is on disk before the answer starts: a crash keeps it
         try:
             ans = deps.answers.answer(
                 question, kind, line, folder / _turn_audio(n, "answer"), (target.min_s, target.max_s)
             )
-        except (KeyboardInterrupt, UserError):
+        except (KeyboardInterrupt, UserError) as e:
             partial = folder / _turn_audio(n, "answer")
             turn.answer_audio = partial.name if partial.is_file() else None
-            turn.ended_by = "interrupted"
+            turn.status = "interrupted"
+            turn.ended_by = getattr(e, "ended_by", "interrupted")
             raise
+        turn.status = "answered"
         turn.answer_audio = ans.audio_file
         turn.ended_by = ans.ended_by
         turn.transcript = ans.transcript
@@ -180,6 +194,9 @@ def _ask_question(
         turn.scorecard = card
         deps.ui.transcript(ans.transcript)
         deps.store.save(session)
+        if getattr(deps.answers, "exhausted", False):  # typed input ended with this answer: stop here
+            deps.ui.scorecard(card)
+            raise InputEnded()
         if k == follow_ups:
             deps.ui.scorecard(card)
             return

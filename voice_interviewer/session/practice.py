@@ -13,14 +13,24 @@ from voice_interviewer.audio.turn import TurnOptions
 from voice_interviewer.engines import Engines
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.session.answers import DemoAnswers, KeyboardLines, TextAnswers, VoiceAnswers
-from voice_interviewer.session.loop import AnswerProvider, PracticeUI, SessionDeps, plan_questions, run_session
+from voice_interviewer.session.loop import (
+    AnswerProvider,
+    InputEnded,
+    PracticeUI,
+    SessionDeps,
+    plan_questions,
+    run_session,
+)
+from voice_interviewer.session.typed import TypedAnswerReader, binary_line_reader
+from voice_interviewer.store.lock import SessionLock
 from voice_interviewer.store.sessions import Session, SessionStore, new_session_id
+from voice_interviewer.store.summary import summarize
 
 
 @dataclass(frozen=True)
 class PracticeOptions:
     round: str | None = None  # None: the track's first round
-    questions: int = 3
+    questions: int | None = None  # None: 3 for a new session, the saved plan on --resume
     follow_ups: int = 1
     mode: str = "auto"  # auto (microphone, else demo), voice, demo, text
     push_to_talk: bool = False
@@ -59,40 +69,68 @@ def _devices() -> tuple[bool, bool]:
 
 
 def recover_crashed(store: SessionStore, notify: Callable[[str], None]) -> list[str]:
-    """Finish the audio of sessions a crash left behind and mark them interrupted."""
+    """Finish the audio of sessions a crash left behind and mark them interrupted.
+
+    Only sessions whose owner is gone are touched: a session another live process runs holds its
+    lock (see :mod:`voice_interviewer.store.lock`) and is left alone.
+    """
     found = []
     for sid in store.unfinished():
         folder = store.folder(sid)
-        wavs = recover_pcm(folder)
-        session = store.load(sid)
-        if wavs or session.status == "in-progress":
-            session.status = "interrupted"
-            store.save(session)
-            found.append(sid)
-            notify(
-                f"Recovered session {sid} ({len(wavs)} answer audio file(s) completed). "
-                f"Resume it with: voice-interviewer practice --resume {sid}"
-            )
+        with SessionLock(folder) as lock:
+            if not lock.try_acquire():
+                continue  # running in another process
+            try:
+                session = store.load(sid)  # again, now that nobody else can write it
+            except UserError:
+                continue
+            if session.status == "complete":
+                continue
+            wavs = recover_pcm(folder)
+            cut = [t for t in session.turns if t.status == "in-progress"]
+            for t in cut:  # the answer a crash cut short belongs to its turn
+                audio = folder / f"turn-{t.index:02d}-answer.wav"
+                t.status, t.ended_by = "interrupted", "crash"
+                t.answer_audio = audio.name if audio.is_file() else t.answer_audio
+            if wavs or cut or session.status == "in-progress":
+                session.status = "interrupted"
+                store.save(session)
+                found.append(sid)
+                notify(
+                    f"Recovered session {sid} ({len(wavs)} answer audio file(s) completed). "
+                    f"Resume it with: voice-interviewer practice --resume {sid}"
+                )
     return found
 
 
-def _read_typed(console_input: Callable[[str], str]) -> Callable[[str], str]:
-    def read(prompt: str) -> str:
-        lines: list[str] = []
-        while True:
-            line = console_input("> " if not lines else "  ")
-            if not line.strip():
-                break
-            if line.strip().lower() == "done":
-                break
-            lines.append(line)
-        return " ".join(lines)
+class SessionInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a session, after everything so far was saved; carries the id to resume."""
 
-    return read
+    def __init__(self, session_id: str) -> None:
+        super().__init__(session_id)
+        self.session_id = session_id
+
+
+def _typed_input(console_input: Callable[[str], str] | None) -> Callable[[str], str]:
+    """Where typed lines come from: the given reader, the terminal, or piped bytes (decoded leniently)."""
+    if console_input is not None:
+        return console_input
+    if stdin_is_interactive():
+        sys.stdin.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]  # clean_text repairs them
+        return input
+    return binary_line_reader(sys.stdin.buffer)
+
+
+def resume_plan(saved: list[str], more: list[str], questions: int | None) -> list[str]:
+    """The plan of a resumed session: the saved one, cut or extended (from ``more``) to ``questions``."""
+    if questions is None:
+        return saved
+    extra = [q for q in more if q not in saved]
+    return (saved + extra)[:questions]
 
 
 def run_practice(
-    engines: Engines, opts: PracticeOptions, ui: PracticeUI, console_input: Callable[[str], str] = input
+    engines: Engines, opts: PracticeOptions, ui: PracticeUI, console_input: Callable[[str], str] | None = None
 ) -> tuple[Session, Path]:
     store = SessionStore(engines.home)
     recover_crashed(store, ui.info)
@@ -152,18 +190,30 @@ def run_practice(
             on_level=ui.level,
         )
     else:
-        ui.info("Type each answer; an empty line (or 'done') ends it.")
-        answers = TextAnswers(_read_typed(console_input))
+        ui.info("Type each answer; an empty line, 'done' or the end of input (Ctrl-D) ends it.")
+        answers = TextAnswers(TypedAnswerReader(_typed_input(console_input)))
 
+    lock: SessionLock
     if opts.resume:
-        session = store.load(opts.resume)
-        if session.status == "complete":
-            raise UserError(f"Session {opts.resume} is already complete.", ExitCode.USAGE)
-        plan = list(session.summary.get("plan") or plan_questions(engines.track, session.round, opts.questions))
+        lock = store.own(opts.resume)  # SessionBusy while another process runs it
+        try:
+            session = store.load(opts.resume)
+            if session.status == "complete":
+                raise UserError(f"Session {opts.resume} is already complete.", ExitCode.USAGE)
+        except BaseException:
+            lock.release()
+            raise
+        n_all = len(engines.track.rounds[session.round].round.questions) if session.round in engines.track.rounds else 0
+        saved = list(session.summary.get("plan") or plan_questions(engines.track, session.round, opts.questions or 3))
+        plan = resume_plan(saved, plan_questions(engines.track, session.round, n_all), opts.questions)
         follow_n = int(session.summary.get("follow_ups", opts.follow_ups))
         session.status = "in-progress"
+        if session.mode != mode:
+            resumed = list(session.summary.get("modes") or [session.mode])
+            session.summary["modes"] = [*resumed, mode]  # every mode the answers came in
+            session.mode = mode  # type: ignore[assignment]
     else:
-        plan = plan_questions(engines.track, round_, opts.questions)
+        plan = plan_questions(engines.track, round_, opts.questions or 3)
         follow_n = opts.follow_ups
         session = Session(
             id=new_session_id(round_),
@@ -173,7 +223,7 @@ def run_practice(
             mode=mode,
             llm=interviewer.name,
         )
-        store.create(session)
+        lock = store.create_owned(session)
 
     deps = SessionDeps(
         store=store,
@@ -193,7 +243,21 @@ def run_practice(
         f"Session {session.id}: {len(plan)} question(s) from {round_}, up to {follow_n} follow-up(s) each. "
         f"Recording to {folder}"
     )
-    run_session(deps, session, plan, follow_n)
+    try:
+        run_session(deps, session, plan, follow_n)
+    except InputEnded:
+        session.summary.update(summarize(session).as_dict())
+        store.save(session)
+        ui.info(
+            f"End of input: every answer so far is saved. Continue with: "
+            f"voice-interviewer practice --resume {session.id} --text"
+        )
+    except KeyboardInterrupt:
+        raise SessionInterrupted(session.id) from None
+    except UserError as e:
+        raise UserError(f"{e.message} Resume with: voice-interviewer practice --resume {session.id}", e.code) from None
+    finally:
+        lock.release()
     return session, folder
 
 

@@ -10,7 +10,10 @@ Schemas:
 - 0: the pre-release layout. No ``schema_version``; ``session_id`` instead of ``id``; an
   ``answers`` list of ``{"question_id", "prompt", "audio", "transcript"}`` with the transcript
   as plain text; no scorecards, no interviewer audio.
-- 1: :class:`voice_interviewer.store.sessions.Session` (``turns`` with transcripts and scorecards).
+- 1: ``turns`` with transcripts and scorecards; a turn was written only once answered (or cut short
+  by Ctrl-C, ``ended_by`` "interrupted").
+- 2: :class:`voice_interviewer.store.sessions.Session`: every turn has a ``status`` ("in-progress",
+  "answered", "interrupted"), because a turn is now written when it starts.
 """
 
 from __future__ import annotations
@@ -142,3 +145,11 @@ def _v0_to_v1(d: Data) -> Data:
         "turns": turns,
         "summary": {"migrated_from_schema": 0},
     }
+
+
+@migration(1, "turns get a status: answered when they hold a transcript, else interrupted")
+def _v1_to_v2(d: Data) -> Data:
+    for t in d.get("turns") or []:
+        if isinstance(t, dict) and "status" not in t:
+            t["status"] = "answered" if t.get("transcript") is not None else "interrupted"
+    return d

@@ -1,5 +1,7 @@
 """Sessions on disk: ``<data home>/recordings/<session-id>/session.json`` plus one audio file per
-answer. ``session.json`` is schema-versioned and written atomically after every turn."""
+answer. ``session.json`` is schema-versioned and written atomically when a turn starts and after it.
+
+A session is owned by one process while it runs (:mod:`voice_interviewer.store.lock`)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.paths import DataHome
+from voice_interviewer.store.lock import SessionLock
 from voice_interviewer.types import ModelsUsed, Scorecard, Transcript
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _ID_RE = re.compile(r"^[0-9]{8}-[0-9]{6}-[a-z0-9-]{1,40}$")
 
 
@@ -26,11 +29,16 @@ class Turn(BaseModel):
 
     index: int
     question_id: str
+    # "in-progress" from the moment the candidate is asked (so an answer cut short by a crash belongs to
+    # its turn), "answered" once its transcript is saved, "interrupted" when Ctrl-C, a lost device, the
+    # end of typed input or a crash (found at the next start-up) cut the answer short
+    status: Literal["in-progress", "answered", "interrupted"] = "answered"
     kind: Literal["question", "follow-up"]
     interviewer_text: str
     interviewer_audio: str | None = None  # file name in the session folder
     answer_audio: str | None = None  # file name in the session folder
-    ended_by: str = ""  # "silence", "enter", "done", "max-length", "interrupted", "typed", "no-speech"
+    # "silence", "enter", "done", "max-length", "interrupted", "typed", "no-speech", "end-of-input", "crash"
+    ended_by: str = ""
     transcript: Transcript | None = None
     scorecard: Scorecard | None = None
     follow_up_source: str | None = None  # "llm" or "rubric" (for follow-up turns)
@@ -67,6 +75,23 @@ def validate_id(session_id: str) -> str:
     return session_id
 
 
+def _first_line(e: BaseException) -> str:
+    """The first line of an error, without a closing full stop (the message adds its own)."""
+    lines = str(e).strip().splitlines()
+    return (lines[0] if lines else type(e).__name__).rstrip(". ")
+
+
+def next_turn_index(session: Session, folder: Path) -> int:
+    """The index of the next turn: after every saved turn and after any answer audio already in the
+    folder (a crash before a turn was saved must not have its recording overwritten)."""
+    taken = [t.index for t in session.turns]
+    for f in folder.glob("turn-*-answer.*"):
+        part = f.name.split("-")[1]
+        if part.isdigit():
+            taken.append(int(part))
+    return max(taken, default=0) + 1
+
+
 def parse_session(raw: object, session_id: str, path: Path) -> Session:
     """Parsed ``session.json`` of any schema -> a current :class:`Session` (migrated in memory).
 
@@ -80,7 +105,7 @@ def parse_session(raw: object, session_id: str, path: Path) -> Session:
     except UserError as e:
         raise UserError(f"{path}: {e.message}", e.code) from None
     except ValueError as e:
-        raise UserError(f"{path} is damaged ({str(e).splitlines()[0]}).") from None
+        raise UserError(f"{path} is damaged ({_first_line(e)}).") from None
 
 
 class SessionStore:
@@ -90,15 +115,33 @@ class SessionStore:
     def folder(self, session_id: str) -> Path:
         return self.root / validate_id(session_id)
 
-    def create(self, session: Session) -> Path:
+    def _new_folder(self, session: Session) -> Path:
+        """A new folder for the session; two processes starting in the same second get different ids."""
+        self.root.mkdir(parents=True, exist_ok=True)
         base, n = session.id, 1
-        while self.folder(session.id).exists():
-            n += 1
-            session.id = f"{base}-{n}"
-        folder = self.folder(session.id)
-        folder.mkdir(parents=True)
+        while True:
+            try:
+                self.folder(session.id).mkdir()
+                return self.folder(session.id)
+            except FileExistsError:
+                n += 1
+                session.id = f"{base}-{n}"
+
+    def create(self, session: Session) -> Path:
+        folder = self._new_folder(session)
         self.save(session)
         return folder
+
+    def create_owned(self, session: Session) -> SessionLock:
+        """Create the session with this process as its owner (release the lock when the run ends)."""
+        folder = self._new_folder(session)
+        lock = SessionLock(folder).acquire(session.id, wait_s=2.0)
+        self.save(session)
+        return lock
+
+    def own(self, session_id: str) -> SessionLock:
+        """Take over an existing session; :class:`SessionBusy` when a live process runs it."""
+        return SessionLock(self.folder(session_id)).acquire(session_id, wait_s=0.5)
 
     def save(self, session: Session) -> None:
         """Atomic: write a temporary file, fsync, rename over session.json."""
@@ -122,7 +165,7 @@ class SessionStore:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, OSError) as e:
             raise UserError(
-                f"{path} is damaged ({str(e).splitlines()[0]}). `voice-interviewer sessions` shows what can be "
+                f"{path} is damaged ({_first_line(e)}). `voice-interviewer sessions` shows what can be "
                 "recovered, and `voice-interviewer rescore` scores it as far as its data goes."
             ) from None
         return parse_session(raw, session_id, path)
