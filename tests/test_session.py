@@ -19,7 +19,7 @@ from voice_interviewer.interviewer.followup import GENERIC_PROBES
 from voice_interviewer.paths import data_home
 from voice_interviewer.session.loop import AGAIN, MOVING_ON, SessionDeps, plan_questions, run_session
 from voice_interviewer.session.practice import choose_mode, recover_crashed
-from voice_interviewer.store.sessions import SCHEMA_VERSION, Session, SessionStore
+from voice_interviewer.store.sessions import SCHEMA_VERSION, Session, SessionStore, Turn
 from voice_interviewer.track.rubric import Track
 from voice_interviewer.tts.speaker import SilentSpeaker
 from voice_interviewer.types import ModelsUsed
@@ -290,3 +290,131 @@ def test_a_microphone_that_goes_away_mid_answer_leaves_a_resumable_session(track
     assert saved.status == "interrupted"
     assert saved.turns[0].scorecard is not None
     assert saved.turns[1].ended_by == "interrupted" and saved.turns[1].answer_audio
+
+
+# --- nothing lost: turns on disk from their start, recovery, resume, typed input that ends ----------
+
+
+class PeekingAnswers:
+    """Reads session.json while the answer is being given (as a crash at that moment would leave it)."""
+
+    mode = "text"
+
+    def __init__(self, store: SessionStore, session_id: str) -> None:
+        self.store, self.session_id = store, session_id
+        self.seen: list[tuple[int, str, str | None]] = []
+
+    def answer(self, question, kind, prompt, wav_path, target):  # type: ignore[no-untyped-def]
+        on_disk = self.store.load(self.session_id).turns[-1]
+        self.seen.append((on_disk.index, on_disk.status, on_disk.interviewer_text))
+        return ScriptedAnswers([STRONG_BV]).answer(question, kind, prompt, wav_path, target)
+
+
+def test_a_turn_is_on_disk_while_its_answer_is_given(track: Track) -> None:
+    deps, store = deps_for(track, ScriptedAnswers([]))
+    session = new_session(store)
+    deps.answers = peek = PeekingAnswers(store, session.id)
+    plan = ["phone-screen/bias-variance"]
+    run_session(deps, session, plan, follow_ups=1)
+    prompt = track.question(plan[0])[0].prompt
+    assert peek.seen[0] == (1, "in-progress", prompt)
+    assert peek.seen[1][:2] == (2, "in-progress")
+    assert [t.status for t in store.load(session.id).turns] == ["answered", "answered"]
+
+
+def test_a_crash_mid_answer_is_recovered_into_its_turn_replayed_and_rescored(track: Track) -> None:
+    from voice_interviewer.review.records import open_session
+    from voice_interviewer.review.replay import replay_plan
+    from voice_interviewer.review.rescore import RescoreOptions, plan_batch
+
+    deps, store = deps_for(track, ScriptedAnswers([STRONG_BV]))
+    session = new_session(store)
+    plan = ["phone-screen/bias-variance", "phone-screen/precision-recall"]
+    # what a kill -9 during the second answer leaves: the turn saved as in-progress, raw audio growing
+    run_session(deps, session, plan[:1], follow_ups=0)
+    crashed = store.load(session.id)
+    crashed.status = "in-progress"
+    crashed.summary["plan"] = plan
+    crashed.turns.append(
+        Turn(index=2, question_id=plan[1], kind="question", interviewer_text="Q?", status="in-progress")
+    )
+    store.save(crashed)
+    folder = store.folder(session.id)
+    (folder / "turn-02-answer.pcm").write_bytes((np.ones(16000 * 2, dtype="<i2") * 300).tobytes())
+
+    notes: list[str] = []
+    assert recover_crashed(store, notes.append) == [session.id]
+    assert f"--resume {session.id}" in notes[0]
+    turn = store.load(session.id).turns[1]
+    assert (turn.status, turn.ended_by, turn.answer_audio) == ("interrupted", "crash", "turn-02-answer.wav")
+    assert sf.info(str(folder / "turn-02-answer.wav")).frames == 16000 * 2
+
+    steps = replay_plan(open_session(store, session.id))
+    assert [(s.turn, s.speaker) for s in steps if s.audio is not None][-1] == (2, "candidate")
+    _, jobs = plan_batch(store, [session.id], RescoreOptions())
+    assert 2 in [j.turn.index for j in jobs]
+
+    # resume: the cut-short question is asked again in turn 3; turn 2 and its audio stay
+    audio = (folder / "turn-02-answer.wav").read_bytes()
+    deps.answers = ScriptedAnswers(["Precision is the share of predicted positives that are right."])
+    resumed = store.load(session.id)
+    run_session(deps, resumed, plan, follow_ups=0)
+    final = store.load(session.id)
+    assert [(t.index, t.status) for t in final.turns] == [(1, "answered"), (2, "interrupted"), (3, "answered")]
+    assert final.status == "complete" and (folder / "turn-02-answer.wav").read_bytes() == audio
+
+
+def test_recovery_leaves_a_session_that_a_live_process_owns(track: Track) -> None:
+    from voice_interviewer.store.lock import SessionLock
+
+    store = SessionStore(data_home().ensure())
+    session = new_session(store)
+    pcm = store.folder(session.id) / "turn-01-answer.pcm"
+    pcm.write_bytes(b"\1\0" * 1600)
+    with SessionLock(store.folder(session.id)).acquire(session.id):
+        assert recover_crashed(store, lambda m: None) == []
+        assert pcm.is_file() and store.load(session.id).status == "in-progress"
+    assert recover_crashed(store, lambda m: None) == [session.id]
+    assert not pcm.is_file()
+
+
+def test_typed_input_that_ends_keeps_the_answer_and_stops(track: Track) -> None:
+    import io
+
+    from voice_interviewer.session.answers import TextAnswers
+    from voice_interviewer.session.loop import InputEnded
+    from voice_interviewer.session.typed import TypedAnswerReader, binary_line_reader
+
+    piped = io.BytesIO(b"Bias is error from a model that is too simple; the na\xefve one underfits.")
+    deps, store = deps_for(track, ScriptedAnswers([]))
+    deps.answers = TextAnswers(TypedAnswerReader(binary_line_reader(piped)))
+    session = new_session(store)
+    with pytest.raises(InputEnded):
+        run_session(deps, session, ["phone-screen/bias-variance", "phone-screen/precision-recall"], follow_ups=1)
+    saved = store.load(session.id)
+    assert saved.status == "interrupted"
+    [turn] = saved.turns  # no follow-up was asked into the void
+    assert (turn.status, turn.ended_by) == ("answered", "end-of-input")
+    assert turn.transcript is not None and "na\ufffdve" in turn.transcript.text and turn.scorecard is not None
+
+
+def test_typed_input_that_ends_on_the_last_answer_completes_the_session(track: Track) -> None:
+    import io
+
+    from voice_interviewer.session.answers import TextAnswers
+    from voice_interviewer.session.typed import TypedAnswerReader, binary_line_reader
+
+    deps, store = deps_for(track, ScriptedAnswers([]))
+    deps.answers = TextAnswers(TypedAnswerReader(binary_line_reader(io.BytesIO(STRONG_BV.encode()))))
+    session = new_session(store)
+    run_session(deps, session, ["phone-screen/bias-variance"], follow_ups=0)
+    assert store.load(session.id).status == "complete"
+
+
+def test_resume_plan_honours_questions() -> None:
+    from voice_interviewer.session.practice import resume_plan
+
+    saved, more = ["a", "b"], ["a", "b", "c", "d"]
+    assert resume_plan(saved, more, None) == ["a", "b"]
+    assert resume_plan(saved, more, 3) == ["a", "b", "c"]
+    assert resume_plan(saved, more, 1) == ["a"]

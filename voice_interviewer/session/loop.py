@@ -99,6 +99,10 @@ def plan_questions(track: Track, round_: str, n: int, seed: int | None = None) -
     return (qs[shift:] + qs[:shift])[:n]
 
 
+def _input_ended(deps: SessionDeps) -> bool:
+    return bool(getattr(deps.answers, "exhausted", False))
+
+
 def _turn_audio(n: int, who: str) -> str:
     return f"turn-{n:02d}-{who}.wav"
 
@@ -118,6 +122,8 @@ def run_session(deps: SessionDeps, session: Session, plan: list[str], follow_ups
         for qid in plan:
             if qid in done_ids:
                 continue
+            if _input_ended(deps):
+                raise InputEnded()
             question, rnd = deps.track.question(qid)
             session.models = deps.models(rnd)
             if follow_ups:
@@ -194,12 +200,12 @@ def _ask_question(
         turn.scorecard = card
         deps.ui.transcript(ans.transcript)
         deps.store.save(session)
-        if getattr(deps.answers, "exhausted", False):  # typed input ended with this answer: stop here
-            deps.ui.scorecard(card)
-            raise InputEnded()
         if k == follow_ups:
             deps.ui.scorecard(card)
             return
+        if _input_ended(deps):  # typed input ended with this answer: no follow-up to wait for
+            deps.ui.scorecard(card)
+            raise InputEnded()
         t2 = time.monotonic()
         line, source, reason = deps.follow_ups.next_line(question, card, tuple(asked))
         turn.timings["follow_up_s"] = round(time.monotonic() - t2, 3)

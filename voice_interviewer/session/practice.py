@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,7 +260,20 @@ def run_practice(
         raise UserError(f"{e.message} Resume with: voice-interviewer practice --resume {session.id}", e.code) from None
     finally:
         lock.release()
+        _let_model_work_finish(engines.settings.llm_timeout_s, ui.info)
     return session, folder
+
+
+def _let_model_work_finish(timeout_s: float, notify: Callable[[str], None]) -> None:
+    """Wait (bounded) for a follow-up generation still running in the background, e.g. the warm-up
+    when typed input ends after the first answer: exiting under a running llama.cpp generation
+    crashes the interpreter at shutdown (exit 139) after everything was saved."""
+    busy = [t for t in threading.enumerate() if t.name == "vi-follow-up" and t.is_alive()]
+    if busy:
+        notify("Waiting for the follow-up model to finish its current reply...")
+    deadline = time.monotonic() + timeout_s
+    for t in busy:
+        t.join(max(0.0, deadline - time.monotonic()))
 
 
 def _now() -> str:
