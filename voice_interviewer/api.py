@@ -75,8 +75,8 @@ def score_transcript(engines: Engines, transcript: Transcript, question: str) ->
     q, r, ref = resolve_question(engines, question)
     if transcript.no_speech:
         raise UserError(
-            "No speech was found in the audio (silence or noise only), so there is nothing to score. "
-            "Check the microphone level and record the answer again.",
+            "No speech was found in the audio (silence, noise, or too short to hold a word), so there is nothing "
+            "to score. Check the microphone level and record the answer again.",
             ExitCode.BAD_INPUT,
         )
     models = engines.models_used(True, r.sha256, r.round.version)

@@ -105,6 +105,19 @@ def recover_crashed(store: SessionStore, notify: Callable[[str], None]) -> list[
     return found
 
 
+def _take_over(store: SessionStore, session_id: str) -> tuple[SessionLock, Session]:
+    """Own the session to resume before anything slow starts (SessionBusy while another process runs it)."""
+    lock = store.own(session_id)
+    try:
+        session = store.load(session_id)
+        if session.status == "complete":
+            raise UserError(f"Session {session_id} is already complete.", ExitCode.USAGE)
+    except BaseException:
+        lock.release()
+        raise
+    return lock, session
+
+
 class SessionInterrupted(KeyboardInterrupt):
     """Ctrl-C during a session, after everything so far was saved; carries the id to resume."""
 
@@ -136,6 +149,7 @@ def run_practice(
 ) -> tuple[Session, Path]:
     store = SessionStore(engines.home)
     recover_crashed(store, ui.info)
+    resumed_lock, resumed = _take_over(store, opts.resume) if opts.resume else (None, None)
     has_in, has_out = _devices()
     mode, note = choose_mode(opts.mode, has_in)
     if note:
@@ -197,22 +211,16 @@ def run_practice(
 
     lock: SessionLock
     if opts.resume:
-        lock = store.own(opts.resume)  # SessionBusy while another process runs it
-        try:
-            session = store.load(opts.resume)
-            if session.status == "complete":
-                raise UserError(f"Session {opts.resume} is already complete.", ExitCode.USAGE)
-        except BaseException:
-            lock.release()
-            raise
+        assert resumed_lock is not None and resumed is not None
+        lock, session = resumed_lock, resumed
         n_all = len(engines.track.rounds[session.round].round.questions) if session.round in engines.track.rounds else 0
         saved = list(session.summary.get("plan") or plan_questions(engines.track, session.round, opts.questions or 3))
         plan = resume_plan(saved, plan_questions(engines.track, session.round, n_all), opts.questions)
         follow_n = int(session.summary.get("follow_ups", opts.follow_ups))
         session.status = "in-progress"
         if session.mode != mode:
-            resumed = list(session.summary.get("modes") or [session.mode])
-            session.summary["modes"] = [*resumed, mode]  # every mode the answers came in
+            modes = list(session.summary.get("modes") or [session.mode])
+            session.summary["modes"] = [*modes, mode]  # every mode the answers came in
             session.mode = mode  # type: ignore[assignment]
     else:
         plan = plan_questions(engines.track, round_, opts.questions or 3)

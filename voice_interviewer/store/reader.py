@@ -140,7 +140,7 @@ def read_session(folder: Path, session_id: str) -> tuple[Session | None, list[st
     try:
         return parse_session_data(raw, session_id), problems
     except UserError as e:
-        return None, [e.message]
+        return None, [e.message.rstrip(".")]  # a problem is joined into a sentence that adds its own stop
     except ValidationError as e:
         if not problems:
             problems.append(f"session.json does not match its schema ({str(e).splitlines()[0]}); read leniently")

@@ -31,6 +31,14 @@ class Transcriber(Protocol):
     def transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript: ...
 
 
+# "No speech" beyond silence (bad input gets exit 3, never a scorecard of invented words):
+# - a clip shorter than one spoken word; words last about 0.3 s or more when said on their own
+MIN_SPEECH_S = 0.3
+# - every word below Whisper's own "anomalous word" probability (the 0.15 of its hallucination check,
+#   word_anomaly_score in openai-whisper and faster-whisper): Whisper guessed, it did not hear words
+LOW_WORD_PROBABILITY = 0.15
+
+
 @dataclass(frozen=True)
 class DecodeOptions:
     beam_size: int = 1  # greedy is ~2x faster on CPU and as good on clear speech
@@ -130,7 +138,7 @@ class FasterWhisperTranscriber:
 
     def transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript:
         duration = audio.size / SAMPLE_RATE
-        if duration < 0.2 or is_silent(audio):
+        if duration < MIN_SPEECH_S or is_silent(audio):
             return Transcript(text="", duration_s=round(duration, 2), no_speech=True)
         o = self.options
         segments, info = self._model.transcribe(
@@ -165,6 +173,8 @@ class FasterWhisperTranscriber:
                 progress(min(seg.end, duration), duration)
         if progress:
             progress(duration, duration)
+        if words and all(w.probability < LOW_WORD_PROBABILITY for w in words):
+            words, texts = [], []  # e.g. "Bye." (p 0.03) from a fragment: Whisper guessing, not hearing
         text = " ".join(t for t in texts if t).strip()
         return Transcript(
             text=text,
