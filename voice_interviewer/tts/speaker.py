@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
 import shutil
 import subprocess
 import tempfile
@@ -139,7 +140,9 @@ def synthesize(text: str, cache_dir: Path | None = None) -> tuple[np.ndarray, st
         data = espeak_wav(text)
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_bytes(data)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")  # two sessions at once never read half a file
+        tmp.write_bytes(data)
+        tmp.replace(cached)
     return _to_16k(data), voice
 
 
