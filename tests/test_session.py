@@ -418,3 +418,18 @@ def test_resume_plan_honours_questions() -> None:
     assert resume_plan(saved, more, None) == ["a", "b"]
     assert resume_plan(saved, more, 3) == ["a", "b", "c"]
     assert resume_plan(saved, more, 1) == ["a"]
+
+
+def test_the_session_waits_for_a_follow_up_generation_before_exiting() -> None:
+    import threading
+    import time
+
+    from voice_interviewer.session.practice import _let_model_work_finish
+
+    gen = threading.Thread(target=time.sleep, args=(0.3,), name="vi-follow-up", daemon=True)
+    gen.start()
+    notes: list[str] = []
+    _let_model_work_finish(10.0, notes.append)
+    assert not gen.is_alive() and len(notes) == 1
+    _let_model_work_finish(10.0, notes.append)  # nothing running: no wait, no message
+    assert len(notes) == 1

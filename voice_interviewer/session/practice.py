@@ -23,7 +23,7 @@ from voice_interviewer.session.loop import (
     plan_questions,
     run_session,
 )
-from voice_interviewer.session.typed import TypedAnswerReader, binary_line_reader
+from voice_interviewer.session.typed import TypedAnswerReader, binary_line_reader, clean_text
 from voice_interviewer.store.lock import SessionLock
 from voice_interviewer.store.sessions import Session, SessionStore, new_session_id
 from voice_interviewer.store.summary import summarize
@@ -136,6 +136,11 @@ def _typed_input(console_input: Callable[[str], str] | None) -> Callable[[str], 
     return binary_line_reader(sys.stdin.buffer)
 
 
+def _terminal_line() -> str:
+    """One line from the terminal; bytes that are not UTF-8 cannot stop the keyboard reader."""
+    return clean_text(sys.stdin.buffer.readline())
+
+
 def resume_plan(saved: list[str], more: list[str], questions: int | None) -> list[str]:
     """The plan of a resumed session: the saved one, cut or extended (from ``more``) to ``questions``."""
     if questions is None:
@@ -171,7 +176,7 @@ def run_practice(
         from voice_interviewer.audio.microphone import MicSource
 
         mic = MicSource(opts.input_device)
-        keyboard = KeyboardLines(sys.stdin.readline) if stdin_is_interactive() else None
+        keyboard = KeyboardLines(_terminal_line) if stdin_is_interactive() else None
         if opts.push_to_talk and keyboard is None:
             raise UserError("--push-to-talk needs a terminal to press Enter in.", ExitCode.USAGE)
         answers: AnswerProvider = VoiceAnswers(
@@ -280,8 +285,11 @@ def _let_model_work_finish(timeout_s: float, notify: Callable[[str], None]) -> N
     if busy:
         notify("Waiting for the follow-up model to finish its current reply...")
     deadline = time.monotonic() + timeout_s
-    for t in busy:
-        t.join(max(0.0, deadline - time.monotonic()))
+    try:
+        for t in busy:
+            t.join(max(0.0, deadline - time.monotonic()))
+    except KeyboardInterrupt:
+        pass  # a second Ctrl-C: stop waiting (the session is saved; the first interruption is reported)
 
 
 def _now() -> str:
