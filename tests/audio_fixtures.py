@@ -60,3 +60,54 @@ def write_long_flac(path: Path, minutes: float, speech: np.ndarray, noise_dbfs: 
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(str(path), audio, SAMPLE_RATE, format="FLAC", subtype="PCM_16")
     return path
+
+
+# --- synthesized speech with known fillers (delivery tests and benchmarks/bench_delivery.py) ---------
+
+
+def piper_speech(text: str, length_scale: float = 1.0) -> np.ndarray:
+    """``text`` in the bundled Piper voice at a given pace (1.0 is the voice's own, larger is slower)."""
+    import io
+    import wave
+
+    from piper import SynthesisConfig
+
+    from voice_interviewer.tts.speaker import _piper_voice, _to_16k
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        _piper_voice().synthesize_wav(text, w, syn_config=SynthesisConfig(length_scale=length_scale))  # type: ignore[attr-defined]
+    return _to_16k(buf.getvalue())
+
+
+def espeak_speech(text: str, rate: int = 165) -> np.ndarray:
+    """``text`` spoken by espeak-ng at ``rate`` words a minute."""
+    from voice_interviewer.tts.speaker import _to_16k, espeak_wav
+
+    return _to_16k(espeak_wav(text, rate=rate))
+
+
+def held_vowel(seconds: float, f0: float = 120.0, formants: tuple[float, ...] = (640.0, 1190.0, 2390.0), seed: int = 0) -> np.ndarray:
+    """A held "uhhh": a glottal pulse train (with the small pitch drift and jitter of a real voice)
+    through formant resonators, faded in and out, at a speaking level (about -20 dBFS)."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SAMPLE_RATE)
+    drift = f0 * (1 - 0.06 * np.linspace(0, 1, n))  # pitch falls a little, as in a hesitation
+    phase = np.cumsum(drift * (1 + 0.01 * rng.standard_normal(n)) / SAMPLE_RATE)
+    source = np.diff(np.floor(phase), prepend=0.0).astype(np.float64)  # one pulse a period
+    out = source
+    for f in formants:  # two-pole resonators, 80 Hz bandwidth
+        r = np.exp(-np.pi * 80.0 / SAMPLE_RATE)
+        a1, a2 = -2 * r * np.cos(2 * np.pi * f / SAMPLE_RATE), r * r
+        y = np.zeros(n)
+        for i in range(n):
+            y[i] = out[i] - a1 * (y[i - 1] if i else 0.0) - a2 * (y[i - 2] if i > 1 else 0.0)
+        out = y
+    out += 0.002 * rng.standard_normal(n) * np.max(np.abs(out))
+    ramp = min(n // 4, int(0.03 * SAMPLE_RATE))
+    env = np.ones(n)
+    env[:ramp] = np.linspace(0, 1, ramp)
+    env[n - ramp :] = np.linspace(1, 0, ramp)
+    out *= env
+    out *= 0.1 / (np.sqrt(np.mean(out**2)) + 1e-12)
+    return out.astype(np.float32)

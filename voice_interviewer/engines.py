@@ -17,7 +17,7 @@ from voice_interviewer.errors import UserError
 from voice_interviewer.models import PIPER_JOE, Checksums, verified_file
 from voice_interviewer.paths import DataHome, data_home
 from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
-from voice_interviewer.stt.transcriber import FasterWhisperTranscriber, build_transcriber
+from voice_interviewer.stt.transcriber import FasterWhisperTranscriber, build_transcriber, decoding_of
 from voice_interviewer.track.rubric import Track, load_track
 from voice_interviewer.types import ModelsUsed
 
@@ -70,6 +70,7 @@ class Engines:
         return ModelsUsed(
             stt=stt.name if stt else None,
             stt_sha256=stt.sha256 if stt else None,
+            stt_decoding=decoding_of(stt) if stt else None,
             embeddings=self.embedder.name if self.embedder else None,
             rubric_version=rubric_version,
             rubric_sha256=rubric_sha,

@@ -16,6 +16,15 @@ class Word(Frozen):
     probability: float = 1.0  # Whisper's word probability; 1.0 for typed answers
 
 
+class Hesitation(Frozen):
+    """A hesitation sound heard in the audio (held, voiced, steady), whatever the transcript says."""
+
+    start: float
+    end: float
+    kind: str = "gap"  # "gap": between words; "long vowel": a drawn-out function word
+    word: str = ""  # the drawn-out word, for "long vowel"
+
+
 class Transcript(Frozen):
     text: str
     words: tuple[Word, ...] = ()
@@ -23,6 +32,7 @@ class Transcript(Frozen):
     language: str = "en"
     no_speech: bool = False  # True when the audio held no speech at all
     source: str = "audio"  # "audio" or "text"
+    hesitations: tuple[Hesitation, ...] = ()  # found in the audio (stt/fillers.py); () for typed answers
 
 
 class PauseSpan(Frozen):
@@ -33,6 +43,15 @@ class PauseSpan(Frozen):
     @property
     def seconds(self) -> float:
         return round(self.end - self.start, 2)
+
+
+class FillerMark(Frozen):
+    """One filler and the signal that heard it: "transcript" (a written word) or "acoustic"."""
+
+    kind: str  # "um", "like", "you know"... or "hesitation" for a sound only the audio showed
+    start: float | None = None  # seconds into the answer, when timings exist
+    end: float | None = None
+    source: str = "transcript"  # "transcript" or "acoustic"
 
 
 class Delivery(Frozen):
@@ -52,6 +71,7 @@ class Delivery(Frozen):
     target_max_s: float
     length_verdict: str  # "too short", "on target", "too long"
     notes: tuple[str, ...] = ()  # one line each, what a coach would say
+    filler_marks: tuple[FillerMark, ...] = ()  # each filler with its time and the signal that heard it
 
 
 class Evidence(Frozen):
@@ -141,6 +161,7 @@ class ModelsUsed(Frozen):
     rubric_sha256: str = ""
     scorer_version: str = ""
     llm: str | None = None
+    stt_decoding: str | None = None  # decoding choices that change the transcript, e.g. the filler prompt
 
 
 class Scorecard(Frozen):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
-from voice_interviewer.types import Delivery, PauseSpan, Word
+from voice_interviewer.types import Delivery, FillerMark, Hesitation, PauseSpan, Word
 
 LONG_PAUSE_S = 2.0
 GOOD_WPM = (130.0, 160.0)  # reads well on a call
@@ -15,7 +16,7 @@ FLUENT_FPM = 1.5  # about one filler a minute is fluent
 HESITANT_FPM = 4.0  # about five a minute sounds hesitant
 
 # Fillers that are always fillers.
-_PLAIN_FILLERS = ("um", "uh", "er", "erm", "ah", "hmm", "mm", "uhm")
+_PLAIN_FILLERS = ("um", "uh", "er", "erm", "ah", "hmm", "mm", "uhm", "umm", "uhh", "hm")
 # Multi-word fillers.
 _PHRASE_FILLERS = ("you know", "i mean", "kind of like", "sort of like")
 # Words that are fillers only in some positions.
@@ -39,6 +40,17 @@ HEDGES = (
 _TOKEN = re.compile(r"[a-z']+")
 
 
+@dataclass(frozen=True)
+class FillerMerge:
+    """How the acoustic signal joins the transcript's fillers."""
+
+    same_filler_s: float = 0.25  # a heard hesitation this close to a written filler is that filler
+    kind: str = "hesitation"  # the name a filler heard only in the audio gets in Delivery.fillers
+
+
+FILLER_MERGE = FillerMerge()
+
+
 def _norm(w: str) -> str:
     m = _TOKEN.findall(w.lower().replace("’", "'"))
     return m[0] if m else ""
@@ -48,8 +60,8 @@ def _ends_clause(raw: str) -> bool:
     return raw.rstrip().endswith((",", ".", "?", "!", ";", ":"))
 
 
-def count_fillers(words: Sequence[str], raw: Sequence[str] | None = None) -> Counter[str]:
-    """Fillers by kind. ``raw`` keeps punctuation, which tells "like," (a filler) from "like X".
+def filler_spans(words: Sequence[str], raw: Sequence[str] | None = None) -> list[tuple[str, int, int]]:
+    """Fillers as (kind, first word index, number of words). ``raw`` keeps punctuation, which tells "like," (a filler) from "like X".
 
     - "like" is a filler after a pause mark or at the start, or before another filler, and not
       after verbs of liking or comparison ("I like", "looks like", "things like").
@@ -57,18 +69,18 @@ def count_fillers(words: Sequence[str], raw: Sequence[str] | None = None) -> Cou
     - "so" and "right" count only when they stand alone between commas at the start.
     """
     raw = list(raw) if raw is not None else list(words)
-    out: Counter[str] = Counter()
+    out: list[tuple[str, int, int]] = []
     n = len(words)
     i = 0
     while i < n:
         w = words[i]
         pair = f"{w} {words[i + 1]}" if i + 1 < n else ""
         if pair in _PHRASE_FILLERS:
-            out[pair] += 1
+            out.append((pair, i, 2))
             i += 2
             continue
         if w in _PLAIN_FILLERS:
-            out[w] += 1
+            out.append((w, i, 1))
         elif w == "like":
             prev = words[i - 1] if i > 0 else ""
             after_mark = i == 0 or _ends_clause(raw[i - 1])
@@ -99,14 +111,19 @@ def count_fillers(words: Sequence[str], raw: Sequence[str] | None = None) -> Cou
                 "sounds",
             }
             if not comparative and (after_mark or followed_by_mark or (i + 1 < n and words[i + 1] in _PLAIN_FILLERS)):
-                out["like"] += 1
+                out.append(("like", i, 1))
         elif w in ("basically", "actually", "literally"):
             if i == 0 or _ends_clause(raw[i - 1]) or _ends_clause(raw[i]):
-                out[w] += 1
+                out.append((w, i, 1))
         elif w in ("so", "right") and _ends_clause(raw[i]) and (i == 0 or _ends_clause(raw[i - 1])):
-            out[w] += 1
+            out.append((w, i, 1))
         i += 1
     return out
+
+
+def count_fillers(words: Sequence[str], raw: Sequence[str] | None = None) -> Counter[str]:
+    """Fillers by kind (see :func:`filler_spans`)."""
+    return Counter(kind for kind, _, _ in filler_spans(words, raw))
 
 
 def count_hedges(text: str) -> Counter[str]:
@@ -138,30 +155,89 @@ def fluency(fpm: float) -> str:
     return "fluent" if fpm <= FLUENT_FPM else "hesitant" if fpm >= HESITANT_FPM else "some fillers"
 
 
+def _tokens(words: Sequence[Word], text: str) -> tuple[list[str], list[str], list[Word | None]]:
+    """(normalised, raw, timed word or None) for every real word of the answer."""
+    timed: list[Word | None] = list(words) if words else [None] * len(text.split())
+    raw = [w.word for w in words] if words else text.split()
+    keep = [i for i, w in enumerate(raw) if _norm(w)]
+    return [_norm(raw[i]) for i in keep], [raw[i] for i in keep], [timed[i] for i in keep]
+
+
+def filler_marks(
+    words: Sequence[Word],
+    text: str,
+    hesitations: Sequence[Hesitation] = (),
+    timed: bool = True,
+    merge: FillerMerge = FILLER_MERGE,
+) -> tuple[list[FillerMark], set[int]]:
+    """Every filler once, with its time and signal, and the indexes (into the real words) of the
+    words that are fillers. A hesitation heard near a written filler is that filler, not a second."""
+    norm, raw, tw = _tokens(words, text)
+    marks: list[FillerMark] = []
+    filler_idx: set[int] = set()
+    for kind, i, k in filler_spans(norm, raw):
+        filler_idx.update(range(i, i + k))
+        first, last = tw[i], tw[i + k - 1]
+        if timed and first is not None and last is not None:
+            marks.append(FillerMark(kind=kind, start=first.start, end=last.end))
+        else:
+            marks.append(FillerMark(kind=kind))
+    if timed:
+        written = [(m.start, m.end) for m in marks if m.start is not None and m.end is not None]
+        for h in hesitations:
+            near = any(h.start < b + merge.same_filler_s and h.end > a - merge.same_filler_s for a, b in written)
+            if not near:
+                marks.append(FillerMark(kind=merge.kind, start=h.start, end=h.end, source="acoustic"))
+    marks.sort(key=lambda m: (m.start is None, m.start or 0.0))
+    return marks, filler_idx
+
+
+def without_fillers(words: Sequence[Word], text: str) -> tuple[str, tuple[Word, ...]]:
+    """The answer with its fillers taken out, for content scoring (fillers must not move it)."""
+    toks = text.split()
+    norm = [_norm(t) for t in toks]
+    keep_idx = [i for i, w in enumerate(norm) if w]
+    spans = filler_spans([norm[i] for i in keep_idx], [toks[i] for i in keep_idx])
+    drop = {keep_idx[j] for _, i, k in spans for j in range(i, i + k)}
+    out: list[str] = []
+    for i, t in enumerate(toks):
+        if i not in drop:
+            out.append(t)
+        elif out and t.rstrip().endswith((".", "?", "!")):  # "keeps, uh." -> "keeps."
+            out[-1] = out[-1].rstrip(",;:") + t.rstrip()[-1]
+    wnorm = [_norm(w.word) for w in words]
+    wkeep = [i for i, w in enumerate(wnorm) if w]
+    wspans = filler_spans([wnorm[i] for i in wkeep], [words[i].word for i in wkeep])
+    wdrop = {wkeep[j] for _, i, k in wspans for j in range(i, i + k)}
+    return " ".join(out), tuple(w for i, w in enumerate(words) if i not in wdrop)
+
+
 def delivery_metrics(
     words: Sequence[Word],
     text: str,
     target: tuple[float, float],
     duration_s: float | None = None,
     timed: bool = True,
+    hesitations: Sequence[Hesitation] = (),
 ) -> Delivery:
-    """Delivery of one answer. ``timed`` is False for typed answers (no pace or pauses)."""
-    raw = [w.word for w in words] if words else text.split()
-    norm = [_norm(w) for w in raw]
-    keep = [i for i, w in enumerate(norm) if w]
-    norm = [norm[i] for i in keep]
-    raw = [raw[i] for i in keep]
-    n = len(norm)
+    """Delivery of one answer. ``timed`` is False for typed answers (no pace or pauses).
+
+    Fillers come from two signals: the words of the transcript, and ``hesitations`` heard in the
+    audio (stt/fillers.py). Words a minute counts the words that are not fillers.
+    """
+    norm, raw, _ = _tokens(words, text)
+    marks, filler_idx = filler_marks(words, text, hesitations, timed)
+    n = len(norm) - len(filler_idx)
     # typed answers: as if spoken at 144 words a minute
-    speaking = max(words[-1].end - words[0].start, 0.0) if timed and words else n / 2.4
+    speaking = max(words[-1].end - words[0].start, 0.0) if timed and words else len(norm) / 2.4
     length = duration_s if (timed and duration_s) else speaking
     minutes = max(speaking, 1.0) / 60.0
-    fillers = count_fillers(norm, raw)
-    fcount = sum(fillers.values())
+    fillers = Counter(m.kind for m in marks)
+    fcount = len(marks)
     hedges = count_hedges(" ".join(raw))
     pauses = long_pauses(words) if timed else []
     wpm = round(n / minutes, 1) if timed and n else 0.0
-    fpm = round(fcount / minutes, 2) if n else 0.0
+    fpm = round(fcount / minutes, 2) if norm else 0.0
     lo, hi = target
     verdict = "too short" if length < lo else "too long" if length > hi else "on target"
     notes = []
@@ -198,4 +274,5 @@ def delivery_metrics(
         target_max_s=hi,
         length_verdict=verdict,
         notes=tuple(notes),
+        filler_marks=tuple(marks),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from voice_interviewer.scoring.content import Embedder, score_content
-from voice_interviewer.scoring.delivery import delivery_metrics
+from voice_interviewer.scoring.delivery import delivery_metrics, without_fillers
 from voice_interviewer.track.rubric import LoadedRound, Question
 from voice_interviewer.types import Content, Delivery, ModelsUsed, QuestionRef, Scorecard, Transcript
 
@@ -33,15 +33,21 @@ def score_answer(
     target = round_.target_for(question)
     timed = transcript.source == "audio"
     delivery = delivery_metrics(
-        transcript.words, transcript.text, (target.min_s, target.max_s), transcript.duration_s, timed=timed
+        transcript.words,
+        transcript.text,
+        (target.min_s, target.max_s),
+        transcript.duration_s,
+        timed=timed,
+        hesitations=transcript.hesitations,
     )
-    # typed answers have no timings (their words all sit at 0 s): evidence then has no start time
-    content = score_content(question, transcript.text, transcript.words if timed else (), embedder)
+    # fillers never move a content score; typed answers have no timings (their words all sit at 0 s)
+    text, words = without_fillers(transcript.words, transcript.text)
+    content = score_content(question, text, words if timed else (), embedder)
     behavioral = None
     if question.kind == "behavioral":
         from voice_interviewer.scoring.behavioral import apply_behavioral
 
-        content, behavioral = apply_behavioral(question, transcript.text, content)
+        content, behavioral = apply_behavioral(question, text, content)
         behavioral = behavioral.model_copy(update={"culture_notes": culture_notes})
     ref = question_ref or QuestionRef(
         id=question.id, round=round_.round.round, track=round_.round.track, prompt=question.prompt

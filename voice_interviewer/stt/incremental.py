@@ -16,7 +16,7 @@ import numpy as np
 from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.audio.turn import FRAME
 from voice_interviewer.stt.transcriber import Transcriber
-from voice_interviewer.types import Transcript, Word
+from voice_interviewer.types import Hesitation, Transcript, Word
 
 CUT_SILENCE_S = 0.6  # a pause this long closes a piece
 SHORT_CUT_SILENCE_S = 0.25  # a sentence gap is enough once the piece is long
@@ -99,11 +99,16 @@ class IncrementalTranscriber:
             raise self._error
         words: list[Word] = []
         texts: list[str] = []
+        hesitations: list[Hesitation] = []
         for start, tr in sorted(self._results, key=lambda r: r[0]):
             off = start / SAMPLE_RATE
             texts.append(tr.text)
             words += [
                 w.model_copy(update={"start": round(w.start + off, 3), "end": round(w.end + off, 3)}) for w in tr.words
+            ]
+            hesitations += [
+                h.model_copy(update={"start": round(h.start + off, 3), "end": round(h.end + off, 3)})
+                for h in tr.hesitations
             ]
         text = " ".join(t for t in texts if t).strip()
         text, said_done = strip_done(text)
@@ -111,4 +116,10 @@ class IncrementalTranscriber:
             words = words[:-1]
             if words and words[-1].word.lower().strip(",") in ("i'm", "im"):
                 words = words[:-1]
-        return Transcript(text=text, words=tuple(words), duration_s=round(self._n / SAMPLE_RATE, 2), no_speech=not text)
+        return Transcript(
+            text=text,
+            words=tuple(words),
+            duration_s=round(self._n / SAMPLE_RATE, 2),
+            no_speech=not text,
+            hesitations=tuple(hesitations),
+        )

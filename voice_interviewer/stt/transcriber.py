@@ -16,6 +16,7 @@ from voice_interviewer.audio.io import SAMPLE_RATE, is_silent
 from voice_interviewer.errors import ExitCode, MissingModelError, UserError
 from voice_interviewer.models import WHISPER_TINY_EN, Checksums, verified_folder, whisper_base_dir
 from voice_interviewer.paths import DataHome
+from voice_interviewer.stt.fillers import detect_hesitations
 from voice_interviewer.types import Transcript, Word
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ MIN_SPEECH_S = 0.3
 #   word_anomaly_score in openai-whisper and faster-whisper): Whisper guessed, it did not hear words
 LOW_WORD_PROBABILITY = 0.15
 
+FILLER_PROMPT = "Um, uh, hmm, er, ah."
+
 
 @dataclass(frozen=True)
 class DecodeOptions:
@@ -48,6 +51,28 @@ class DecodeOptions:
     hallucination_silence_threshold: float = 2.0  # skip text invented over silent stretches
     min_silence_ms: int = 1500  # VAD: silence that splits speech chunks
     speech_pad_ms: int = 400
+    # Whisper writes clean text and leaves out "um" and "uh"; a few fillers as context make it keep
+    # them. Chosen by benchmarks/bench_delivery.py; longer prompts made tiny.en drop sentences.
+    initial_prompt: str | None = FILLER_PROMPT
+    hotwords: str | None = None
+    hesitations: bool = True  # also listen for held hesitation sounds (stt/fillers.py)
+
+    def describe(self) -> str | None:
+        """The choices that change the transcript, recorded with each scorecard (None: plain decoding)."""
+        parts = []
+        if self.initial_prompt:
+            parts.append(f"prompt={self.initial_prompt!r}")
+        if self.hotwords:
+            parts.append(f"hotwords={self.hotwords!r}")
+        if self.hesitations:
+            parts.append("hesitations=acoustic")
+        return "; ".join(parts) or None
+
+
+def decoding_of(t: object) -> str | None:
+    """What :attr:`ModelsUsed.stt_decoding` records for a transcriber (None for fakes and plain ones)."""
+    o = getattr(t, "options", None)
+    return o.describe() if isinstance(o, DecodeOptions) else None
 
 
 def cuda_libraries_present() -> bool:
@@ -153,6 +178,8 @@ class FasterWhisperTranscriber:
             log_prob_threshold=o.log_prob_threshold,
             compression_ratio_threshold=o.compression_ratio_threshold,
             hallucination_silence_threshold=o.hallucination_silence_threshold,
+            initial_prompt=o.initial_prompt,
+            hotwords=o.hotwords,
         )
         words: list[Word] = []
         texts: list[str] = []
@@ -176,12 +203,14 @@ class FasterWhisperTranscriber:
         if words and all(w.probability < LOW_WORD_PROBABILITY for w in words):
             words, texts = [], []  # e.g. "Bye." (p 0.03) from a fragment: Whisper guessing, not hearing
         text = " ".join(t for t in texts if t).strip()
+        hesitations = detect_hesitations(audio, words) if o.hesitations and text else ()
         return Transcript(
             text=text,
             words=tuple(words),
             duration_s=round(duration, 2),
             language=info.language or "en",
             no_speech=not text,
+            hesitations=hesitations,
         )
 
 

@@ -1,0 +1,192 @@
+"""Hesitations heard in the audio: the "uhhh" and "ummm" that a transcript leaves out.
+
+Whisper is trained on cleaned transcripts and drops most hesitation sounds. A hesitation is
+acoustically plain: a voiced sound (periodic, loud enough) whose spectrum barely changes for a
+long time, a held vowel or a hummed "mmm". Ordinary speech changes its spectrum every 50-200 ms,
+from one sound to the next; a filler holds one sound for 300 ms or more.
+
+Everything here is a pure function of (audio, timed words), so tests can feed synthetic input;
+the speech-to-text adapter calls :func:`detect_hesitations` on every answer it transcribes.
+
+A steady voiced stretch counts as a hesitation when it
+
+- lies between timed words (a sound in a gap the transcript left empty), or
+- is a long held vowel on a function word ("theee", "andd", "sooo").
+
+Stretches that overlap a word the transcript already wrote as a filler ("um", "uh") are not
+reported again; delivery scoring merges the two signals and keeps each filler once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from voice_interviewer.audio.io import SAMPLE_RATE
+from voice_interviewer.types import Hesitation, Word
+
+# Words the transcript writes for a hesitation sound. (delivery.py counts the same ones.)
+FILLER_WORDS = frozenset({"um", "uh", "er", "erm", "ah", "hmm", "mm", "uhm", "umm", "uhh", "hm", "mhm", "eh"})
+
+# Short grammatical words that a hesitating speaker draws out ("and... the...").
+FUNCTION_WORDS = frozenset(
+    """a an the and but or so to of in on at for with as is are was be i we it that this then
+    if because which like well um uh""".split()
+)
+
+
+@dataclass(frozen=True)
+class HesitationConfig:
+    """What counts as a held, voiced sound. Values come from speech acoustics, not from samples."""
+
+    frame_s: float = 0.032  # analysis window
+    hop_s: float = 0.010
+    min_pitch_hz: float = 70.0  # voiced speech: a period between 1/400 s and 1/70 s
+    max_pitch_hz: float = 400.0
+    voicing: float = 0.45  # normalised autocorrelation peak that marks a frame as periodic
+    level_below_peak_db: float = 30.0  # frames quieter than the answer's loud frames by more are not speech
+    steadiness: float = 0.30  # mean absolute change of the log band energies (nepers) between frames 20 ms apart
+    min_hold_s: float = 0.30  # a held sound this long is a hesitation (ordinary vowels last 50-200 ms)
+    bridge_s: float = 0.03  # short dips in voicing inside a held sound do not break it
+    merge_s: float = 0.15  # two held sounds this close are one hesitation ("uh-mmm")
+    word_edge_s: float = 0.06  # word timings are approximate: a gap must clear words by this much
+
+
+DEFAULT = HesitationConfig()
+
+
+def _norm(w: str) -> str:
+    return "".join(c for c in w.lower() if c.isalpha() or c == "'")
+
+
+def _frames(audio: np.ndarray, cfg: HesitationConfig) -> np.ndarray:
+    n = int(cfg.frame_s * SAMPLE_RATE)
+    hop = int(cfg.hop_s * SAMPLE_RATE)
+    if audio.size < n:
+        return np.zeros((0, n), dtype=np.float32)
+    count = 1 + (audio.size - n) // hop
+    idx = np.arange(n)[None, :] + hop * np.arange(count)[:, None]
+    return audio[idx].astype(np.float32)
+
+
+def frame_features(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per frame: (level in dB, voicing 0..1, spectral change to the frame 20 ms before)."""
+    fr = _frames(np.asarray(audio, dtype=np.float32), cfg)
+    if fr.shape[0] == 0:
+        empty = np.zeros(0, dtype=np.float64)
+        return empty, empty, empty
+    fr = fr - fr.mean(axis=1, keepdims=True)
+    energy = np.mean(fr.astype(np.float64) ** 2, axis=1)
+    level = 10 * np.log10(energy + 1e-12)
+    win = np.hanning(fr.shape[1])
+    spec = np.abs(np.fft.rfft(fr * win, n=2 * fr.shape[1], axis=1)) ** 2
+    # voicing: peak of the normalised autocorrelation (Wiener-Khinchin) in the pitch range
+    ac = np.fft.irfft(spec, axis=1)[:, : fr.shape[1]]
+    ac = ac / np.maximum(ac[:, :1], 1e-12)
+    lo = int(SAMPLE_RATE / cfg.max_pitch_hz)
+    hi = min(int(SAMPLE_RATE / cfg.min_pitch_hz), fr.shape[1] - 1)
+    # the window shrinks the autocorrelation at lag k by (n - k) / n: undo it
+    taper = fr.shape[1] / (fr.shape[1] - np.arange(lo, hi))
+    voicing = np.clip(np.max(ac[:, lo:hi] * taper, axis=1), 0.0, 1.0)
+    # spectral change: log energies in 16 bands from 100 Hz to 4 kHz
+    freqs = np.fft.rfftfreq(2 * fr.shape[1], 1 / SAMPLE_RATE)
+    edges = np.geomspace(100.0, 4000.0, 17)
+    bands = np.stack(
+        [spec[:, (freqs >= a) & (freqs < b)].sum(axis=1) for a, b in zip(edges[:-1], edges[1:], strict=True)], axis=1
+    )
+    logb = np.log(bands + 1e-10)
+    lag = 2
+    change = np.full(fr.shape[0], np.inf)
+    if fr.shape[0] > lag:
+        change[lag:] = np.mean(np.abs(logb[lag:] - logb[:-lag]), axis=1)
+    return level, voicing, change
+
+
+def held_sounds(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> list[tuple[float, float]]:
+    """(start, end) in seconds of every voiced sound held steady for at least ``min_hold_s``."""
+    level, voicing, change = frame_features(audio, cfg)
+    if level.size == 0:
+        return []
+    loud = np.percentile(level, 95)
+    steady = (level > loud - cfg.level_below_peak_db) & (voicing >= cfg.voicing) & (change <= cfg.steadiness)
+    # bridge short breaks
+    bridge = max(1, int(round(cfg.bridge_s / cfg.hop_s)))
+    runs: list[tuple[int, int]] = []
+    i = 0
+    n = steady.size
+    while i < n:
+        if not steady[i]:
+            i += 1
+            continue
+        j = i
+        gap = 0
+        k = i
+        while k < n:
+            if steady[k]:
+                j = k
+                gap = 0
+            else:
+                gap += 1
+                if gap > bridge:
+                    break
+            k += 1
+        runs.append((i, j + 1))
+        i = k + 1
+    merged: list[tuple[int, int]] = []
+    merge = int(round(cfg.merge_s / cfg.hop_s))
+    for a, b in runs:
+        if merged and a - merged[-1][1] <= merge:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    half = cfg.frame_s / 2
+    out = []
+    for a, b in merged:
+        # frames are indexed by their start; a frame covers [t, t + frame_s]: use centres
+        start, end = a * cfg.hop_s + half, (b - 1) * cfg.hop_s + half
+        # the longest steady stretch inside must itself be long enough (merging cannot make one)
+        if end - start >= cfg.min_hold_s and _longest(steady[a:b], bridge) * cfg.hop_s >= cfg.min_hold_s:
+            out.append((round(start, 3), round(end, 3)))
+    return out
+
+
+def _longest(mask: np.ndarray, bridge: int) -> int:
+    best = cur = gap = 0
+    for v in mask:
+        if v:
+            cur += 1 + gap
+            gap = 0
+        else:
+            gap += 1
+            if gap > bridge:
+                cur = gap = 0
+        best = max(best, cur)
+    return best
+
+
+def detect_hesitations(
+    audio: np.ndarray, words: Sequence[Word], cfg: HesitationConfig = DEFAULT
+) -> tuple[Hesitation, ...]:
+    """Hesitations in ``audio`` that the timed ``words`` do not already show as fillers."""
+    holds = held_sounds(audio, cfg)
+    if not holds:
+        return ()
+    spans = [(w.start, w.end, _norm(w.word)) for w in words]
+    out: list[Hesitation] = []
+    for start, end in holds:
+        overlapping = [(a, b, t) for a, b, t in spans if a < end - cfg.word_edge_s and b > start + cfg.word_edge_s]
+        if any(t in FILLER_WORDS for _, _, t in overlapping):
+            continue  # the transcript has it already
+        if not overlapping:
+            out.append(Hesitation(start=start, end=end, kind="gap"))
+            continue
+        # inside a word: a function word drawn out, or a gap the word timings papered over
+        a, b, t = max(overlapping, key=lambda s: min(s[1], end) - max(s[0], start))
+        inside = min(b, end) - max(a, start)
+        if t in FUNCTION_WORDS:
+            out.append(Hesitation(start=start, end=end, kind="long vowel", word=t))
+        elif inside < (end - start) / 2:
+            out.append(Hesitation(start=start, end=end, kind="gap"))
+    return tuple(out)
