@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,23 @@ import soundfile as sf
 
 from tests.conftest import JFK
 from voice_interviewer.audio.io import SAMPLE_RATE
+
+
+def normalize(text: str) -> list[str]:
+    """Lower-case words without punctuation ("trade-off" -> "trade off")."""
+    return re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'"))
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate: word-level edit distance over the reference length."""
+    ref, hyp = normalize(reference), normalize(hypothesis)
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return prev[-1] / max(len(ref), 1)
 
 
 def jfk_audio() -> np.ndarray:
@@ -87,7 +105,9 @@ def espeak_speech(text: str, rate: int = 165) -> np.ndarray:
     return _to_16k(espeak_wav(text, rate=rate))
 
 
-def held_vowel(seconds: float, f0: float = 120.0, formants: tuple[float, ...] = (640.0, 1190.0, 2390.0), seed: int = 0) -> np.ndarray:
+def held_vowel(
+    seconds: float, f0: float = 120.0, formants: tuple[float, ...] = (640.0, 1190.0, 2390.0), seed: int = 0
+) -> np.ndarray:
     """A held "uhhh": a glottal pulse train (with the small pitch drift and jitter of a real voice)
     through formant resonators, faded in and out, at a speaking level (about -20 dBFS)."""
     rng = np.random.default_rng(seed)
@@ -111,3 +131,24 @@ def held_vowel(seconds: float, f0: float = 120.0, formants: tuple[float, ...] = 
     out *= env
     out *= 0.1 / (np.sqrt(np.mean(out**2)) + 1e-12)
     return out.astype(np.float32)
+
+
+ALSA_SOUNDS = Path("/usr/share/sounds/alsa")  # alsa-utils (installed by scripts/setup.sh)
+
+
+def real_speech_clips() -> list[tuple[str, np.ndarray, str]]:
+    """(name, 16 kHz audio, reference transcript) for every real human speech clip on hand: the
+    JFK excerpt in tests/data/speech, and the spoken channel names that alsa-utils installs
+    ("Front left", ...), each a different short utterance by a human voice."""
+    import json
+
+    from faster_whisper.audio import decode_audio
+
+    from tests.conftest import SPEECH
+
+    refs = json.loads((SPEECH / "transcripts.json").read_text())
+    out = [("jfk.flac", jfk_audio(), str(refs["jfk.flac"]))]
+    for f in sorted(ALSA_SOUNDS.glob("*_*.wav")):  # Front_Left.wav ... (Noise.wav is not speech)
+        ref = f.stem.replace("_", " ")
+        out.append((f.name, np.asarray(decode_audio(str(f), sampling_rate=SAMPLE_RATE), np.float32), ref))
+    return out

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.audio_fixtures import jfk_audio, rms_dbfs, silence, white_noise, write_stereo_44k
+from tests.audio_fixtures import jfk_audio, normalize, rms_dbfs, silence, wer, white_noise, write_stereo_44k
 from tests.conftest import JFK
 from voice_interviewer.audio.io import SAMPLE_RATE, load_audio
 from voice_interviewer.stt.transcriber import Transcriber
@@ -21,23 +20,6 @@ ANSWER_BANK = (
     "Bias is error from a model that is too simple. Variance is error from a model that is too sensitive "
     "to the training data. Regularization lowers the variance."
 )
-
-
-def normalize(text: str) -> list[str]:
-    """Lower-case words without punctuation ("trade-off" -> "trade off")."""
-    return re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate: word-level edit distance over the reference length."""
-    ref, hyp = normalize(reference), normalize(hypothesis)
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1] / max(len(ref), 1)
 
 
 def test_wer_helper() -> None:

@@ -61,7 +61,9 @@ def _ends_clause(raw: str) -> bool:
 
 
 def filler_spans(words: Sequence[str], raw: Sequence[str] | None = None) -> list[tuple[str, int, int]]:
-    """Fillers as (kind, first word index, number of words). ``raw`` keeps punctuation, which tells "like," (a filler) from "like X".
+    """Fillers as (kind, first word index, number of words).
+
+    ``raw`` keeps punctuation, which tells "like," (a filler) from "like X".
 
     - "like" is a filler after a pause mark or at the start, or before another filler, and not
       after verbs of liking or comparison ("I like", "looks like", "things like").

@@ -19,6 +19,7 @@ reported again; delivery scoring merges the two signals and keeps each filler on
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,10 +32,10 @@ from voice_interviewer.types import Hesitation, Word
 FILLER_WORDS = frozenset({"um", "uh", "er", "erm", "ah", "hmm", "mm", "uhm", "umm", "uhh", "hm", "mhm", "eh"})
 
 # Short grammatical words that a hesitating speaker draws out ("and... the...").
-FUNCTION_WORDS = frozenset(
-    """a an the and but or so to of in on at for with as is are was be i we it that this then
-    if because which like well um uh""".split()
-)
+_ARTICLES_AND_CONJUNCTIONS = ("a", "an", "the", "and", "but", "or", "so", "then", "if", "because", "which", "that")
+_PREPOSITIONS = ("to", "of", "in", "on", "at", "for", "with", "as", "like")
+_OTHERS = ("is", "are", "was", "be", "i", "we", "it", "this", "well", "um", "uh")
+FUNCTION_WORDS = frozenset(_ARTICLES_AND_CONJUNCTIONS + _PREPOSITIONS + _OTHERS)
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,7 @@ def frame_features(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> tuple[
     # spectral change: log energies in 16 bands from 100 Hz to 4 kHz
     freqs = np.fft.rfftfreq(2 * fr.shape[1], 1 / SAMPLE_RATE)
     edges = np.geomspace(100.0, 4000.0, 17)
-    bands = np.stack(
-        [spec[:, (freqs >= a) & (freqs < b)].sum(axis=1) for a, b in zip(edges[:-1], edges[1:], strict=True)], axis=1
-    )
+    bands = np.stack([spec[:, (freqs >= a) & (freqs < b)].sum(axis=1) for a, b in itertools.pairwise(edges)], axis=1)
     logb = np.log(bands + 1e-10)
     lag = 2
     change = np.full(fr.shape[0], np.inf)
@@ -112,7 +111,7 @@ def held_sounds(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> list[tupl
     loud = np.percentile(level, 95)
     steady = (level > loud - cfg.level_below_peak_db) & (voicing >= cfg.voicing) & (change <= cfg.steadiness)
     # bridge short breaks
-    bridge = max(1, int(round(cfg.bridge_s / cfg.hop_s)))
+    bridge = max(1, round(cfg.bridge_s / cfg.hop_s))
     runs: list[tuple[int, int]] = []
     i = 0
     n = steady.size
@@ -135,7 +134,7 @@ def held_sounds(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> list[tupl
         runs.append((i, j + 1))
         i = k + 1
     merged: list[tuple[int, int]] = []
-    merge = int(round(cfg.merge_s / cfg.hop_s))
+    merge = round(cfg.merge_s / cfg.hop_s)
     for a, b in runs:
         if merged and a - merged[-1][1] <= merge:
             merged[-1] = (merged[-1][0], b)

@@ -1,0 +1,227 @@
+"""Hesitations heard in the audio (stt/fillers.py) and how delivery merges them with the
+transcript's fillers. Synthetic audio: a held "uhhh" between bursts of speech-like sound."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.audio_fixtures import held_vowel, silence, white_noise
+from voice_interviewer.audio.io import SAMPLE_RATE
+from voice_interviewer.scoring.content import Embedder
+from voice_interviewer.scoring.delivery import delivery_metrics, without_fillers
+from voice_interviewer.scoring.scorecard import score_answer
+from voice_interviewer.stt.fillers import detect_hesitations, held_sounds
+from voice_interviewer.track.rubric import Track
+from voice_interviewer.types import Hesitation, ModelsUsed, Scorecard, Transcript, Word
+
+TARGET = (0.0, 600.0)
+
+
+def syllables(seconds: float, seed: int = 0) -> np.ndarray:
+    """Speech-like sound: short voiced syllables (60-180 ms) whose vowel changes every syllable,
+    with short gaps, as running speech does."""
+    rng = np.random.default_rng(seed)
+    out: list[np.ndarray] = []
+    total = 0.0
+    while total < seconds:
+        d = float(rng.uniform(0.06, 0.18))
+        formants = (float(rng.uniform(300, 850)), float(rng.uniform(900, 2300)), float(rng.uniform(2400, 3200)))
+        out.append(held_vowel(d, f0=float(rng.uniform(100, 140)), formants=formants, seed=int(rng.integers(1 << 30))))
+        gap = float(rng.uniform(0.02, 0.08))
+        out.append(silence(gap))
+        total += d + gap
+    return np.concatenate(out)[: int(seconds * SAMPLE_RATE)]
+
+
+def at(seconds: float) -> int:
+    return int(seconds * SAMPLE_RATE)
+
+
+def answer_with_hold(hold_s: float = 0.6) -> np.ndarray:
+    """1.5 s of speech, 0.1 s pause, a held "uhhh", 0.1 s pause, 1.5 s of speech."""
+    return np.concatenate([syllables(1.5, 1), silence(0.1), held_vowel(hold_s), silence(0.1), syllables(1.5, 2)])
+
+
+# --- the held sound ------------------------------------------------------------------------
+
+
+def test_a_held_vowel_is_found_with_its_time() -> None:
+    holds = held_sounds(answer_with_hold(0.6))
+    assert len(holds) == 1
+    start, end = holds[0]
+    assert 1.55 <= start <= 1.75 and 2.05 <= end <= 2.25  # the hold runs 1.6 - 2.2 s
+
+
+def test_running_speech_has_no_held_sound() -> None:
+    assert held_sounds(syllables(6.0, 3)) == []
+
+
+@pytest.mark.parametrize("hold_s", [0.15, 0.22])
+def test_an_ordinary_vowel_length_is_not_a_hesitation(hold_s: float) -> None:
+    assert held_sounds(answer_with_hold(hold_s)) == []
+
+
+def test_silence_noise_and_empty_audio_hold_nothing() -> None:
+    assert held_sounds(silence(3.0)) == []
+    assert held_sounds(white_noise(3.0, -20.0)) == []
+    assert held_sounds(np.zeros(0, dtype=np.float32)) == []
+    assert held_sounds(np.zeros(100, dtype=np.float32)) == []
+
+
+def test_a_quiet_hold_far_below_the_speech_is_not_counted() -> None:
+    audio = answer_with_hold(0.6)
+    audio[at(1.6) : at(2.2)] *= 10 ** (-45 / 20)  # 45 dB below: breath or room hum, not a voice
+    assert held_sounds(audio) == []
+
+
+# --- against the words ---------------------------------------------------------------------
+
+
+WORDS = (
+    Word(word="I", start=0.0, end=0.3),
+    Word(word="would", start=0.3, end=1.0),
+    Word(word="split", start=1.0, end=1.5),
+    Word(word="the", start=2.3, end=2.6),
+    Word(word="data.", start=2.6, end=3.2),
+)
+
+
+def test_a_hold_in_a_gap_between_words_is_a_hesitation() -> None:
+    (h,) = detect_hesitations(answer_with_hold(0.6), WORDS)
+    assert h.kind == "gap"
+    assert 1.55 <= h.start <= 1.75
+
+
+def test_a_hold_the_transcript_wrote_as_a_filler_is_not_reported_again() -> None:
+    words = (*WORDS[:3], Word(word="uh,", start=1.6, end=2.2), *WORDS[3:])
+    assert detect_hesitations(answer_with_hold(0.6), words) == ()
+
+
+def test_a_drawn_out_function_word_is_a_long_vowel() -> None:
+    words = (*WORDS[:3], Word(word="the", start=1.55, end=2.3), Word(word="data.", start=2.6, end=3.2))
+    (h,) = detect_hesitations(answer_with_hold(0.6), words)
+    assert (h.kind, h.word) == ("long vowel", "the")
+
+
+def test_a_hold_inside_a_content_word_is_left_alone() -> None:
+    """A long "sooo" is a hesitation; a long stressed vowel in "data" is how some people speak."""
+    words = (*WORDS[:3], Word(word="training", start=1.55, end=2.3), Word(word="data.", start=2.6, end=3.2))
+    assert detect_hesitations(answer_with_hold(0.6), words) == ()
+
+
+def test_no_hold_no_hesitation() -> None:
+    audio = np.concatenate([syllables(1.5, 1), silence(0.8), syllables(1.5, 2)])
+    assert detect_hesitations(audio, WORDS) == ()
+
+
+# --- delivery: the two signals ------------------------------------------------------------
+
+
+def test_delivery_counts_a_heard_hesitation_and_says_which_signal_heard_each_filler() -> None:
+    words = [
+        Word(word="Um,", start=0.0, end=0.4),
+        Word(word="I", start=0.5, end=0.6),
+        Word(word="would", start=0.6, end=1.0),
+        Word(word="split", start=1.0, end=1.5),
+        Word(word="the", start=2.3, end=2.6),
+        Word(word="data.", start=2.6, end=3.2),
+    ]
+    hes = [Hesitation(start=1.6, end=2.2)]
+    d = delivery_metrics(words, "Um, I would split the data.", TARGET, 3.2, hesitations=hes)
+    assert d.filler_count == 2
+    assert d.fillers == {"um": 1, "hesitation": 1}
+    assert [(m.kind, m.source, m.start) for m in d.filler_marks] == [
+        ("um", "transcript", 0.0),
+        ("hesitation", "acoustic", 1.6),
+    ]
+
+
+def test_a_hesitation_at_a_written_filler_is_counted_once() -> None:
+    words = [
+        Word(word="So", start=0.0, end=0.3),
+        Word(word="uh,", start=0.4, end=1.0),
+        Word(word="yes.", start=1.1, end=1.5),
+    ]
+    hes = [Hesitation(start=0.45, end=1.05)]
+    d = delivery_metrics(words, "So uh, yes.", TARGET, 1.5, hesitations=hes)
+    assert d.filler_count == 1
+    assert d.filler_marks[0].source == "transcript"
+
+
+def test_typed_answers_ignore_hesitations() -> None:
+    words = [Word(word=w, start=0.0, end=0.0) for w in ["Um", "the", "data"]]
+    d = delivery_metrics(words, "Um the data", TARGET, timed=False, hesitations=[Hesitation(start=0.0, end=1.0)])
+    assert d.fillers == {"um": 1}
+    assert d.filler_marks[0].start is None
+
+
+def test_words_a_minute_leaves_the_fillers_out() -> None:
+    text = " ".join(["um", "data", "data", "uh", "data"] * 24)  # 120 words, 48 fillers, 60 s
+    toks = text.split()
+    words = [Word(word=w, start=i * 0.5, end=i * 0.5 + 0.5) for i, w in enumerate(toks)]
+    d = delivery_metrics(words, text, TARGET, 60.0)
+    assert d.words == 72
+    assert d.words_per_minute == 72.0
+    assert d.filler_count == 48
+
+
+def test_long_pauses_are_unchanged_by_fillers() -> None:
+    words = [
+        Word(word="Bias.", start=0.0, end=0.5),
+        Word(word="Um,", start=3.0, end=3.3),
+        Word(word="variance.", start=3.4, end=4.0),
+    ]
+    d = delivery_metrics(words, "Bias. Um, variance.", TARGET, 4.0)
+    assert [(p.start, p.end) for p in d.long_pauses] == [(0.5, 3.0)]
+
+
+def test_without_fillers_keeps_every_other_word_and_the_sentence_ends() -> None:
+    said = "Then, um, I would, uh, split by time. That keeps, uh. the future out."
+    words = tuple(Word(word=w, start=float(i), end=float(i) + 0.5) for i, w in enumerate(said.split()))
+    text, kept = without_fillers(words, said)
+    assert text == "Then, I would, split by time. That keeps. the future out."
+    assert " ".join(w.word for w in kept) == "Then, I would, split by time. That keeps, the future out."
+    assert kept[1].start == 2.0  # timings kept as they were
+
+
+# --- content scoring ignores the fillers ---------------------------------------------------
+
+ANSWER = (
+    "Bias is error from assumptions that are too simple, so the model underfits. Variance is how sensitive "
+    "the model is to the training sample, so a high variance model overfits the noise. I compare training "
+    "and validation error: a big gap means variance. To fix variance I would add regularization."
+)
+HESITANT = (
+    "Um, bias is, uh, error from assumptions that are too simple, so the model, um, underfits. Uh, variance "
+    "is how sensitive the model is to the, um, training sample, so a high variance model overfits the noise. "
+    "I, uh, compare training and validation error: a big gap means, um, variance. To fix variance I would, "
+    "uh, add regularization, you know."
+)
+
+
+def _card(track: Track, text: str, embedder: Embedder | None) -> Scorecard:
+    q, rnd = track.question("phone-screen/bias-variance")
+    toks = text.split()
+    words = tuple(Word(word=w, start=i * 0.4, end=i * 0.4 + 0.3) for i, w in enumerate(toks))
+    t = Transcript(text=text, words=words, duration_s=len(toks) * 0.4)
+    return score_answer(q, rnd, t, embedder, ModelsUsed())
+
+
+def _same_content(a: Scorecard, b: Scorecard) -> None:
+    assert b.content.score == a.content.score
+    assert b.content.level == a.content.level
+    ids = [[p.id for p in c.covered] for c in a.content.criteria]
+    assert [[p.id for p in c.covered] for c in b.content.criteria] == ids
+    quoted = [e.sentence for c in b.content.criteria for p in c.covered for e in p.evidence]
+    assert quoted and not any(f in s.lower().split() for s in quoted for f in ("um,", "uh,", "um", "uh"))
+
+
+def test_fillers_do_not_move_the_content_score_phrases(track: Track) -> None:
+    fluent, hesitant = _card(track, ANSWER, None), _card(track, HESITANT, None)
+    assert hesitant.delivery.filler_count == 9 and fluent.delivery.filler_count == 0
+    _same_content(fluent, hesitant)
+
+
+def test_fillers_do_not_move_the_content_score_meaning(track: Track, embedder: Embedder) -> None:
+    _same_content(_card(track, ANSWER, embedder), _card(track, HESITANT, embedder))

@@ -1,0 +1,82 @@
+"""Fillers in real transcription: synthesized answers with known fillers (Piper and espeak-ng at
+several rates), a held hesitation no text shows, and real speech that the filler prompt must not
+change. Every test loads the real speech model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.audio_fixtures import espeak_speech, held_vowel, piper_speech, real_speech_clips, silence, wer
+from voice_interviewer.models import Checksums
+from voice_interviewer.paths import DataHome
+from voice_interviewer.scoring.delivery import delivery_metrics
+from voice_interviewer.stt.transcriber import DecodeOptions, FasterWhisperTranscriber, Transcriber, resolve_model
+from voice_interviewer.types import Delivery, Transcript
+
+pytestmark = pytest.mark.slow
+
+FOUR = "I would, um, split the data by time, uh, and validate on the later window. Um, that keeps, uh, the future out."
+NONE = "I would split the data by time and validate on the later window. That keeps the future out of training."
+
+
+def delivery(t: Transcript) -> Delivery:
+    return delivery_metrics(t.words, t.text, (0.0, 600.0), t.duration_s, hesitations=t.hesitations)
+
+
+@pytest.fixture(scope="module")
+def plain(stt_home: DataHome) -> Transcriber:
+    """The same model without the filler prompt or the acoustic step."""
+    path, name, sha = resolve_model("tiny.en", stt_home, Checksums(stt_home))
+    return FasterWhisperTranscriber(path, name, sha, options=DecodeOptions(initial_prompt=None, hesitations=False))
+
+
+@pytest.mark.parametrize(
+    "voice",
+    [("piper", 1.0), ("piper", 1.5), ("espeak", 150), ("espeak", 200)],
+    ids=lambda v: f"{v[0]}@{v[1]}",
+)
+def test_written_fillers_are_heard(transcriber: Transcriber, plain: Transcriber, voice: tuple[str, float]) -> None:
+    kind, rate = voice
+    audio = piper_speech(FOUR, rate) if kind == "piper" else espeak_speech(FOUR, int(rate))
+    found = delivery(transcriber.transcribe(audio)).filler_count
+    assert abs(found - 4) <= 1, found
+    assert delivery(plain.transcribe(audio)).filler_count < found  # what the prompt and the audio add
+
+
+@pytest.mark.parametrize("voice", [("piper", 1.2), ("espeak", 140)], ids=lambda v: f"{v[0]}@{v[1]}")
+def test_no_filler_is_invented_on_a_fluent_answer(transcriber: Transcriber, voice: tuple[str, float]) -> None:
+    kind, rate = voice
+    audio = piper_speech(NONE, rate) if kind == "piper" else espeak_speech(NONE, int(rate))
+    t = transcriber.transcribe(audio)
+    assert delivery(t).filler_count == 0, (t.text, t.hesitations)
+
+
+def test_a_held_hesitation_without_text_is_heard_in_the_audio(transcriber: Transcriber) -> None:
+    first, second = "I would split the data by time", "and validate on the later window."
+    audio = np.concatenate(
+        [piper_speech(first), silence(0.15), held_vowel(0.7, f0=110.0), silence(0.2), piper_speech(second)]
+    )
+    t = transcriber.transcribe(audio)
+    d = delivery(t)
+    assert d.filler_count == 1, (t.text, d.filler_marks)
+    (mark,) = d.filler_marks
+    start = first_end = piper_speech(first).size / 16000
+    assert mark.start is not None and abs(mark.start - (first_end + 0.15)) < 0.4, (start, mark)
+
+
+def test_the_prompt_loses_no_word_on_real_speech(transcriber: Transcriber, plain: Transcriber) -> None:
+    clips = real_speech_clips()
+    assert clips
+    for name, audio, ref in clips:
+        with_prompt, without = transcriber.transcribe(audio), plain.transcribe(audio)
+        assert wer(ref, with_prompt.text) <= wer(ref, without.text), (name, with_prompt.text, without.text)
+        assert delivery(with_prompt).filler_count == 0, (name, with_prompt.text, with_prompt.hesitations)
+
+
+def test_the_decoding_is_recorded(transcriber: Transcriber) -> None:
+    from voice_interviewer.stt.transcriber import decoding_of
+
+    desc = decoding_of(transcriber)
+    assert desc is not None and "prompt=" in desc and "hesitations=acoustic" in desc
+    assert decoding_of(object()) is None
