@@ -225,3 +225,12 @@ def test_fillers_do_not_move_the_content_score_phrases(track: Track) -> None:
 
 def test_fillers_do_not_move_the_content_score_meaning(track: Track, embedder: Embedder) -> None:
     _same_content(_card(track, ANSWER, embedder), _card(track, HESITANT, embedder))
+
+
+def test_the_scorecard_says_which_fillers_only_the_audio_heard() -> None:
+    from voice_interviewer.cli.render import heard_only
+
+    words = [Word(word="Um,", start=0.0, end=0.4), Word(word="yes.", start=2.5, end=2.9)]
+    d = delivery_metrics(words, "Um, yes.", TARGET, 3.0, hesitations=[Hesitation(start=1.2, end=1.9)])
+    assert heard_only(d) == "; 1 heard in the audio only, at 1.2 s"
+    assert heard_only(delivery_metrics(words, "Um, yes.", TARGET, 3.0)) == ""

@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from voice_interviewer.types import Scorecard
+from voice_interviewer.types import Delivery, Scorecard
 
 LEVEL_STYLE = {1: "bold red", 2: "yellow", 3: "green", 4: "bold green"}
 
@@ -39,6 +39,14 @@ def transcript_text(card: Scorecard) -> Text:
         if round(w.end, 3) in pauses:
             t.append(f"[{pauses[round(w.end, 3)]:.1f}s] ", style="magenta")
     return t
+
+
+def heard_only(d: Delivery) -> str:
+    """Which fillers only the audio showed (the transcript has no word for them), with their times."""
+    times = [m.start for m in d.filler_marks if m.source == "acoustic" and m.start is not None]
+    if not times:
+        return ""
+    return f"; {len(times)} heard in the audio only, at " + ", ".join(f"{t:.1f} s" for t in times)
 
 
 def scorecard(card: Scorecard) -> Group:
@@ -119,7 +127,8 @@ def scorecard(card: Scorecard) -> Group:
     dt.add_row(
         "Fillers",
         f"{d.filler_count} ({d.fillers_per_minute:.1f}/min, {d.fluency})"
-        + ("  " + ", ".join(f"{k}\u00d7{v}" for k, v in d.fillers.items()) if d.fillers else ""),
+        + ("  " + ", ".join(f"{k}\u00d7{v}" for k, v in d.fillers.items()) if d.fillers else "")
+        + heard_only(d),
     )
     dt.add_row("Hedges", ", ".join(f"{k}\u00d7{v}" for k, v in d.hedges.items()) or "none")
     dt.add_row("Length", f"{d.length_s:.0f} s, {d.length_verdict} (target {d.target_min_s:.0f}-{d.target_max_s:.0f} s)")
