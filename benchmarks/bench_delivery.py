@@ -1,7 +1,7 @@
 """Benchmark: are the fillers heard? Synthesized answers with a known number of fillers, real
 speech clips for words lost or invented, and silence and noise for fillers invented.
 
-    .venv/bin/python benchmarks/bench_delivery.py [--answers 27] [--prompts "-" "Um, uh, hmm, er, ah." ...]
+    .venv/bin/python benchmarks/bench_delivery.py [--answers 27] [--prompts - default "Um, uh.@from=3" ...]
 
 For every decoding choice (no prompt, and each filler prompt) it reports:
 - fillers found within +-1 of the truth (transcript alone, and transcript + acoustic hesitations),
@@ -22,7 +22,7 @@ import json
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -118,10 +118,15 @@ def make_answer(j: int) -> Answer:
     return Answer(f"a{j:02d}", voice, k, 1 if held_at is not None else 0, " ".join(texts), np.concatenate(audio))
 
 
-def load(prompt: str | None, model: str) -> FasterWhisperTranscriber:
+def load(variant: str | None, model: str) -> FasterWhisperTranscriber:
+    """``variant``: "default" (as shipped), None (no prompt), or a prompt ("PROMPT@from=S": only on
+    clips of at least S seconds; 0 without)."""
     home = data_home().ensure()
     path, name, sha = resolve_model(model, home, Checksums(home))
-    opts = DecodeOptions(initial_prompt=prompt, hesitations=False)  # the acoustic step is timed apart
+    opts = DecodeOptions(hesitations=False)  # the shipped decoding; the acoustic step is timed apart
+    if variant != "default":
+        prompt, _, min_s = (variant or "").partition("@from=")
+        opts = replace(opts, initial_prompt=prompt or None, prompt_min_s=float(min_s or 0.0))
     return FasterWhisperTranscriber(path, name, sha, options=opts)
 
 
@@ -144,10 +149,17 @@ def fillers_found(tr: Transcript, audio: np.ndarray, acoustic: bool) -> tuple[in
     return d.filler_count, sum(m.source == "acoustic" for m in d.filler_marks), took
 
 
+def spoken(text: str) -> str:
+    """The words of an answer without its fillers (and without the held-sound marks)."""
+    return " ".join(
+        w for w in normalize(text.replace("[uhhh]", " ")) if w not in ("um", "uh", "er", "ah", "hmm", "umm")
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--answers", type=int, default=27)
-    ap.add_argument("--prompts", nargs="+", default=["-", "Um, uh, hmm, er, ah.", "um uh", "Um, uh."])
+    ap.add_argument("--prompts", nargs="+", default=["-", "default"])
     ap.add_argument("--stt-model", default="tiny.en")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--verbose", action="store_true")
@@ -209,6 +221,12 @@ def main() -> None:
             "fillers_transcript": sum(x[1] for x in ans),  # type: ignore[attr-defined]
             "fillers_both": sum(x[2] for x in ans),  # type: ignore[attr-defined]
             "fillers_acoustic": sum(x[3] for x in ans),  # type: ignore[attr-defined]
+            # words of the answer (fillers left out on both sides) that the transcript got wrong
+            "synth_wer_pooled": round(
+                sum(wer(spoken(x[0].text), spoken(x[4])) * len(spoken(x[0].text).split()) for x in ans)  # type: ignore[attr-defined]
+                / sum(len(spoken(x[0].text).split()) for x in ans),  # type: ignore[attr-defined]
+                3,
+            ),
             "zero_filler_answers": len(zero),
             "zero_filler_answers_with_a_filler": sum(x[2] > 0 for x in zero),
             "real_clips": len(real_rows),  # type: ignore[arg-type]

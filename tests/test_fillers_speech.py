@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.audio_fixtures import espeak_speech, held_vowel, piper_speech, real_speech_clips, silence, wer
+from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.models import Checksums
 from voice_interviewer.paths import DataHome
 from voice_interviewer.scoring.delivery import delivery_metrics
@@ -52,17 +53,37 @@ def test_no_filler_is_invented_on_a_fluent_answer(transcriber: Transcriber, voic
     assert delivery(t).filler_count == 0, (t.text, t.hesitations)
 
 
-def test_a_held_hesitation_without_text_is_heard_in_the_audio(transcriber: Transcriber) -> None:
-    first, second = "I would split the data by time", "and validate on the later window."
-    audio = np.concatenate(
-        [piper_speech(first), silence(0.15), held_vowel(0.7, f0=110.0), silence(0.2), piper_speech(second)]
-    )
+@pytest.fixture(scope="module")
+def held_answer() -> tuple[np.ndarray, float]:
+    """(audio, second the hold starts): speech, a held "uhhh" that no text shows, speech."""
+    first = piper_speech("I would split the data by time")
+    second = piper_speech("and validate on the later window.")
+    audio = np.concatenate([first, silence(0.15), held_vowel(0.7, f0=110.0), silence(0.2), second])
+    return audio, first.size / SAMPLE_RATE + 0.15
+
+
+def test_a_held_hesitation_the_transcript_leaves_out_is_heard_in_the_audio(
+    stt_home: DataHome, held_answer: tuple[np.ndarray, float]
+) -> None:
+    path, name, sha = resolve_model("tiny.en", stt_home, Checksums(stt_home))
+    no_prompt = FasterWhisperTranscriber(path, name, sha, options=DecodeOptions(initial_prompt=None))
+    audio, at = held_answer
+    t = no_prompt.transcribe(audio)
+    d = delivery(t)
+    assert d.filler_count == 1, (t.text, d.filler_marks)
+    (mark,) = d.filler_marks
+    assert mark.source == "acoustic" and mark.start is not None and abs(mark.start - at) < 0.3, (at, mark)
+
+
+def test_a_held_hesitation_is_counted_once_whichever_signal_hears_it(
+    transcriber: Transcriber, held_answer: tuple[np.ndarray, float]
+) -> None:
+    audio, at = held_answer
     t = transcriber.transcribe(audio)
     d = delivery(t)
     assert d.filler_count == 1, (t.text, d.filler_marks)
     (mark,) = d.filler_marks
-    start = first_end = piper_speech(first).size / 16000
-    assert mark.start is not None and abs(mark.start - (first_end + 0.15)) < 0.4, (start, mark)
+    assert mark.start is not None and at - 0.3 < mark.start < at + 0.7 + 0.3, (at, mark)  # within the hold
 
 
 def test_the_prompt_loses_no_word_on_real_speech(transcriber: Transcriber, plain: Transcriber) -> None:
@@ -71,7 +92,10 @@ def test_the_prompt_loses_no_word_on_real_speech(transcriber: Transcriber, plain
     for name, audio, ref in clips:
         with_prompt, without = transcriber.transcribe(audio), plain.transcribe(audio)
         assert wer(ref, with_prompt.text) <= wer(ref, without.text), (name, with_prompt.text, without.text)
-        assert delivery(with_prompt).filler_count == 0, (name, with_prompt.text, with_prompt.hesitations)
+        # no filler spoken in these clips: none heard in the audio, none more written than without the prompt
+        # ("Side, right." reads as a filler "right," to the word rules, with or without it)
+        assert with_prompt.hesitations == (), name
+        assert delivery(with_prompt).filler_count <= delivery(without).filler_count, (name, with_prompt.text)
 
 
 def test_the_decoding_is_recorded(transcriber: Transcriber) -> None:

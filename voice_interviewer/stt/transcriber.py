@@ -48,20 +48,33 @@ class DecodeOptions:
     no_speech_threshold: float = 0.6  # with log_prob_threshold: drop segments Whisper thinks are silence
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4  # repetitive output is a hallucination loop
-    hallucination_silence_threshold: float = 2.0  # skip text invented over silent stretches
+    hallucination_silence_threshold: float | None = 2.0  # skip text invented over silent stretches
     min_silence_ms: int = 1500  # VAD: silence that splits speech chunks
     speech_pad_ms: int = 400
     # Whisper writes clean text and leaves out "um" and "uh"; a few fillers as context make it keep
     # them. Chosen by benchmarks/bench_delivery.py; longer prompts made tiny.en drop sentences.
     initial_prompt: str | None = FILLER_PROMPT
+    # With little audio the prompt's prior wins and tiny.en continues the text ("Thank you."):
+    # clips shorter than this are decoded without it (fillers a minute mean nothing there anyway).
+    prompt_min_s: float = 3.0
     hotwords: str | None = None
     hesitations: bool = True  # also listen for held hesitation sounds (stt/fillers.py)
+
+    def prompt_for(self, seconds: float) -> str | None:
+        return self.initial_prompt if self.initial_prompt and seconds >= self.prompt_min_s else None
+
+    def silence_skip_for(self, prompt: str | None) -> float | None:
+        """faster-whisper's silence skip scores short, low-probability words as signs of invention
+        and drops the whole segment: exactly what the fillers the prompt asks for look like (it
+        lost whole sentences in the benchmark). With the prompt on, the other guards stay (VAD,
+        the no-speech and log-probability checks, the compression ratio) and this one is off."""
+        return None if prompt else self.hallucination_silence_threshold
 
     def describe(self) -> str | None:
         """The choices that change the transcript, recorded with each scorecard (None: plain decoding)."""
         parts = []
         if self.initial_prompt:
-            parts.append(f"prompt={self.initial_prompt!r}")
+            parts.append(f"prompt={self.initial_prompt!r} from {self.prompt_min_s:g} s, no silence skip")
         if self.hotwords:
             parts.append(f"hotwords={self.hotwords!r}")
         if self.hesitations:
@@ -166,6 +179,7 @@ class FasterWhisperTranscriber:
         if duration < MIN_SPEECH_S or is_silent(audio):
             return Transcript(text="", duration_s=round(duration, 2), no_speech=True)
         o = self.options
+        prompt = o.prompt_for(duration)
         segments, info = self._model.transcribe(
             audio,
             language="en",
@@ -177,8 +191,8 @@ class FasterWhisperTranscriber:
             no_speech_threshold=o.no_speech_threshold,
             log_prob_threshold=o.log_prob_threshold,
             compression_ratio_threshold=o.compression_ratio_threshold,
-            hallucination_silence_threshold=o.hallucination_silence_threshold,
-            initial_prompt=o.initial_prompt,
+            hallucination_silence_threshold=o.silence_skip_for(prompt),
+            initial_prompt=prompt,
             hotwords=o.hotwords,
         )
         words: list[Word] = []
