@@ -234,3 +234,35 @@ def test_the_scorecard_says_which_fillers_only_the_audio_heard() -> None:
     d = delivery_metrics(words, "Um, yes.", TARGET, 3.0, hesitations=[Hesitation(start=1.2, end=1.9)])
     assert heard_only(d) == "; 1 heard in the audio only, at 1.2 s"
     assert heard_only(delivery_metrics(words, "Um, yes.", TARGET, 3.0)) == ""
+
+
+# --- the decoding choice -------------------------------------------------------------------
+
+
+def test_the_filler_prompt_is_used_on_answers_not_on_scraps() -> None:
+    from voice_interviewer.stt.transcriber import FILLER_PROMPT, DecodeOptions
+
+    o = DecodeOptions()
+    assert o.prompt_for(30.0) == FILLER_PROMPT
+    assert o.prompt_for(o.prompt_min_s - 0.1) is None
+    assert DecodeOptions(initial_prompt=None).prompt_for(30.0) is None
+    # the silence skip is off only while a prompt is on
+    assert o.silence_skip_for(FILLER_PROMPT) is None
+    assert o.silence_skip_for(None) == o.hallucination_silence_threshold
+
+
+def test_the_decoding_goes_into_the_scorecards_models() -> None:
+    from dataclasses import dataclass
+
+    from voice_interviewer.stt.transcriber import DecodeOptions, decoding_of
+
+    @dataclass
+    class WithOptions:
+        options: DecodeOptions
+
+    shipped = decoding_of(WithOptions(DecodeOptions()))
+    assert shipped is not None and "Um, uh" in shipped and "hesitations=acoustic" in shipped
+    plain = DecodeOptions(initial_prompt=None, hesitations=False)
+    assert decoding_of(WithOptions(plain)) is None
+    assert decoding_of(object()) is None  # a fake transcriber
+    assert ModelsUsed.model_validate({"stt": "tiny.en"}).stt_decoding is None  # older scorecards still load

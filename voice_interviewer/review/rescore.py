@@ -144,7 +144,10 @@ def rescore_turn(engines: ScoringEngines, job: TurnJob) -> RescoredTurn:
         return RescoredTurn(**base, source=heard.source, problem="no speech in the answer audio")
     models = engines.models_used(heard.transcribed, rnd.sha256, rnd.round.version)
     if not heard.transcribed and heard.source == "saved transcript" and t.scorecard is not None:
-        models = models.model_copy(update={"stt": t.scorecard.models.stt, "stt_sha256": t.scorecard.models.stt_sha256})
+        old = t.scorecard.models
+        models = models.model_copy(
+            update={"stt": old.stt, "stt_sha256": old.stt_sha256, "stt_decoding": old.stt_decoding}
+        )
     card = score_answer(question, rnd, heard.transcript, engines.embedder, models)
     return RescoredTurn(**base, scorecard=card, source=heard.source, problem=heard.problem)
 
