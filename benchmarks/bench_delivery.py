@@ -181,12 +181,14 @@ def main() -> None:
     models = {p: load(p, args.stt_model) for p in prompts}
     rows = []
     seconds = {p: 0.0 for p in prompts}
+    fluent_s = {p: 0.0 for p in prompts}  # answers without fillers and the real clips: the prompt's own cost
     acoustic_s = 0.0
     results: dict[str | None, dict[str, object]] = {p: {"answers": [], "real": [], "quiet": []} for p in prompts}
     for a in answers:
         for p in prompts:
             tr, took = timed_transcribe(models[p], a.audio, args.repeat)
             seconds[p] += took
+            fluent_s[p] += took if a.fillers == 0 else 0.0
             n_t, _, _ = fillers_found(tr, a.audio, acoustic=False)
             n_b, n_ac, hs = fillers_found(tr, a.audio, acoustic=True)
             acoustic_s += hs if p == prompts[-1] else 0.0
@@ -197,6 +199,7 @@ def main() -> None:
         for p in prompts:
             tr, took = timed_transcribe(models[p], audio, args.repeat)
             seconds[p] += took
+            fluent_s[p] += took
             results[p]["real"].append((name, ref, tr.text))  # type: ignore[attr-defined]
     for name, audio in quiet:
         for p in prompts:
@@ -239,6 +242,10 @@ def main() -> None:
             "quiet": {x[0]: {"text": x[1], "fillers": x[2]} for x in r["quiet"]},  # type: ignore[attr-defined]
             "transcribe_s": round(seconds[p], 2),
             "transcribe_vs_no_prompt": round(seconds[p] / base, 3) if base else None,
+            "transcribe_fluent_s": round(fluent_s[p], 2),
+            "transcribe_fluent_vs_no_prompt": round(fluent_s[p] / fluent_s[prompts[0]], 3)
+            if fluent_s[prompts[0]]
+            else None,
         }
         rows.append(row)
     out = {
