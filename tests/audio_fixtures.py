@@ -90,11 +90,12 @@ def piper_speech(text: str, length_scale: float = 1.0) -> np.ndarray:
 
     from piper import SynthesisConfig
 
-    from voice_interviewer.tts.speaker import _piper_voice, _to_16k
+    from voice_interviewer.engines import piper_voice
+    from voice_interviewer.tts.speaker import _to_16k
 
     buf = io.BytesIO()
     with wave.open(buf, "wb") as w:
-        _piper_voice().synthesize_wav(text, w, syn_config=SynthesisConfig(length_scale=length_scale))  # type: ignore[attr-defined]
+        piper_voice().synthesize_wav(text, w, syn_config=SynthesisConfig(length_scale=length_scale))
     return _to_16k(buf.getvalue())
 
 
