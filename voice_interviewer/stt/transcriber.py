@@ -52,7 +52,7 @@ class DecodeOptions:
     min_silence_ms: int = 1500  # VAD: silence that splits speech chunks
     speech_pad_ms: int = 400
     # Whisper writes clean text and leaves out "um" and "uh"; a few fillers as context make it keep
-    # them. Chosen by benchmarks/bench_delivery.py; longer prompts made tiny.en drop sentences.
+    # them. Chosen by benchmarks/bench_delivery.py (it kept more fillers than "Um, uh." with tiny.en).
     initial_prompt: str | None = FILLER_PROMPT
     # With little audio the prompt's prior wins and tiny.en continues the text ("Thank you."):
     # clips shorter than this are decoded without it (fillers a minute mean nothing there anyway).
