@@ -9,9 +9,11 @@ what changed afterwards, blame put on others, and how specific the story is.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from voice_interviewer.scoring import text as tx
-from voice_interviewer.scoring.content import LEVEL_NAMES, RECOMMENDATION, score_level
+from voice_interviewer.scoring.config import CONFIG
+from voice_interviewer.scoring.levels import LEVEL_NAMES, RECOMMENDATION, final_level
 from voice_interviewer.track.rubric import Question
 from voice_interviewer.types import Behavioral, Content, StoryPart
 
@@ -135,52 +137,38 @@ _TECH = frozenset(
         "churn",
     ]
 )
-CULTURE_SIGNALS: dict[str, re.Pattern[str]] = {
-    "owning-failures": OWNED,
-    "candor": _rx(
-        r"I (told|said to|was honest|was upfront|flagged|raised|pushed back|disagreed|admitted)", r"candid(ly)?"
-    ),
-    "judgment": _rx(
-        r"(made|make) the call",
-        r"I decided",
-        r"trade ?off",
-        r"(the )?risk",
-        r"incomplete (data|information)",
-        r"good enough",
-    ),
-    "freedom-and-responsibility": _rx(
-        r"without (waiting|asking|approval|permission)", r"took ownership", r"I owned", r"my call", r"on my own"
-    ),
-    "context-not-control": _rx(
-        r"(shared|gave|explained) (the )?(context|why|reasoning)", r"aligned (on|with)", r"wrote (up|a doc|a memo)"
-    ),
-    "curiosity": _rx(r"(dug|dig|digging) (in|into)", r"asked why", r"investigat\w+", r"root cause"),
-    "selflessness": _rx(r"(helped|credit|mentored|unblocked) (the |my )?(team|others|them|him|her)"),
-    "judgment-simplicity": _rx(
-        r"simple(r|st)? (model|approach|baseline|solution)", r"logistic regression", r"baseline first"
-    ),
-}
 
 
 def _sentences_matching(sents: list[str], pattern: re.Pattern[str]) -> tuple[str, ...]:
     return tuple(s for s in sents if pattern.search(s))
 
 
+@lru_cache(maxsize=256)
+def _signal_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return _rx(*patterns)
+
+
 def detect(question: Question, text: str) -> Behavioral:
+    """The story's parts, ownership, numbers, lesson and the culture signals the question probes."""
+    cfg = CONFIG.behavioral
     sents = tx.sentences(text)
     parts = []
     missing = []
     for name, pat in PARTS.items():
         found = _sentences_matching(sents, pat)
         if found:
-            parts.append(StoryPart(part=name, sentences=found[:3]))
+            parts.append(StoryPart(part=name, sentences=found[: cfg.sentences_per_part]))
         else:
             missing.append(name)
     words = tx.words(text)
     i_count = sum(w in ("i", "i'm", "i've", "i'd", "me", "my", "myself") for w in words)
     we_count = sum(w in ("we", "we're", "we've", "our", "us") for w in words)
     ownership = (
-        "owns it" if i_count >= max(3, we_count) else "hides behind we" if we_count >= 2 * max(i_count, 1) else "mixed"
+        "owns it"
+        if i_count >= max(cfg.min_i_words, we_count)
+        else "hides behind we"
+        if we_count >= cfg.we_ratio * max(i_count, 1)
+        else "mixed"
     )
     owned = _sentences_matching(sents, OWNED)
     brag = _sentences_matching(sents, HUMBLE_BRAG)
@@ -202,25 +190,29 @@ def detect(question: Question, text: str) -> Behavioral:
     toks = tx.stems(text)
     tech = len({t for t in toks if t in _TECH})
     i_actions = len(_sentences_matching(sents, PARTS["action"]))
-    specificity = min(1.0, 0.15 * min(len(numbers), 3) + 0.06 * min(tech, 6) + 0.1 * min(i_actions, 3))
+    specificity = min(
+        1.0,
+        cfg.per_number * min(len(numbers), cfg.max_numbers)
+        + cfg.per_tech_term * min(tech, cfg.max_tech_terms)
+        + cfg.per_i_action * min(i_actions, cfg.max_i_actions),
+    )
+    # the rubric says which culture themes the question probes and what shows each one
     signals = tuple(
-        theme
-        for theme, pat in CULTURE_SIGNALS.items()
-        if (theme in question.culture or not question.culture) and pat.search(text)
+        theme for theme, pats in question.culture_signals.items() if _signal_pattern(tuple(pats)).search(text)
     )
     adj = 0.0
-    adj -= 4.0 * len(missing)
-    if "failure" in question.id or "owning-failures" in question.culture:
-        adj += 6.0 if failure_owned else -12.0
+    adj += cfg.missing_part * len(missing)
+    if question.asks_for_failure:
+        adj += cfg.failure_owned if failure_owned else cfg.failure_not_owned
     if brag:
-        adj -= 15.0
+        adj += cfg.humble_brag
     if blame:
-        adj -= 15.0
+        adj += cfg.blame
     if ownership == "hides behind we":
-        adj -= 8.0
+        adj += cfg.hides_behind_we
     if not numbers:
-        adj -= 6.0
-    adj += round(10.0 * (specificity - 0.5), 1)
+        adj += cfg.no_numbers
+    adj += round(cfg.specificity_weight * (specificity - cfg.specificity_centre), 1)
     return Behavioral(
         parts=tuple(parts),
         missing_parts=tuple(missing),
@@ -229,7 +221,7 @@ def detect(question: Question, text: str) -> Behavioral:
         i_count=i_count,
         we_count=we_count,
         ownership=ownership,
-        result_numbers=numbers[:6],
+        result_numbers=numbers[: cfg.numbers_shown],
         learning=learning,
         blame=blame,
         specificity=round(specificity, 2),
@@ -242,15 +234,9 @@ def apply_behavioral(question: Question, text: str, content: Content) -> tuple[C
     """Content adjusted by the story's signals, and the signals themselves."""
     b = detect(question, text)
     score = max(0.0, min(100.0, content.score + b.score_adjustment))
-    level = score_level(score)
-    notes = list(content.notes)
-    if b.blame:
-        level = min(level, 2)
-        notes.append("Blaming others caps the level at 2.")
-    if content.red_flags:
-        level = min(level, 2)
-    if len(tx.words(text)) < 15:
-        level = 1
+    level, notes = final_level(
+        score, words=len(tx.words(text)), misconception=bool(content.red_flags), blame=bool(b.blame)
+    )
     return (
         content.model_copy(
             update={
@@ -258,7 +244,7 @@ def apply_behavioral(question: Question, text: str, content: Content) -> tuple[C
                 "level": level,
                 "level_name": LEVEL_NAMES[level],
                 "recommendation": RECOMMENDATION[level],
-                "notes": tuple(notes),
+                "notes": notes,
             }
         ),
         b,

@@ -23,6 +23,8 @@ from typing import Protocol
 import numpy as np
 
 from voice_interviewer.scoring import text as tx
+from voice_interviewer.scoring.config import CONFIG
+from voice_interviewer.scoring.levels import LEVEL_NAMES, RECOMMENDATION, criterion_level, final_level
 from voice_interviewer.track.rubric import KeyPoint, Question
 from voice_interviewer.types import (
     Content,
@@ -35,12 +37,7 @@ from voice_interviewer.types import (
 
 SCORER_VERSION = "content-1"
 
-MEANING_THRESHOLD = 0.62  # cosine similarity of a sentence to a key point's text
-MEANING_CREDIT = 0.75  # credit for a point covered by meaning only
-NAMED_ONLY_CREDIT = 0.5  # a phrasing matched in a sentence that explains nothing
-LIST_CREDIT = 0.25  # a phrasing matched inside a list of terms
-LEVEL_NAMES = {1: "poor", 2: "mixed", 3: "good", 4: "excellent"}
-RECOMMENDATION = {1: "strong no hire", 2: "lean no hire", 3: "lean hire", 4: "strong hire"}
+_CFG = CONFIG.content
 _NEGATORS = frozenset(
     tx.stem(w)
     for w in [
@@ -84,14 +81,6 @@ class _Sentence:
     flagged: bool = False  # states a red flag: it cannot also earn credit
 
 
-def score_level(score: float) -> int:
-    return 4 if score >= 75 else 3 if score >= 50 else 2 if score >= 25 else 1
-
-
-def criterion_level(coverage: float) -> int:
-    return 1 if coverage <= 0.01 else 2 if coverage < 0.5 else 3 if coverage < 0.85 else 4
-
-
 def _alnum(s: str) -> int:
     return sum(c.isalnum() for c in s)
 
@@ -118,7 +107,7 @@ def _sentences(text: str, timed: Sequence[Word]) -> list[_Sentence]:
                 toks=toks,
                 start=start,
                 explains=explains,
-                is_list=len(toks) >= 5 and stop_ratio < 0.2,
+                is_list=len(toks) >= _CFG.list_min_words and stop_ratio < _CFG.list_max_function_share,
             )
         )
     return out
@@ -126,7 +115,7 @@ def _sentences(text: str, timed: Sequence[Word]) -> list[_Sentence]:
 
 def _negated(sent: _Sentence, idx: list[int]) -> bool:
     first = min(idx)
-    window = sent.toks[max(0, first - 8) : first] + sent.toks[first : max(idx) + 1]
+    window = sent.toks[max(0, first - _CFG.negation_window) : first] + sent.toks[first : max(idx) + 1]
     return any(t in _NEGATORS or t.endswith("n't") for t in window)
 
 
@@ -144,13 +133,13 @@ def _phrase_evidence(
                 continue
             matched = {s.toks[i] for i in idx}
             new_content = {t for t in s.toks if t not in tx.STOPWORDS and t not in question_stems}
-            if matched <= question_stems and len(new_content) < 3:
+            if matched <= question_stems and len(new_content) < _CFG.readback_min_new_words:
                 continue  # only the question's words read back
             credit = 1.0
             if s.is_list:
-                credit = LIST_CREDIT
-            elif not s.explains and len(s.toks) < 10:
-                credit = NAMED_ONLY_CREDIT
+                credit = _CFG.list_credit
+            elif not s.explains and len(s.toks) < _CFG.named_only_max_words:
+                credit = _CFG.named_only_credit
             ev = Evidence(
                 sentence=s.text,
                 matched=tuple(s.words[i] for i in idx),
@@ -177,10 +166,10 @@ def _meaning_evidence(
     best: tuple[float, Evidence] | None = None
     for j, s in enumerate(sents):
         sim = float(sims[row, j])
-        if sim < MEANING_THRESHOLD or s.is_list or s.flagged:
+        if sim < _CFG.meaning_threshold or s.is_list or s.flagged:
             continue
         shared = point_terms & set(s.toks)
-        if len(shared) < 2:
+        if len(shared) < _CFG.meaning_min_shared_terms:
             continue
         ev = Evidence(
             sentence=s.text,
@@ -190,7 +179,7 @@ def _meaning_evidence(
             start=s.start,
         )
         if best is None or sim > best[1].similarity:
-            best = (MEANING_CREDIT if s.explains else NAMED_ONLY_CREDIT, ev)
+            best = (_CFG.meaning_credit if s.explains else _CFG.named_only_credit, ev)
     return best
 
 
@@ -267,14 +256,7 @@ def score_content(
     weight = sum(c.weight for c in criteria)
     raw_score = 100.0 * sum(c.weight * c.coverage for c in criteria) / weight
     score = max(0.0, min(100.0, raw_score - sum(f.penalty for f in flags)))
-    level = score_level(score)
-    notes = []
-    if flags:
-        level = min(level, 2)
-        notes.append("A stated misconception caps the level at 2, whatever else was covered.")
-    if len(tx.words(text)) < 15:
-        level = min(level, 1)
-        notes.append("Too short to judge: a phone-screen answer needs a few full sentences.")
+    level, notes = final_level(score, words=len(tx.words(text)), misconception=bool(flags))
     return Content(
         score=round(score, 1),
         level=level,
@@ -282,5 +264,5 @@ def score_content(
         recommendation=RECOMMENDATION[level],
         criteria=tuple(criteria),
         red_flags=tuple(flags),
-        notes=tuple(notes),
+        notes=notes,
     )

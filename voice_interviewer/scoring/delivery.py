@@ -1,4 +1,4 @@
-"""Delivery metrics: pure functions of the word timings."""
+"""Delivery metrics: pure functions of the word timings (thresholds in scoring.config)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from collections import Counter
 from collections.abc import Sequence
 from itertools import pairwise
 
+from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.types import Delivery, PauseSpan, Word
 
-LONG_PAUSE_S = 2.0
-GOOD_WPM = (130.0, 160.0)  # reads well on a call
-FLUENT_FPM = 1.5  # about one filler a minute is fluent
-HESITANT_FPM = 4.0  # about five a minute sounds hesitant
+_CFG = CONFIG.delivery
+LONG_PAUSE_S = _CFG.long_pause_s
+GOOD_WPM = _CFG.aim_wpm  # the pace the notes advise; pace() flags only outside its wider band
+FLUENT_FPM = _CFG.fluent_fpm
+HESITANT_FPM = _CFG.hesitant_fpm
 
 # Fillers that are always fillers.
 _PLAIN_FILLERS = ("um", "uh", "er", "erm", "ah", "hmm", "mm", "uhm")
@@ -129,9 +131,10 @@ def long_pauses(words: Sequence[Word], threshold: float = LONG_PAUSE_S) -> list[
 
 
 def pace(wpm: float) -> str:
+    """Slow below 120 words a minute, fast above 175 (the notes then advise the 130-160 aim)."""
     if wpm <= 0:
         return "n/a"
-    return "slow" if wpm < GOOD_WPM[0] - 10 else "fast" if wpm > GOOD_WPM[1] + 15 else "good"
+    return "slow" if wpm < _CFG.slow_below_wpm else "fast" if wpm > _CFG.fast_above_wpm else "good"
 
 
 def fluency(fpm: float) -> str:
@@ -153,7 +156,7 @@ def delivery_metrics(
     raw = [raw[i] for i in keep]
     n = len(norm)
     # typed answers: as if spoken at 144 words a minute
-    speaking = max(words[-1].end - words[0].start, 0.0) if timed and words else n / 2.4
+    speaking = max(words[-1].end - words[0].start, 0.0) if timed and words else n / _CFG.typed_words_per_s
     length = duration_s if (timed and duration_s) else speaking
     minutes = max(speaking, 1.0) / 60.0
     fillers = count_fillers(norm, raw)
@@ -166,10 +169,11 @@ def delivery_metrics(
     verdict = "too short" if length < lo else "too long" if length > hi else "on target"
     notes = []
     p = pace(wpm) if timed else "n/a"
+    aim = f"{GOOD_WPM[0]:.0f}-{GOOD_WPM[1]:.0f}"
     if p == "fast":
-        notes.append(f"{wpm:.0f} words a minute is fast for a call; slow down to 130-160.")
+        notes.append(f"{wpm:.0f} words a minute is fast for a call; slow down to {aim}.")
     elif p == "slow":
-        notes.append(f"{wpm:.0f} words a minute is slow; aim for 130-160.")
+        notes.append(f"{wpm:.0f} words a minute is slow; aim for {aim}.")
     if fluency(fpm) != "fluent":
         top = ", ".join(f'"{k}" x{v}' for k, v in fillers.most_common(3))
         notes.append(f"{fpm:.1f} fillers a minute ({top}); pause silently instead.")
@@ -177,7 +181,7 @@ def delivery_metrics(
         notes.append(
             f"{len(pauses)} pause(s) over {LONG_PAUSE_S:.0f} s; longest {max(x.seconds for x in pauses):.1f} s."
         )
-    if sum(hedges.values()) >= 3:
+    if sum(hedges.values()) >= _CFG.hedge_note_min:
         notes.append("Frequent hedging (" + ", ".join(hedges) + "); state the claim, then its limits.")
     if verdict != "on target":
         notes.append(f"{length:.0f} s is {verdict} for this question (target {lo:.0f}-{hi:.0f} s).")
