@@ -9,11 +9,11 @@ what changed afterwards, blame put on others, and how specific the story is.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from voice_interviewer.scoring import text as tx
 from voice_interviewer.scoring.config import CONFIG
-from voice_interviewer.scoring.levels import LEVEL_NAMES, RECOMMENDATION, final_level
 from voice_interviewer.track.rubric import Question
 from voice_interviewer.types import Behavioral, Content, StoryPart
 
@@ -50,7 +50,6 @@ PARTS: dict[str, re.Pattern[str]] = {
         r"in the end",
         r"(improved|reduced|increased|"
         r"dropped|fell|rose|lifted|cut|grew|recovered|saved|lost)\b.{0,40}?(\d|percent|points?|%)",
-        r"(\d+(\.\d+)?) ?(%|percent|points|x|times|ms|hours|days|weeks)",
     ),
     "learning": _rx(
         r"I learn(ed|t)",
@@ -66,6 +65,12 @@ PARTS: dict[str, re.Pattern[str]] = {
         r"what I('d| would) do differently",
     ),
 }
+# A measured amount alone makes a sentence a result only when it carries no other part.
+MEASURED = _rx(r"(\d+(\.\d+)?) ?(%|percent|points|x|times|ms|hours|days|weeks)")
+# When one sentence matches several parts, it carries the most telling one only: what was
+# learned, then what came of it, then what I did, what I had to do, and last the setting.
+_PRIORITY = ("learning", "result", "action", "task", "situation")
+
 OWNED = _rx(
     r"I (missed|misjudged|underestimated|overlooked|was wrong|got it wrong|made a mistake|should have|"
     r"didn't (check|test|validate|catch|notice|think|ask|realize)|did not (check|test|validate|catch|notice)|failed to|"
@@ -89,6 +94,9 @@ BLAME = _rx(
     r"(they|he|she|the (data|product|other|platform|infra) team|my manager|management) "
     r"(didn'?t|did not|failed to|never|refused|ignored|messed|screwed|dropped the ball)",
     r"blame[sd]? (them|him|her|the)",
+    r"(the )?(problem|issue|real cause) was (the|their|another) (\w+ )?(team|engineers?|manager|vendor)",
+    r"(it was|admit it was) their (change|mistake|bug|error|call)",
+    r"without (telling|warning) (anyone|us|me)",
 )
 NUMBER = re.compile(
     r"\b\d+(?:[.,]\d+)?\s?(?:%|percent|x\b|times|points?|ms|milliseconds|hours|days|weeks|months|k\b|million|thousand)?"
@@ -139,6 +147,14 @@ _TECH = frozenset(
 )
 
 
+def story_part(sentence: str) -> str | None:
+    """The one part of the story a sentence carries (None when it carries none)."""
+    hits = {name for name, pat in PARTS.items() if pat.search(sentence)}
+    if not hits and MEASURED.search(sentence):
+        return "result"
+    return next((name for name in _PRIORITY if name in hits), None)
+
+
 def _sentences_matching(sents: list[str], pattern: re.Pattern[str]) -> tuple[str, ...]:
     return tuple(s for s in sents if pattern.search(s))
 
@@ -148,16 +164,28 @@ def _signal_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return _rx(*patterns)
 
 
-def detect(question: Question, text: str) -> Behavioral:
-    """The story's parts, ownership, numbers, lesson and the culture signals the question probes."""
+def detect(question: Question, text: str, also: Mapping[str, Sequence[str]] | None = None) -> Behavioral:
+    """The story's parts, ownership, numbers, lesson and the culture signals the question probes.
+
+    ``also`` adds sentences that the rubric's own evidence found for a part (a key point shown
+    by that part), so that the panel and the criteria agree.
+    """
     cfg = CONFIG.behavioral
     sents = tx.sentences(text)
+    carried: dict[str, list[str]] = {name: [] for name in PARTS}
+    for sent in sents:
+        part = story_part(sent)
+        if part:
+            carried[part].append(sent)
+    for name, extra in (also or {}).items():
+        if name in carried:
+            carried[name] += [x for x in extra if x not in carried[name]]
+            carried[name].sort(key=lambda x: sents.index(x) if x in sents else len(sents))
     parts = []
     missing = []
-    for name, pat in PARTS.items():
-        found = _sentences_matching(sents, pat)
-        if found:
-            parts.append(StoryPart(part=name, sentences=found[: cfg.sentences_per_part]))
+    for name in PARTS:
+        if carried[name]:
+            parts.append(StoryPart(part=name, sentences=tuple(carried[name][: cfg.sentences_per_part])))
         else:
             missing.append(name)
     words = tx.words(text)
@@ -183,9 +211,9 @@ def detect(question: Question, text: str) -> Behavioral:
     else:
         note = "No failure or misjudgment of your own is named."
     result_sents = next((p.sentences for p in parts if p.part == "result"), ())
-    numbers = tuple(
-        dict.fromkeys(m.group(0).strip() for s in (result_sents or tuple(sents)) for m in NUMBER.finditer(s))
-    )
+    # the result's numbers come from the sentences that carry the result, and only from them
+    numbers = tuple(dict.fromkeys(m.group(0).strip() for s in result_sents for m in NUMBER.finditer(s)))
+    any_number = any(NUMBER.search(s) for s in sents)
     learning = next((p.sentences for p in parts if p.part == "learning"), ())
     toks = tx.stems(text)
     tech = len({t for t in toks if t in _TECH})
@@ -210,7 +238,7 @@ def detect(question: Question, text: str) -> Behavioral:
         adj += cfg.blame
     if ownership == "hides behind we":
         adj += cfg.hides_behind_we
-    if not numbers:
+    if not any_number:
         adj += cfg.no_numbers
     adj += round(cfg.specificity_weight * (specificity - cfg.specificity_centre), 1)
     return Behavioral(
@@ -230,22 +258,29 @@ def detect(question: Question, text: str) -> Behavioral:
     )
 
 
+def story_evidence(question: Question, content: Content) -> dict[str, list[str]]:
+    """Sentences the criteria credited for key points that a story part shows."""
+    by_id = {k.id: k for _, k in question.points()}
+    out: dict[str, list[str]] = {}
+    for crit in content.criteria:
+        for p in crit.covered:
+            kp = by_id.get(p.id)
+            if kp and kp.shown_by in PARTS:
+                out.setdefault(kp.shown_by, []).extend(e.sentence for e in p.evidence if e.how != "story")
+    return out
+
+
+def story_panel(question: Question, text: str, evidence: Mapping[str, Sequence[str]]) -> Behavioral:
+    """The panel, with the parts it missed but the criteria found (``evidence``: part -> sentences)."""
+    first = detect(question, text)
+    also = {part: list(v) for part, v in evidence.items() if part in first.missing_parts and v}
+    return detect(question, text, also=also) if also else first
+
+
+def owned_sentence(text: str) -> str | None:
+    return next((s for s in tx.sentences(text) if OWNED.search(s)), None)
+
+
 def apply_behavioral(question: Question, text: str, content: Content) -> tuple[Content, Behavioral]:
-    """Content adjusted by the story's signals, and the signals themselves."""
-    b = detect(question, text)
-    score = max(0.0, min(100.0, content.score + b.score_adjustment))
-    level, notes = final_level(
-        score, words=len(tx.words(text)), misconception=bool(content.red_flags), blame=bool(b.blame)
-    )
-    return (
-        content.model_copy(
-            update={
-                "score": round(score, 1),
-                "level": level,
-                "level_name": LEVEL_NAMES[level],
-                "recommendation": RECOMMENDATION[level],
-                "notes": notes,
-            }
-        ),
-        b,
-    )
+    """The story panel for a scored behavioral answer (its signals are already in the score)."""
+    return content, story_panel(question, text, story_evidence(question, content))

@@ -1,9 +1,12 @@
 """Every threshold and credit of scoring, in one frozen place, each with the reason behind it.
 
 Values marked "hand-set" were chosen when the rubrics were written and checked only against the
-project's own sample answers (tests/test_rubric_samples.py, the calibration check); they are not
+project's own sample answers (tests/test_calibration_samples.py, the calibration check); they are not
 measurements. Values marked "measured" name the measurement. Nothing else in
-``voice_interviewer.scoring`` holds a number that changes a score, a level or a verdict.
+``voice_interviewer.scoring`` holds a number that changes a score, a level or a verdict, except
+the score model's weights and cuts, which are fitted on the development set and live in
+``scoring/fitted.json`` beside this file (refit: ``python -m voice_interviewer.scoring.fit DEVSET
+--write``; see scoring/model.py).
 """
 
 from __future__ import annotations
@@ -38,16 +41,27 @@ class ContentConfig:
     # Meaning alone also needs this many of the point's own terms (outside the question's words)
     # in the sentence: closeness without shared terms is a neighbouring topic. Hand-set.
     meaning_min_shared_terms: int = 2
-    # Credit of a point covered by meaning only, in a sentence that explains: less than a
-    # phrasing, because closeness cannot tell a right statement from a wrong one. Hand-set.
+    # Credit shown for a point covered by meaning only, at full closeness: less than a phrasing,
+    # because closeness cannot fully tell a right statement from a wrong one. Hand-set.
     meaning_credit: float = 0.75
-    # A phrasing (or a meaning match) in a short sentence that explains nothing: the point is
-    # named, not shown. Half, so naming every point cannot reach a good level. Hand-set.
-    named_only_credit: float = 0.5
+    # Closeness: a cosine below the first figure earns nothing, from the second full closeness,
+    # linear between. MiniLM puts unrelated technical sentences near 0.2-0.4 and a paraphrase
+    # of the same idea near 0.6-0.8. Hand-set from those ranges, not tuned on the set.
+    meaning_band: tuple[float, float] = (0.45, 0.70)
+    # A sentence close to a point but sharing none of its terms is half as convincing.
+    meaning_without_terms: float = 0.5
+    # A sentence must be closer to the point than to its misconceptions, the question's red flags
+    # and the question itself by this much: a tie is within MiniLM's noise between paraphrases
+    # (about 0.05), and a sentence that restates the topic is as near the question as the point.
+    contrast_margin: float = 0.05
+    # A phrasing in a short sentence that explains nothing: the point is only named. Nothing:
+    # naming the points is not answering (issue 10: "Also the train-validation gap." earned half).
+    named_only_credit: float = 0.0
     # A sentence shorter than this many words that has no explaining word counts as naming only.
     named_only_max_words: int = 10
-    # A phrasing inside a list of terms (a buzzword list). Hand-set.
-    list_credit: float = 0.25
+    # A phrasing inside a list of terms (a buzzword list) names points without explaining any:
+    # nothing (issue 10: a list of the right buzzwords outscored a mixed answer at 0.25).
+    list_credit: float = 0.0
     # A sentence is a list of terms when it has at least this many words and fewer than this
     # share of function words (written English runs at about 40-50 %). Hand-set.
     list_min_words: int = 5

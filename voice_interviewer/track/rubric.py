@@ -67,6 +67,12 @@ class KeyPoint(_Model):
     # than to the point itself does not earn the point by meaning (optional; the question's red
     # flags are contrasted too).
     misconceptions: list[str] = []
+    # Behavioral: the story panel's finding that also decides this point, so the two never
+    # disagree. A story part counts when the panel or the point's own evidence finds it; the
+    # result's number and an owned failure count exactly when the panel finds them.
+    shown_by: Literal["situation", "task", "action", "result", "learning", "result-number", "owned-failure"] | None = (
+        None
+    )
 
 
 class Criterion(_Model):
