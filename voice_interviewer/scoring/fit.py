@@ -132,7 +132,7 @@ def report(examples: Sequence[Example], model: ScoreModel, title: str) -> str:
     )
 
 
-def _spoken_reader(folder: Path) -> Callable[[GradedAnswer], tuple[str, Sequence[object]]]:
+def spoken_reader(folder: Path) -> Callable[[GradedAnswer], tuple[str, Sequence[object]]]:
     from voice_interviewer.types import Transcript
 
     def read(it: GradedAnswer) -> tuple[str, Sequence[object]]:
@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(json.dumps(model.to_json(), indent=1))
     print(report(examples, model, "typed"))
     if args.spoken:
-        spoken = examples_for(items, track, embedder, _spoken_reader(args.spoken))
+        spoken = examples_for(items, track, embedder, spoken_reader(args.spoken))
         print(report(spoken, model, f"spoken ({args.spoken.name})"))
     return 0
 
