@@ -5,6 +5,7 @@ criteria agree, whole exchanges are credited, and the score model is fitted and 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from voice_interviewer.scoring.claims import is_claim
 from voice_interviewer.scoring.content import Analysis, Embedder, analyse, score_content
 from voice_interviewer.scoring.exchange import combine
 from voice_interviewer.scoring.heard import repairs, sound_key, vocabulary
-from voice_interviewer.scoring.model import PARAMS_FILE, Features, fitted_model, model_from_json
+from voice_interviewer.scoring.model import EMPTY, PARAMS_FILE, Features, fitted_model, model_from_json
 from voice_interviewer.scoring.validity import GradedAnswer, pairs_right, spearman
 from voice_interviewer.track.rubric import Question, Track
 from voice_interviewer.types import Content, ModelsUsed, QuestionRef, Scorecard, Transcript, Word
@@ -214,9 +215,11 @@ def test_the_shipped_parameters_load_and_rank_evidence_above_none() -> None:
     assert model == fitted_model()
     for kind in ("technical", "behavioral"):
         m = model.for_kind(kind)
-        none, some, full = Features(0, 0, 0), Features(0.5, 0.5, 0), Features(1, 1, 0)
-        assert m.score(m.z(none)) <= m.score(m.z(some)) < m.score(m.z(full))
-        assert m.score(m.z(Features(1, 1, 1))) < m.score(m.z(full))  # a misconception costs
+        # behavioral evidence reaches the score through the story feature (coverage plus signals)
+        none, some, full = (Features(x, x, 0, x if kind == "behavioral" else 0) for x in (0.0, 0.5, 1.0))
+        assert m.score(m.z(none)) <= m.score(m.z(some)) < m.score(m.z(full)) <= 100
+        assert m.score(m.z(EMPTY)) == 0
+        assert m.score(m.z(replace(full, misconception=1))) < m.score(m.z(full))  # a misconception costs
         assert [m.score(c) for c in m.cuts] == pytest.approx([25.0, 50.0, 75.0], abs=0.01)
 
 

@@ -182,6 +182,8 @@ def analyse(
             )
         )
     misconception = min(1.0, sum(f.penalty for f in flags) / 100.0)
+    if behavioral is not None:
+        story += phrase_cov  # the story's coverage and its own signals, one to one (see scoring.model)
     features = Features(round(phrase_cov, 4), round(meaning_cov, 4), misconception, round(story, 4))
     return Analysis(tuple(criteria), tuple(flags), features, len(tx.words(text)), behavioral)
 

@@ -30,7 +30,7 @@ from voice_interviewer.track.rubric import Question, Track, load_track
 
 RIDGE = 0.05  # keeps weights finite when a feature barely varies; small against ~100 answers
 SIGNS = {"phrase": 1, "meaning": 1, "misconception": -1, "story": 1}
-KIND_FEATURES = {"technical": ("phrase", "meaning", "misconception"), "behavioral": FEATURES}
+KIND_FEATURES = {"technical": ("phrase", "meaning", "misconception"), "behavioral": ("story", "misconception")}
 
 
 @dataclass(frozen=True)
@@ -107,23 +107,31 @@ def predictions(examples: Sequence[Example], model: ScoreModel) -> tuple[list[fl
     return [c.score for c in cards], [c.level for c in cards]
 
 
-def leave_one_question_out(examples: Sequence[Example]) -> tuple[list[float], list[int]]:
-    """Each question's answers scored by a model fitted on the other questions only."""
+def leave_one_question_out(
+    examples: Sequence[Example], train: Sequence[Example] | None = None
+) -> tuple[list[float], list[int]]:
+    """Each question's answers scored by a model fitted on the other questions only.
+
+    ``train`` (default: ``examples``) is what the models are fitted on, e.g. the typed answers
+    when ``examples`` are their transcripts: the shipped model is fitted on typed answers.
+    """
     scores = [0.0] * len(examples)
     levels = [0] * len(examples)
+    pool = examples if train is None else train
     for qid in sorted({e.item.question for e in examples}):
         held = [i for i, e in enumerate(examples) if e.item.question == qid]
-        model = fit([e for e in examples if e.item.question != qid])
+        model = fit([e for e in pool if e.item.question != qid])
         s, lv = predictions([examples[i] for i in held], model)
         for i, a, b in zip(held, s, lv, strict=True):
             scores[i], levels[i] = a, b
     return scores, levels
 
 
-def report(examples: Sequence[Example], model: ScoreModel, title: str) -> str:
+def report(examples: Sequence[Example], model: ScoreModel, title: str, train: Sequence[Example] | None = None) -> str:
+    """In-sample (the given model) and leave-one-question-out tables; ``train`` as in leave_one_question_out."""
     items = [e.item for e in examples]
     s_in, l_in = predictions(examples, model)
-    s_lo, l_lo = leave_one_question_out(examples)
+    s_lo, l_lo = leave_one_question_out(examples, train)
     return "\n\n".join(
         [
             format_table(f"{title}: in-sample (the shipped fit)", table(items, s_in, l_in)),
@@ -164,8 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(json.dumps(model.to_json(), indent=1))
     print(report(examples, model, "typed"))
     if args.spoken:
-        spoken = examples_for(items, track, embedder, spoken_reader(args.spoken))
-        print(report(spoken, model, f"spoken ({args.spoken.name})"))
+        have = {p.name for p in args.spoken.glob("*.json")}
+        sub = [i for i in items if f"{i.question.replace('/', '__')}__{i.id}.json" in have]
+        spoken = examples_for(sub, track, embedder, spoken_reader(args.spoken))
+        print(report(spoken, model, f"spoken ({args.spoken.name}, {len(sub)} answers)", train=examples))
     return 0
 
 
