@@ -266,3 +266,56 @@ def test_unreadable_file(tmp_path: Path) -> None:
     (folder / "phone-screen.yaml").write_bytes(b"\xff\xfe not utf-8 \x80")
     err = load_error(tmp_path)
     assert err.message.startswith(f"{folder / 'phone-screen.yaml'}: cannot read rubric file")
+
+
+# --- track data that scoring reads: culture signals, failure questions -------------------
+
+SIGNALS = """\
+culture_signals:
+  candor:
+    - 'I (told|flagged)'
+  curiosity:
+    - 'root cause'
+"""
+
+
+def with_culture(culture: str, signals: str = SIGNALS, extra: str = "") -> str:
+    text = GOOD.replace("questions:\n", signals + "questions:\n", 1)
+    return text.replace(
+        "    prompt: Explain the first thing to me.\n",
+        f"    prompt: Explain the first thing to me.\n    culture: {culture}\n{extra}",
+        1,
+    )
+
+
+def test_questions_get_the_signals_of_the_themes_they_probe(tmp_path: Path) -> None:
+    text = with_culture("[curiosity]", extra="    asks_for_failure: true\n")
+    write_track(tmp_path, {"phone-screen.yaml": text})
+    track = load_track("t", root=tmp_path)
+    first, _ = track.question("phone-screen/first")
+    second, _ = track.question("phone-screen/second")
+    assert first.culture_signals == {"curiosity": ["root cause"]}
+    assert first.asks_for_failure
+    # a question that names no theme is judged on every theme of the round
+    assert set(second.culture_signals) == {"candor", "curiosity"}
+    assert not second.asks_for_failure
+
+
+def test_a_theme_without_signals_is_an_error(tmp_path: Path) -> None:
+    write_track(tmp_path, {"phone-screen.yaml": with_culture("[candor, humility]")})
+    err = load_error(tmp_path)
+    assert "humility" in err.message and "culture_signals" in err.message
+
+
+def test_a_bad_signal_pattern_names_its_line(tmp_path: Path) -> None:
+    text = with_culture("[candor]", signals=SIGNALS.replace("'root cause'", "'root (cause'"))
+    path = write_track(tmp_path, {"phone-screen.yaml": text}) / "phone-screen.yaml"
+    err = load_error(tmp_path)
+    assert_names(err, path, line_of(text, "root (cause"), "culture_signals.curiosity[0]")
+    assert "regular expression" in err.message
+
+
+def test_the_bundled_behavioral_round_keeps_its_culture_in_data(track: Track) -> None:
+    failure, _ = track.question("behavioral/failure")
+    assert failure.asks_for_failure
+    assert set(failure.culture_signals) == set(failure.culture)

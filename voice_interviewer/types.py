@@ -80,6 +80,7 @@ class Evidence(Frozen):
     how: str  # "phrase" (a listed phrasing) or "meaning" (semantic match plus a key term)
     similarity: float = 0.0
     start: float | None = None  # seconds into the answer, when word timings exist
+    heard: tuple[tuple[str, str], ...] = ()  # (heard, term): a speech-model slip taken for the question's term
 
 
 class PointResult(Frozen):

@@ -9,9 +9,11 @@ what changed afterwards, blame put on others, and how specific the story is.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from voice_interviewer.scoring import text as tx
-from voice_interviewer.scoring.content import LEVEL_NAMES, RECOMMENDATION, score_level
+from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.track.rubric import Question
 from voice_interviewer.types import Behavioral, Content, StoryPart
 
@@ -48,7 +50,6 @@ PARTS: dict[str, re.Pattern[str]] = {
         r"in the end",
         r"(improved|reduced|increased|"
         r"dropped|fell|rose|lifted|cut|grew|recovered|saved|lost)\b.{0,40}?(\d|percent|points?|%)",
-        r"(\d+(\.\d+)?) ?(%|percent|points|x|times|ms|hours|days|weeks)",
     ),
     "learning": _rx(
         r"I learn(ed|t)",
@@ -64,6 +65,12 @@ PARTS: dict[str, re.Pattern[str]] = {
         r"what I('d| would) do differently",
     ),
 }
+# A measured amount alone makes a sentence a result only when it carries no other part.
+MEASURED = _rx(r"(\d+(\.\d+)?) ?(%|percent|points|x|times|ms|hours|days|weeks)")
+# When one sentence matches several parts, it carries the most telling one only: what was
+# learned, then what came of it, then what I did, what I had to do, and last the setting.
+_PRIORITY = ("learning", "result", "action", "task", "situation")
+
 OWNED = _rx(
     r"I (missed|misjudged|underestimated|overlooked|was wrong|got it wrong|made a mistake|should have|"
     r"didn't (check|test|validate|catch|notice|think|ask|realize)|did not (check|test|validate|catch|notice)|failed to|"
@@ -87,6 +94,9 @@ BLAME = _rx(
     r"(they|he|she|the (data|product|other|platform|infra) team|my manager|management) "
     r"(didn'?t|did not|failed to|never|refused|ignored|messed|screwed|dropped the ball)",
     r"blame[sd]? (them|him|her|the)",
+    r"(the )?(problem|issue|real cause) was (the|their|another) (\w+ )?(team|engineers?|manager|vendor)",
+    r"(it was|admit it was) their (change|mistake|bug|error|call)",
+    r"without (telling|warning) (anyone|us|me)",
 )
 NUMBER = re.compile(
     r"\b\d+(?:[.,]\d+)?\s?(?:%|percent|x\b|times|points?|ms|milliseconds|hours|days|weeks|months|k\b|million|thousand)?"
@@ -135,52 +145,58 @@ _TECH = frozenset(
         "churn",
     ]
 )
-CULTURE_SIGNALS: dict[str, re.Pattern[str]] = {
-    "owning-failures": OWNED,
-    "candor": _rx(
-        r"I (told|said to|was honest|was upfront|flagged|raised|pushed back|disagreed|admitted)", r"candid(ly)?"
-    ),
-    "judgment": _rx(
-        r"(made|make) the call",
-        r"I decided",
-        r"trade ?off",
-        r"(the )?risk",
-        r"incomplete (data|information)",
-        r"good enough",
-    ),
-    "freedom-and-responsibility": _rx(
-        r"without (waiting|asking|approval|permission)", r"took ownership", r"I owned", r"my call", r"on my own"
-    ),
-    "context-not-control": _rx(
-        r"(shared|gave|explained) (the )?(context|why|reasoning)", r"aligned (on|with)", r"wrote (up|a doc|a memo)"
-    ),
-    "curiosity": _rx(r"(dug|dig|digging) (in|into)", r"asked why", r"investigat\w+", r"root cause"),
-    "selflessness": _rx(r"(helped|credit|mentored|unblocked) (the |my )?(team|others|them|him|her)"),
-    "judgment-simplicity": _rx(
-        r"simple(r|st)? (model|approach|baseline|solution)", r"logistic regression", r"baseline first"
-    ),
-}
+
+
+def story_part(sentence: str) -> str | None:
+    """The one part of the story a sentence carries (None when it carries none)."""
+    hits = {name for name, pat in PARTS.items() if pat.search(sentence)}
+    if not hits and MEASURED.search(sentence):
+        return "result"
+    return next((name for name in _PRIORITY if name in hits), None)
 
 
 def _sentences_matching(sents: list[str], pattern: re.Pattern[str]) -> tuple[str, ...]:
     return tuple(s for s in sents if pattern.search(s))
 
 
-def detect(question: Question, text: str) -> Behavioral:
+@lru_cache(maxsize=256)
+def _signal_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return _rx(*patterns)
+
+
+def detect(question: Question, text: str, also: Mapping[str, Sequence[str]] | None = None) -> Behavioral:
+    """The story's parts, ownership, numbers, lesson and the culture signals the question probes.
+
+    ``also`` adds sentences that the rubric's own evidence found for a part (a key point shown
+    by that part), so that the panel and the criteria agree.
+    """
+    cfg = CONFIG.behavioral
     sents = tx.sentences(text)
+    carried: dict[str, list[str]] = {name: [] for name in PARTS}
+    for sent in sents:
+        part = story_part(sent)
+        if part:
+            carried[part].append(sent)
+    for name, extra in (also or {}).items():
+        if name in carried:
+            carried[name] += [x for x in extra if x not in carried[name]]
+            carried[name].sort(key=lambda x: sents.index(x) if x in sents else len(sents))
     parts = []
     missing = []
-    for name, pat in PARTS.items():
-        found = _sentences_matching(sents, pat)
-        if found:
-            parts.append(StoryPart(part=name, sentences=found[:3]))
+    for name in PARTS:
+        if carried[name]:
+            parts.append(StoryPart(part=name, sentences=tuple(carried[name][: cfg.sentences_per_part])))
         else:
             missing.append(name)
     words = tx.words(text)
     i_count = sum(w in ("i", "i'm", "i've", "i'd", "me", "my", "myself") for w in words)
     we_count = sum(w in ("we", "we're", "we've", "our", "us") for w in words)
     ownership = (
-        "owns it" if i_count >= max(3, we_count) else "hides behind we" if we_count >= 2 * max(i_count, 1) else "mixed"
+        "owns it"
+        if i_count >= max(cfg.min_i_words, we_count)
+        else "hides behind we"
+        if we_count >= cfg.we_ratio * max(i_count, 1)
+        else "mixed"
     )
     owned = _sentences_matching(sents, OWNED)
     brag = _sentences_matching(sents, HUMBLE_BRAG)
@@ -195,32 +211,36 @@ def detect(question: Question, text: str) -> Behavioral:
     else:
         note = "No failure or misjudgment of your own is named."
     result_sents = next((p.sentences for p in parts if p.part == "result"), ())
-    numbers = tuple(
-        dict.fromkeys(m.group(0).strip() for s in (result_sents or tuple(sents)) for m in NUMBER.finditer(s))
-    )
+    # the result's numbers come from the sentences that carry the result, and only from them
+    numbers = tuple(dict.fromkeys(m.group(0).strip() for s in result_sents for m in NUMBER.finditer(s)))
+    any_number = any(NUMBER.search(s) for s in sents)
     learning = next((p.sentences for p in parts if p.part == "learning"), ())
     toks = tx.stems(text)
     tech = len({t for t in toks if t in _TECH})
     i_actions = len(_sentences_matching(sents, PARTS["action"]))
-    specificity = min(1.0, 0.15 * min(len(numbers), 3) + 0.06 * min(tech, 6) + 0.1 * min(i_actions, 3))
+    specificity = min(
+        1.0,
+        cfg.per_number * min(len(numbers), cfg.max_numbers)
+        + cfg.per_tech_term * min(tech, cfg.max_tech_terms)
+        + cfg.per_i_action * min(i_actions, cfg.max_i_actions),
+    )
+    # the rubric says which culture themes the question probes and what shows each one
     signals = tuple(
-        theme
-        for theme, pat in CULTURE_SIGNALS.items()
-        if (theme in question.culture or not question.culture) and pat.search(text)
+        theme for theme, pats in question.culture_signals.items() if _signal_pattern(tuple(pats)).search(text)
     )
     adj = 0.0
-    adj -= 4.0 * len(missing)
-    if "failure" in question.id or "owning-failures" in question.culture:
-        adj += 6.0 if failure_owned else -12.0
+    adj += cfg.missing_part * len(missing)
+    if question.asks_for_failure:
+        adj += cfg.failure_owned if failure_owned else cfg.failure_not_owned
     if brag:
-        adj -= 15.0
+        adj += cfg.humble_brag
     if blame:
-        adj -= 15.0
+        adj += cfg.blame
     if ownership == "hides behind we":
-        adj -= 8.0
-    if not numbers:
-        adj -= 6.0
-    adj += round(10.0 * (specificity - 0.5), 1)
+        adj += cfg.hides_behind_we
+    if not any_number:
+        adj += cfg.no_numbers
+    adj += round(cfg.specificity_weight * (specificity - cfg.specificity_centre), 1)
     return Behavioral(
         parts=tuple(parts),
         missing_parts=tuple(missing),
@@ -229,7 +249,7 @@ def detect(question: Question, text: str) -> Behavioral:
         i_count=i_count,
         we_count=we_count,
         ownership=ownership,
-        result_numbers=numbers[:6],
+        result_numbers=numbers[: cfg.numbers_shown],
         learning=learning,
         blame=blame,
         specificity=round(specificity, 2),
@@ -238,28 +258,29 @@ def detect(question: Question, text: str) -> Behavioral:
     )
 
 
+def story_evidence(question: Question, content: Content) -> dict[str, list[str]]:
+    """Sentences the criteria credited for key points that a story part shows."""
+    by_id = {k.id: k for _, k in question.points()}
+    out: dict[str, list[str]] = {}
+    for crit in content.criteria:
+        for p in crit.covered:
+            kp = by_id.get(p.id)
+            if kp and kp.shown_by in PARTS:
+                out.setdefault(kp.shown_by, []).extend(e.sentence for e in p.evidence if e.how != "story")
+    return out
+
+
+def story_panel(question: Question, text: str, evidence: Mapping[str, Sequence[str]]) -> Behavioral:
+    """The panel, with the parts it missed but the criteria found (``evidence``: part -> sentences)."""
+    first = detect(question, text)
+    also = {part: list(v) for part, v in evidence.items() if part in first.missing_parts and v}
+    return detect(question, text, also=also) if also else first
+
+
+def owned_sentence(text: str) -> str | None:
+    return next((s for s in tx.sentences(text) if OWNED.search(s)), None)
+
+
 def apply_behavioral(question: Question, text: str, content: Content) -> tuple[Content, Behavioral]:
-    """Content adjusted by the story's signals, and the signals themselves."""
-    b = detect(question, text)
-    score = max(0.0, min(100.0, content.score + b.score_adjustment))
-    level = score_level(score)
-    notes = list(content.notes)
-    if b.blame:
-        level = min(level, 2)
-        notes.append("Blaming others caps the level at 2.")
-    if content.red_flags:
-        level = min(level, 2)
-    if len(tx.words(text)) < 15:
-        level = 1
-    return (
-        content.model_copy(
-            update={
-                "score": round(score, 1),
-                "level": level,
-                "level_name": LEVEL_NAMES[level],
-                "recommendation": RECOMMENDATION[level],
-                "notes": tuple(notes),
-            }
-        ),
-        b,
-    )
+    """The story panel for a scored behavioral answer (its signals are already in the score)."""
+    return content, story_panel(question, text, story_evidence(question, content))

@@ -1,254 +1,172 @@
-"""Content scoring: which key points an answer covered, with the words that covered them.
+"""Content scoring: which key points an answer carries, with the words that carry them, and its score.
 
-Evidence comes from two places, and neither alone decides:
-
-- the rubric's phrasings (see :mod:`voice_interviewer.scoring.text`), matched sentence by
-  sentence; and
-- meaning: a sentence whose embedding is close to the key point *and* that shares key terms
-  with it. Closeness alone is not enough (an on-topic but wrong answer sits close to the key
-  points in embedding space), so it earns less credit than a phrasing and never beats a red flag.
-
-An answer that only names the terms (a buzzword list, or the question's own words read back)
-earns little: a point counts in full only when the sentence explains something.
+Evidence per key point comes from :mod:`voice_interviewer.scoring.evidence` (phrasings, and
+meaning contrasted with misconceptions); the score comes from a few features of that evidence
+combined by the fitted model of :mod:`voice_interviewer.scoring.model`, and the level from
+:func:`voice_interviewer.scoring.levels.final_level` (which applies every cap, once).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from itertools import accumulate
-from typing import Protocol
 
 import numpy as np
 
 from voice_interviewer.scoring import text as tx
+from voice_interviewer.scoring.config import CONFIG
+from voice_interviewer.scoring.evidence import (
+    Embedder,
+    Sentence,
+    meaning_evidence,
+    phrase_evidence,
+    prepare,
+    red_flags,
+)
+from voice_interviewer.scoring.heard import vocabulary
+from voice_interviewer.scoring.levels import LEVEL_NAMES, RECOMMENDATION, criterion_level, final_level
+from voice_interviewer.scoring.model import Features, ScoreModel, fitted_model
 from voice_interviewer.track.rubric import KeyPoint, Question
-from voice_interviewer.types import (
-    Content,
-    CriterionResult,
-    Evidence,
-    PointResult,
-    RedFlagHit,
-    Word,
-)
+from voice_interviewer.types import Behavioral, Content, CriterionResult, Evidence, PointResult, RedFlagHit, Word
 
-SCORER_VERSION = "content-1"
+__all__ = ["SCORER_VERSION", "Analysis", "Embedder", "analyse", "score_content"]
 
-MEANING_THRESHOLD = 0.62  # cosine similarity of a sentence to a key point's text
-MEANING_CREDIT = 0.75  # credit for a point covered by meaning only
-NAMED_ONLY_CREDIT = 0.5  # a phrasing matched in a sentence that explains nothing
-LIST_CREDIT = 0.25  # a phrasing matched inside a list of terms
-LEVEL_NAMES = {1: "poor", 2: "mixed", 3: "good", 4: "excellent"}
-RECOMMENDATION = {1: "strong no hire", 2: "lean no hire", 3: "lean hire", 4: "strong hire"}
-_NEGATORS = frozenset(
-    tx.stem(w)
-    for w in [
-        "not",
-        "no",
-        "never",
-        "isn't",
-        "doesn't",
-        "don't",
-        "myth",
-        "misconception",
-        "wrong",
-        "mistake",
-        "false",
-        "untrue",
-        "cannot",
-        "can't",
-        "avoid",
-        "trap",
-        "pitfall",
-    ]
-)
-
-
-class Embedder(Protocol):
-    """Turns texts into L2-normalized vectors (one row each)."""
-
-    name: str
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+SCORER_VERSION = "content-2"
+_CFG = CONFIG.content
 
 
 @dataclass(frozen=True)
-class _Sentence:
-    text: str
-    words: list[str]  # spoken words
-    toks: list[str]  # their stems
-    start: float | None
-    explains: bool  # has a causal / contrastive / conditional word
-    is_list: bool  # mostly content words in a row: a list of terms
-    flagged: bool = False  # states a red flag: it cannot also earn credit
+class Analysis:
+    """Everything the score is built from, before the model turns it into a number."""
+
+    criteria: tuple[CriterionResult, ...]
+    red_flags: tuple[RedFlagHit, ...]
+    features: Features
+    words: int
+    behavioral: Behavioral | None = None
 
 
-def score_level(score: float) -> int:
-    return 4 if score >= 75 else 3 if score >= 50 else 2 if score >= 25 else 1
+@dataclass
+class _Point:
+    kp: KeyPoint
+    phrase: tuple[float, Evidence] | None = None
+    meaning: tuple[float, Evidence] | None = None
+
+    @property
+    def phrase_credit(self) -> float:
+        return self.phrase[0] if self.phrase else 0.0
+
+    @property
+    def closeness(self) -> float:
+        return self.meaning[0] if self.meaning else 0.0
+
+    def shown(self) -> tuple[float, Evidence] | None:
+        """The credit and evidence shown on the card: the phrasing, or meaning if it is worth more."""
+        by_meaning = (round(_CFG.meaning_credit * self.closeness, 3), self.meaning[1]) if self.meaning else None
+        if by_meaning and by_meaning[0] > 0 and (self.phrase is None or by_meaning[0] > self.phrase[0]):
+            return by_meaning
+        return self.phrase
 
 
-def criterion_level(coverage: float) -> int:
-    return 1 if coverage <= 0.01 else 2 if coverage < 0.5 else 3 if coverage < 0.85 else 4
-
-
-def _alnum(s: str) -> int:
-    return sum(c.isalnum() for c in s)
-
-
-def _sentences(text: str, timed: Sequence[Word]) -> list[_Sentence]:
-    out = []
-    # Align sentences to the timed words by letters and digits, not by word count: Whisper times
-    # "state-of-the-art" or "95%" as several words where the text has one.
-    ends = list(accumulate(_alnum(w.word) for w in timed))
-    seen = 0
-    for s in tx.sentences(text):
-        ws = tx.words(s)
-        toks = [tx.stem(w) for w in ws]
-        first = bisect_right(ends, seen)
-        start = timed[first].start if first < len(timed) else None
-        seen += _alnum(s)
-        # contractions ("I'd", "that's") are function words too
-        stop_ratio = sum(t in tx.STOPWORDS or "'" in t for t in toks) / max(len(toks), 1)
-        explains = any(t in tx.EXPLAINERS for t in toks)
-        out.append(
-            _Sentence(
-                text=s,
-                words=ws,
-                toks=toks,
-                start=start,
-                explains=explains,
-                is_list=len(toks) >= 5 and stop_ratio < 0.2,
-            )
-        )
-    return out
-
-
-def _negated(sent: _Sentence, idx: list[int]) -> bool:
-    first = min(idx)
-    window = sent.toks[max(0, first - 8) : first] + sent.toks[first : max(idx) + 1]
-    return any(t in _NEGATORS or t.endswith("n't") for t in window)
-
-
-def _phrase_evidence(
-    point: KeyPoint, sents: list[_Sentence], question_stems: set[str]
-) -> tuple[float, Evidence] | None:
-    best: tuple[float, Evidence] | None = None
-    for raw in point.phrasings:
-        ph = tx.parse_phrasing(raw)
-        for s in sents:
-            if s.flagged:
-                continue
-            idx = tx.match_phrasing(ph, s.toks)
-            if idx is None:
-                continue
-            matched = {s.toks[i] for i in idx}
-            new_content = {t for t in s.toks if t not in tx.STOPWORDS and t not in question_stems}
-            if matched <= question_stems and len(new_content) < 3:
-                continue  # only the question's words read back
-            credit = 1.0
-            if s.is_list:
-                credit = LIST_CREDIT
-            elif not s.explains and len(s.toks) < 10:
-                credit = NAMED_ONLY_CREDIT
-            ev = Evidence(
-                sentence=s.text,
-                matched=tuple(s.words[i] for i in idx),
-                how="phrase",
-                start=s.start,
-            )
-            if best is None or credit > best[0]:
-                best = (credit, ev)
-            if credit == 1.0:
-                return best
-    return best
-
-
-def _meaning_evidence(
-    point: KeyPoint,
-    sents: list[_Sentence],
-    sims: np.ndarray | None,
-    row: int,
-    question_stems: set[str],
-) -> tuple[float, Evidence] | None:
-    if sims is None:
+def _similarities(
+    question: Question, sents: list[Sentence], embedder: Embedder | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(points x sentences) similarities, and per point x sentence the closest wrong or empty version's:
+    the point's misconceptions, the question's red flags, and the question read back."""
+    if embedder is None or not sents:
         return None
-    point_terms = tx.content_stems(point.text) - question_stems
-    best: tuple[float, Evidence] | None = None
-    for j, s in enumerate(sents):
-        sim = float(sims[row, j])
-        if sim < MEANING_THRESHOLD or s.is_list or s.flagged:
-            continue
-        shared = point_terms & set(s.toks)
-        if len(shared) < 2:
-            continue
-        ev = Evidence(
-            sentence=s.text,
-            matched=tuple(w for w, t in zip(s.words, s.toks, strict=True) if t in shared),
-            how="meaning",
-            similarity=round(sim, 3),
-            start=s.start,
-        )
-        if best is None or sim > best[1].similarity:
-            best = (MEANING_CREDIT if s.explains else NAMED_ONLY_CREDIT, ev)
-    return best
+    points = [k for _, k in question.points()]
+    flags = [f.text for f in question.red_flags]
+    sv = embedder.embed([s.repaired for s in sents])
+    pv = embedder.embed([k.text for k in points])
+    sims = pv @ sv.T
+    contrast = np.full(sims.shape, -1.0)
+    for i, k in enumerate(points):
+        # the question itself too: a sentence that only restates the topic is near every point
+        wrong = [*k.misconceptions, *flags, question.prompt]
+        if wrong:
+            contrast[i] = (embedder.embed(wrong) @ sv.T).max(axis=0)
+    return sims, contrast
 
 
-def _red_flags(question: Question, sents: list[_Sentence]) -> list[RedFlagHit]:
-    hits = []
-    for flag in question.red_flags:
-        for s in sents:
-            found = False
-            for raw in flag.phrasings:
-                idx = tx.match_phrasing(tx.parse_phrasing(raw), s.toks)
-                if idx is not None and not _negated(s, idx):
-                    hits.append(RedFlagHit(id=flag.id, text=flag.text, sentence=s.text, penalty=flag.penalty))
-                    found = True
-                    break
-            if found:
-                break
-    return hits
+def _align_story(question: Question, text: str, points: list[_Point]) -> Behavioral:
+    """The story panel, and the key points it shows set to agree with it (see KeyPoint.shown_by)."""
+    from voice_interviewer.scoring.behavioral import PARTS, owned_sentence, story_panel
+
+    evidence: dict[str, list[str]] = {}
+    for p in points:
+        shown = p.shown()
+        if p.kp.shown_by in PARTS and shown:
+            evidence.setdefault(p.kp.shown_by, []).append(shown[1].sentence)
+    b = story_panel(question, text, evidence)
+    panel = {sp.part: sp.sentences for sp in b.parts}
+    for p in points:
+        part, found = p.kp.shown_by, None
+        if part in PARTS and panel.get(part) and p.phrase_credit < 1.0 and part not in evidence:
+            found = Evidence(sentence=panel[part][0], matched=(), how="story")
+        elif part == "result-number":
+            hit = next((x for x in panel.get("result", ()) if any(n in x for n in b.result_numbers)), None)
+            found = Evidence(sentence=hit, matched=b.result_numbers, how="story") if hit else None
+            p.phrase, p.meaning = None, None
+        elif part == "owned-failure":
+            owned = owned_sentence(text) if b.failure_owned else None
+            found = Evidence(sentence=owned, matched=(), how="story") if owned else None
+            p.phrase, p.meaning = None, None
+        if found:
+            p.phrase = (1.0, found)
+    return b
 
 
-def score_content(
+def analyse(
     question: Question,
     text: str,
     words: Sequence[Word] = (),
     embedder: Embedder | None = None,
-) -> Content:
-    """Score ``text`` (a transcript or typed answer) against the question's rubric."""
-    sents = _sentences(text, words)
-    flags = _red_flags(question, sents)
+) -> Analysis:
+    """The evidence for every key point and the features of the answer. ``words`` (timed) mark it as spoken."""
+    sents = prepare(text, words, vocabulary(question) if words else None)
+    flags = red_flags(question, sents)
     flagged = {f.sentence for f in flags}
     sents = [replace(s, flagged=s.text in flagged) for s in sents]
     question_stems = tx.content_stems(" ".join([question.prompt, *question.aliases]))
-    points = question.points()
-    sims = None
-    if embedder is not None and sents:
-        pv = embedder.embed([k.text for _, k in points])
-        sv = embedder.embed([s.text for s in sents])
-        sims = pv @ sv.T
+    sim = _similarities(question, sents, embedder)
 
-    criteria: list[CriterionResult] = []
+    points: list[list[_Point]] = []
     row = 0
     for crit in question.criteria:
-        covered, missed = [], []
-        total = sum(k.weight for k in crit.key_points)
-        got = 0.0
+        found = []
         for kp in crit.key_points:
-            found = _phrase_evidence(kp, sents, question_stems)
-            by_meaning = _meaning_evidence(kp, sents, sims, row, question_stems)
+            p = _Point(kp, phrase=phrase_evidence(kp, sents, question_stems))
+            if sim is not None:
+                p.meaning = meaning_evidence(kp, sents, sim[0][row], sim[1][row], question_stems)
             row += 1
-            if by_meaning and (found is None or by_meaning[0] > found[0]):
-                found = by_meaning
-            if found:
-                credit, ev = found
-                got += kp.weight * credit
+            found.append(p)
+        points.append(found)
+
+    behavioral = None
+    story = 0.0
+    if question.kind == "behavioral":
+        behavioral = _align_story(question, text, [p for found in points for p in found])
+        story = behavioral.score_adjustment / 100.0
+
+    criteria, phrase_cov, meaning_cov = [], 0.0, 0.0
+    weight = sum(c.weight for c in question.criteria)
+    for crit, found in zip(question.criteria, points, strict=True):
+        total = sum(p.kp.weight for p in found)
+        phrase_cov += crit.weight * sum(p.kp.weight * p.phrase_credit for p in found) / total / weight
+        meaning_cov += crit.weight * sum(p.kp.weight * p.closeness for p in found) / total / weight
+        covered, missed, got = [], [], 0.0
+        for p in found:
+            shown = p.shown()
+            if shown:
+                got += p.kp.weight * shown[0]
                 covered.append(
-                    PointResult(id=kp.id, text=kp.text, credit=credit, evidence=(ev,), follow_up=kp.follow_up)
+                    PointResult(
+                        id=p.kp.id, text=p.kp.text, credit=shown[0], evidence=(shown[1],), follow_up=p.kp.follow_up
+                    )
                 )
             else:
-                missed.append(PointResult(id=kp.id, text=kp.text, credit=0.0, follow_up=kp.follow_up))
+                missed.append(PointResult(id=p.kp.id, text=p.kp.text, credit=0.0, follow_up=p.kp.follow_up))
         coverage = got / total
         level = criterion_level(coverage)
         criteria.append(
@@ -263,24 +181,35 @@ def score_content(
                 missed=tuple(missed),
             )
         )
+    misconception = min(1.0, sum(f.penalty for f in flags) / 100.0)
+    if behavioral is not None:
+        story += phrase_cov  # the story's coverage and its own signals, one to one (see scoring.model)
+    features = Features(round(phrase_cov, 4), round(meaning_cov, 4), misconception, round(story, 4))
+    return Analysis(tuple(criteria), tuple(flags), features, len(tx.words(text)), behavioral)
 
-    weight = sum(c.weight for c in criteria)
-    raw_score = 100.0 * sum(c.weight * c.coverage for c in criteria) / weight
-    score = max(0.0, min(100.0, raw_score - sum(f.penalty for f in flags)))
-    level = score_level(score)
-    notes = []
-    if flags:
-        level = min(level, 2)
-        notes.append("A stated misconception caps the level at 2, whatever else was covered.")
-    if len(tx.words(text)) < 15:
-        level = min(level, 1)
-        notes.append("Too short to judge: a phone-screen answer needs a few full sentences.")
+
+def content_from(question: Question, a: Analysis, model: ScoreModel | None = None) -> Content:
+    """The scored content of an analysis: the model's score and the final level with its caps."""
+    m = (model or fitted_model()).for_kind(question.kind)
+    score = round(m.score(m.z(a.features)), 1)
+    blame = bool(a.behavioral and a.behavioral.blame)
+    level, notes = final_level(score, words=a.words, misconception=bool(a.red_flags), blame=blame)
     return Content(
-        score=round(score, 1),
+        score=score,
         level=level,
         level_name=LEVEL_NAMES[level],
         recommendation=RECOMMENDATION[level],
-        criteria=tuple(criteria),
-        red_flags=tuple(flags),
-        notes=tuple(notes),
+        criteria=a.criteria,
+        red_flags=a.red_flags,
+        notes=notes,
     )
+
+
+def score_content(
+    question: Question,
+    text: str,
+    words: Sequence[Word] = (),
+    embedder: Embedder | None = None,
+) -> Content:
+    """Score ``text`` (a transcript or typed answer) against the question's rubric."""
+    return content_from(question, analyse(question, text, words, embedder))

@@ -1,4 +1,4 @@
-"""Delivery metrics: pure functions of the word timings."""
+"""Delivery metrics: pure functions of the word timings (thresholds in scoring.config)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.types import Delivery, FillerMark, Hesitation, PauseSpan, Word
 
-LONG_PAUSE_S = 2.0
-GOOD_WPM = (130.0, 160.0)  # reads well on a call
-FLUENT_FPM = 1.5  # about one filler a minute is fluent
-HESITANT_FPM = 4.0  # about five a minute sounds hesitant
+_CFG = CONFIG.delivery
+LONG_PAUSE_S = _CFG.long_pause_s
+GOOD_WPM = _CFG.aim_wpm  # the pace the notes advise; pace() flags only outside its wider band
+FLUENT_FPM = _CFG.fluent_fpm
+HESITANT_FPM = _CFG.hesitant_fpm
 
 # Fillers that are always fillers.
 _PLAIN_FILLERS = ("um", "uh", "er", "erm", "ah", "hmm", "mm", "uhm", "umm", "uhh", "hm")
@@ -148,9 +150,10 @@ def long_pauses(words: Sequence[Word], threshold: float = LONG_PAUSE_S) -> list[
 
 
 def pace(wpm: float) -> str:
+    """Slow below 120 words a minute, fast above 175 (the notes then advise the 130-160 aim)."""
     if wpm <= 0:
         return "n/a"
-    return "slow" if wpm < GOOD_WPM[0] - 10 else "fast" if wpm > GOOD_WPM[1] + 15 else "good"
+    return "slow" if wpm < _CFG.slow_below_wpm else "fast" if wpm > _CFG.fast_above_wpm else "good"
 
 
 def fluency(fpm: float) -> str:
@@ -202,11 +205,17 @@ def without_fillers(words: Sequence[Word], text: str) -> tuple[str, tuple[Word, 
     spans = filler_spans([norm[i] for i in keep_idx], [toks[i] for i in keep_idx])
     drop = {keep_idx[j] for _, i, k in spans for j in range(i, i + k)}
     out: list[str] = []
+    capitalize = False  # a dropped filler opened a sentence: the next word opens it now
     for i, t in enumerate(toks):
         if i not in drop:
-            out.append(t)
+            out.append(t[:1].upper() + t[1:] if capitalize else t)
+            capitalize = False
         elif out and t.rstrip().endswith((".", "?", "!")):  # "keeps, uh." -> "keeps."
             out[-1] = out[-1].rstrip(",;:") + t.rstrip()[-1]
+        elif out and t.endswith(",") and out[-1].endswith(","):  # "is, uh, error" -> "is error"
+            out[-1] = out[-1][:-1]
+        elif t[:1].isupper() and (not out or out[-1].endswith((".", "?", "!"))):  # "Um, bias" -> "Bias"
+            capitalize = True
     wnorm = [_norm(w.word) for w in words]
     wkeep = [i for i, w in enumerate(wnorm) if w]
     wspans = filler_spans([wnorm[i] for i in wkeep], [words[i].word for i in wkeep])
@@ -231,7 +240,7 @@ def delivery_metrics(
     marks, filler_idx = filler_marks(words, text, hesitations, timed)
     n = len(norm) - len(filler_idx)
     # typed answers: as if spoken at 144 words a minute
-    speaking = max(words[-1].end - words[0].start, 0.0) if timed and words else len(norm) / 2.4
+    speaking = max(words[-1].end - words[0].start, 0.0) if timed and words else len(norm) / _CFG.typed_words_per_s
     length = duration_s if (timed and duration_s) else speaking
     minutes = max(speaking, 1.0) / 60.0
     fillers = Counter(m.kind for m in marks)
@@ -244,10 +253,11 @@ def delivery_metrics(
     verdict = "too short" if length < lo else "too long" if length > hi else "on target"
     notes = []
     p = pace(wpm) if timed else "n/a"
+    aim = f"{GOOD_WPM[0]:.0f}-{GOOD_WPM[1]:.0f}"
     if p == "fast":
-        notes.append(f"{wpm:.0f} words a minute is fast for a call; slow down to 130-160.")
+        notes.append(f"{wpm:.0f} words a minute is fast for a call; slow down to {aim}.")
     elif p == "slow":
-        notes.append(f"{wpm:.0f} words a minute is slow; aim for 130-160.")
+        notes.append(f"{wpm:.0f} words a minute is slow; aim for {aim}.")
     if fluency(fpm) != "fluent":
         top = ", ".join(f'"{k}" x{v}' for k, v in fillers.most_common(3))
         notes.append(f"{fpm:.1f} fillers a minute ({top}); pause silently instead.")
@@ -255,7 +265,7 @@ def delivery_metrics(
         notes.append(
             f"{len(pauses)} pause(s) over {LONG_PAUSE_S:.0f} s; longest {max(x.seconds for x in pauses):.1f} s."
         )
-    if sum(hedges.values()) >= 3:
+    if sum(hedges.values()) >= _CFG.hedge_note_min:
         notes.append("Frequent hedging (" + ", ".join(hedges) + "); state the claim, then its limits.")
     if verdict != "on target":
         notes.append(f"{length:.0f} s is {verdict} for this question (target {lo:.0f}-{hi:.0f} s).")

@@ -8,6 +8,7 @@ field required``.
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -17,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.paths import rubrics_root
-from voice_interviewer.scoring.text import parse_phrasing
+from voice_interviewer.track.phrasing import parse_phrasing
 
 
 class _Model(BaseModel):
@@ -31,6 +32,18 @@ def _check_phrasing(p: str) -> str:
 
 # Checked one by one, so that an error points at the line of the bad phrasing itself.
 PhrasingText = Annotated[str, AfterValidator(_check_phrasing)]
+
+
+def _check_regex(p: str) -> str:
+    try:
+        re.compile(p)
+    except re.error as e:
+        raise ValueError(f"bad regular expression {p!r}: {e}") from None
+    return p
+
+
+# A culture signal: a regular expression (case-insensitive, whole words) for what shows a theme.
+SignalPattern = Annotated[str, AfterValidator(_check_regex)]
 
 
 class Target(_Model):
@@ -50,6 +63,16 @@ class KeyPoint(_Model):
     phrasings: list[PhrasingText] = Field(min_length=1)  # what counts as covering it (see scoring.text)
     follow_up: str = Field(min_length=8)  # the probe an interviewer asks when it is missed
     weight: float = Field(default=1.0, gt=0)
+    # Common wrong versions of the point, in one sentence each: an answer closer to one of these
+    # than to the point itself does not earn the point by meaning (optional; the question's red
+    # flags are contrasted too).
+    misconceptions: list[str] = []
+    # Behavioral: the story panel's finding that also decides this point, so the two never
+    # disagree. A story part counts when the panel or the point's own evidence finds it; the
+    # result's number and an owned failure count exactly when the panel finds them.
+    shown_by: Literal["situation", "task", "action", "result", "learning", "result-number", "owned-failure"] | None = (
+        None
+    )
 
 
 class Criterion(_Model):
@@ -83,6 +106,11 @@ class Question(_Model):
     criteria: list[Criterion] = Field(min_length=1)
     red_flags: list[RedFlag] = []
     culture: list[str] = []  # culture themes the question probes (behavioral)
+    # What shows each of those themes in a story: filled from the round's culture_signals on load
+    # (every theme when the question names none), or written here to override them.
+    culture_signals: dict[str, list[SignalPattern]] = {}
+    # The question asks for a failure: owning one earns credit, a story that owns none loses it.
+    asks_for_failure: bool = False
 
     @field_validator("id")
     @classmethod
@@ -104,8 +132,39 @@ class Round(_Model):
     title: str
     target: Target
     senior_bar: str  # what a senior-bar answer in this round shows
+    # Culture themes of the track and what shows each one in a story (regular expressions).
+    culture_signals: dict[str, list[SignalPattern]] = {}
     questions: list[Question] = Field(min_length=1)
     # question ids (unique, '<round>/...') are checked in load_round, which knows their lines
+
+    @model_validator(mode="before")
+    @classmethod
+    def _share_culture_signals(cls, data: Any) -> Any:
+        """Give each question the round's signals for the themes it probes (before validation)."""
+        if not isinstance(data, dict) or not isinstance(data.get("culture_signals"), dict):
+            return data
+        table = data["culture_signals"]
+        questions = data.get("questions")
+        if not isinstance(questions, list):
+            return data
+        out = []
+        for q in questions:
+            if isinstance(q, dict) and "culture_signals" not in q:
+                culture = q.get("culture") or []
+                themes = [t for t in table if t in culture] if culture else list(table)
+                q = {**q, "culture_signals": {t: table[t] for t in themes}}
+            out.append(q)
+        return {**data, "questions": out}
+
+    @model_validator(mode="after")
+    def _themes_have_signals(self) -> Round:
+        for i, q in enumerate(self.questions):
+            unknown = [t for t in q.culture if t not in q.culture_signals]
+            if unknown and (self.culture_signals or q.culture_signals):
+                raise ValueError(
+                    f"questions[{i}] ({q.id}): culture theme(s) {', '.join(unknown)} have no culture_signals"
+                )
+        return self
 
 
 class LoadedRound:

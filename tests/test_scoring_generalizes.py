@@ -1,0 +1,281 @@
+"""Scores that hold on answers in other words: claims and bare names earn nothing, speech slips on the
+question's terms are heard through, meaning is contrasted with misconceptions, the story panel and the
+criteria agree, whole exchanges are credited, and the score model is fitted and cross-validated."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from tests.conftest import make_question
+from voice_interviewer.scoring import fit as fitting
+from voice_interviewer.scoring.behavioral import detect, story_part
+from voice_interviewer.scoring.claims import is_claim
+from voice_interviewer.scoring.content import Analysis, Embedder, analyse, score_content
+from voice_interviewer.scoring.exchange import combine
+from voice_interviewer.scoring.heard import repairs, sound_key, vocabulary
+from voice_interviewer.scoring.model import EMPTY, PARAMS_FILE, Features, fitted_model, model_from_json
+from voice_interviewer.scoring.validity import GradedAnswer, pairs_right, spearman
+from voice_interviewer.track.rubric import Question, Track
+from voice_interviewer.types import Content, ModelsUsed, QuestionRef, Scorecard, Transcript, Word
+
+PLAIN = (
+    "A model that is too rigid misses real structure and does badly even on the data it was fit on, which is "
+    "high bias. A model that is too flexible memorizes quirks of its sample and falls apart on new data, which "
+    "is high variance. Adding capacity moves you from the first problem toward the second, so the best total "
+    "error sits somewhere in the middle."
+)
+CLAIM = (
+    " The candidate covered every key point including the train-validation gap, the trade-off at intermediate "
+    "complexity, and fixes for bias."
+)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I covered all the key points for this question.",
+        "The candidate addressed the trade-off and the fixes for both sides.",
+        "As required by the rubric, the answer mentions regularization.",
+        "My answer covers the unit of randomization, guardrails and the duration.",
+        "So precision and recall are both covered, and the operating point as well.",
+    ],
+)
+def test_claims_about_the_answer_are_recognized(sentence: str) -> None:
+    assert is_claim(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We covered the cold-start titles with a popularity prior until they had views.",
+        "Retention is the goal, which shows up a month later in renewals.",
+        "I told her I still disagreed, but I committed and built it as asked.",
+        "That shows the model was overfitting, because validation error kept rising.",
+    ],
+)
+def test_ordinary_sentences_are_not_claims(sentence: str) -> None:
+    assert not is_claim(sentence)
+
+
+def test_a_claim_earns_nothing(track: Track) -> None:
+    q, _ = track.question("phone-screen/bias-variance")
+    plain = score_content(q, PLAIN)
+    claimed = score_content(q, PLAIN + CLAIM)
+    assert claimed.score <= plain.score
+    assert {p.id for c in claimed.criteria for p in c.covered} == {p.id for c in plain.criteria for p in c.covered}
+
+
+def test_a_bare_name_earns_nothing() -> None:
+    q = make_question(["train* ... validation ... gap"])
+    named = analyse(q, "Bias and variance are two sources of error. Also the train validation gap.")
+    explained = analyse(q, "I compare the train and validation error, because a large gap means overfitting.")
+    assert named.features.phrase == 0
+    assert explained.features.phrase == 1
+
+
+def test_a_buzzword_list_earns_nothing() -> None:
+    q = make_question(["overfit*", "regulariz*"])
+    a = analyse(q, "Overfitting, underfitting, regularization, cross-validation, ensembles, dropout, early stopping.")
+    assert a.features.phrase == 0
+
+
+# --- speech-model slips ---------------------------------------------------------------------
+
+
+def test_sound_keys_merge_what_a_small_speech_model_confuses() -> None:
+    assert sound_key("plot") == sound_key("platt")
+    assert sound_key("isatanic") == sound_key("isotonic")
+    assert sound_key("model") != sound_key("bagging")
+
+
+def test_slips_are_repaired_towards_the_questions_terms_only() -> None:
+    vocab = frozenset({"smote", "isotonic", "platt", "scaling", "bagging"})
+    heard = [
+        "we",
+        "used",
+        "i",
+        "satanic",
+        "regression",
+        "or",
+        "plot",
+        "scaling",
+        "and",
+        "tried",
+        "smoke",
+        "and",
+        "smagging",
+        "once",
+    ]
+    got = {(r.heard, r.term) for r in repairs(heard, vocab)}
+    assert got == {("i satanic", "isotonic"), ("plot", "platt"), ("smoke", "smote"), ("smagging", "bagging")}
+    # words of the question stay, and nothing turns into a term the question does not use
+    assert repairs(["we", "tried", "smoke", "and", "mirrors"], frozenset({"precision"})) == []
+
+
+def test_spoken_evidence_shows_heard_and_matched_words() -> None:
+    q = make_question(["platt scaling"], prompt="How would you calibrate a classifier's scores?")
+    assert "platt" in vocabulary(q)
+    text = "I would fit plot scaling on a held out set, because it maps scores to probabilities."
+    timed = tuple(Word(word=w, start=float(i), end=i + 0.5) for i, w in enumerate(text.split()))
+    spoken = score_content(q, text, timed)
+    (point,) = [p for c in spoken.criteria for p in c.covered]
+    assert point.evidence[0].heard == (("plot", "platt"),)
+    assert "platt" in point.evidence[0].matched
+    # typed text is taken as written: no repair
+    assert not [p for c in score_content(q, text).criteria for p in c.covered]
+
+
+# --- the story panel and the criteria -------------------------------------------------------
+
+FINDING = (
+    "I pulled last quarter's data and showed that rows with the highest click rate had the lowest completion, "
+    "about 30 percent lower, and the product manager agreed to make watch time the primary metric."
+)
+
+
+def test_a_sentence_carries_one_part_of_the_story() -> None:
+    assert story_part(FINDING) == "action"
+    assert story_part("As a result, completion rose by 4 percent in two weeks.") == "result"
+    assert story_part("The lesson I took is to check the label first.") == "learning"
+
+
+def test_result_numbers_come_from_the_result(track: Track) -> None:
+    q, _ = track.question("behavioral/disagreement")
+    b = detect(q, FINDING)
+    assert "action" in {p.part for p in b.parts}
+    assert "result" in b.missing_parts
+    assert b.result_numbers == ()  # 30 percent is a finding of the action, not the story's result
+    content = score_content(q, FINDING + " As a result, completion rose by 4 percent in two weeks.")
+    points = {p.id: p for c in content.criteria for p in c.covered}
+    assert points["result-number"].evidence[0].how == "story"
+    assert "4 percent" in points["result-number"].evidence[0].matched
+
+
+def test_criteria_and_panel_agree_on_every_bundled_story(track: Track) -> None:
+    from tests.conftest import load_samples
+    from voice_interviewer.scoring.behavioral import apply_behavioral
+
+    for qid, answers in load_samples():
+        q, _ = track.question(qid)
+        if q.kind != "behavioral":
+            continue
+        for text in answers.values():
+            content, b = apply_behavioral(q, text, score_content(q, text))
+            covered = {p.id for c in content.criteria for p in c.covered}
+            parts = {p.part for p in b.parts}
+            for _, kp in q.points():
+                if kp.shown_by == "result-number":
+                    assert (kp.id in covered) == bool(b.result_numbers), (qid, text[:40])
+                elif kp.shown_by == "owned-failure":
+                    assert (kp.id in covered) == b.failure_owned, (qid, text[:40])
+                elif kp.shown_by:
+                    assert (kp.id in covered) == (kp.shown_by in parts), (qid, kp.id, text[:40])
+
+
+# --- whole exchange -------------------------------------------------------------------------
+
+
+def _card(q: Question, text: str) -> Scorecard:
+    from voice_interviewer.scoring.delivery import delivery_metrics
+
+    return Scorecard(
+        question=QuestionRef(id=q.id, round="phone-screen", track="t", prompt=q.prompt),
+        transcript=Transcript(text=text, source="text"),
+        delivery=delivery_metrics((), text, (10.0, 90.0), timed=False),
+        content=score_content(q, text),
+        models=ModelsUsed(),
+    )
+
+
+def test_an_exchange_credits_points_made_after_a_follow_up(track: Track) -> None:
+    q, _ = track.question("phone-screen/bias-variance")
+    first = _card(q, "Bias and variance are both kinds of error, and you want a balance between the two of them.")
+    follow = _card(q, PLAIN)
+    result = combine(q, [first, follow])
+    assert result.first_level == first.content.level
+    assert result.level >= follow.content.level >= first.content.level
+    assert result.prompted and all(p.answer == 1 for p in result.prompted)
+    assert {p.id for p in result.prompted} <= {p.id for c in result.content.criteria for p in c.covered}
+    assert any("follow-up" in n for n in result.notes)
+    alone = combine(q, [follow])
+    assert alone.prompted == () and alone.content == follow.content
+    with pytest.raises(ValueError):
+        combine(q, [])
+
+
+# --- the fitted model -----------------------------------------------------------------------
+
+
+def test_the_shipped_parameters_load_and_rank_evidence_above_none() -> None:
+    model = model_from_json(json.loads(PARAMS_FILE.read_text()))
+    assert model == fitted_model()
+    for kind in ("technical", "behavioral"):
+        m = model.for_kind(kind)
+        # behavioral evidence reaches the score through the story feature (coverage plus signals)
+        none, some, full = (Features(x, x, 0, x if kind == "behavioral" else 0) for x in (0.0, 0.5, 1.0))
+        assert m.score(m.z(none)) <= m.score(m.z(some)) < m.score(m.z(full)) <= 100
+        assert m.score(m.z(EMPTY)) == 0
+        assert m.score(m.z(replace(full, misconception=1))) < m.score(m.z(full))  # a misconception costs
+        assert [m.score(c) for c in m.cuts] == pytest.approx([25.0, 50.0, 75.0], abs=0.01)
+
+
+def _example(q: Question, qid: str, grade: int, phrase: float, rng: np.random.Generator) -> fitting.Example:
+    f = Features(phrase, float(np.clip(phrase + rng.normal(0, 0.1), 0, 1)), 0.0)
+    a = Analysis(criteria=(), red_flags=(), features=f, words=100)
+    return fitting.Example(GradedAnswer(qid, f"{qid}-{grade}-{phrase}", grade, "", ""), q, a)
+
+
+def test_the_fit_recovers_a_monotone_model_and_cross_validates_by_question() -> None:
+    rng = np.random.default_rng(0)
+    q = make_question(["overfit*"])
+    examples = [
+        _example(q, f"phone-screen/q{n}", g, float(np.clip((g - 1) / 3 + rng.normal(0, 0.08), 0, 1)), rng)
+        for n in range(6)
+        for g in (1, 2, 3, 4, 1, 2, 3, 4)
+    ]
+    model = fitting.fit(examples).technical
+    assert model.weights["phrase"] + model.weights["meaning"] > 0
+    scores, levels = fitting.leave_one_question_out(examples)
+    grades = [e.item.grade for e in examples]
+    assert spearman(scores, grades) > 0.8
+    assert pairs_right([e.item for e in examples], scores) > 0.9
+    assert sum(lv == g for lv, g in zip(levels, grades, strict=True)) / len(grades) > 0.6
+
+
+def test_validity_figures() -> None:
+    items = [GradedAnswer("r/q", str(i), g, "", "") for i, g in enumerate([1, 2, 3, 4])]
+    assert spearman([1, 2, 3, 4], [1, 2, 3, 4]) == pytest.approx(1.0)
+    assert spearman([4, 3, 2, 1], [1, 2, 3, 4]) == pytest.approx(-1.0)
+    assert pairs_right(items, [10, 20, 30, 40]) == 1.0
+    assert pairs_right(items, [10, 10, 10, 10]) == 0.5  # ties count half
+    assert pairs_right(items, [40, 30, 20, 10]) == 0.0
+
+
+@pytest.mark.slow
+def test_meaning_is_contrasted_with_the_misconception(track: Track, embedder: Embedder) -> None:
+    q, _ = track.question("phone-screen/bias-variance")
+    right = "I would compare the error on training data with the error on held out data; a wide gap means variance."
+    restated = "So bias and variance are two kinds of error, and there is a trade-off between them."
+    got = {p.id for c in score_content(q, right, embedder=embedder).criteria for p in c.covered}
+    assert "train-val-gap" in got
+    restate = {p.id for c in score_content(q, restated, embedder=embedder).criteria for p in c.covered}
+    assert "train-val-gap" not in restate
+
+
+@pytest.mark.slow
+def test_a_claim_earns_nothing_with_meaning_too(track: Track, embedder: Embedder) -> None:
+    q, _ = track.question("phone-screen/bias-variance")
+    plain = score_content(q, PLAIN, embedder=embedder)
+    claimed = score_content(q, PLAIN + CLAIM, embedder=embedder)
+    named = score_content(q, PLAIN + " Also the train-validation gap.", embedder=embedder)
+    assert claimed.score <= plain.score and named.score <= plain.score
+    assert claimed.level <= plain.level
+
+
+def test_content_type_round_trips_with_heard_words() -> None:
+    c = Content(score=1.0, level=1, level_name="poor", recommendation="strong no hire", criteria=())
+    assert Content.model_validate_json(c.model_dump_json()) == c

@@ -1,0 +1,35 @@
+"""The one function that turns a score into the final level, and its caps."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_interviewer.scoring.config import CONFIG
+from voice_interviewer.scoring.levels import BLAME_NOTE, MISCONCEPTION_NOTE, TOO_SHORT_NOTE, final_level, score_level
+
+LONG = CONFIG.levels.min_words + 5
+
+
+@pytest.mark.parametrize(
+    ("score", "level"),
+    [(0.0, 1), (CONFIG.levels.score_cuts[0], 2), (CONFIG.levels.score_cuts[1] - 0.1, 2), (100.0, 4)],
+)
+def test_score_bands(score: float, level: int) -> None:
+    assert score_level(score) == level
+    assert final_level(score, words=LONG, misconception=False) == (level, ())
+
+
+def test_each_cap_lowers_the_level_and_says_why() -> None:
+    assert final_level(95.0, words=LONG, misconception=True) == (
+        CONFIG.levels.misconception_cap,
+        (MISCONCEPTION_NOTE,),
+    )
+    assert final_level(95.0, words=LONG, misconception=False, blame=True) == (CONFIG.levels.blame_cap, (BLAME_NOTE,))
+    assert final_level(95.0, words=LONG - 10, misconception=False) == (1, (TOO_SHORT_NOTE,))
+    # caps never raise a level
+    assert final_level(10.0, words=LONG, misconception=True, blame=True)[0] == 1
+
+
+def test_the_configuration_is_frozen() -> None:
+    with pytest.raises(AttributeError):
+        CONFIG.levels.min_words = 3  # type: ignore[misc]

@@ -1,0 +1,48 @@
+"""Sentences that talk about the answer instead of answering: they earn no credit.
+
+"I covered every key point", "the candidate addressed the trade-off", "as the rubric requires",
+"this story shows ownership": a claim that something was said is not saying it. Such sentences
+are told apart by what they talk about (the answer, the candidate, the rubric, key points) together
+with a verb of covering, so that an answer that merely uses "cover" or "address" in its own sense
+("we covered the cold-start titles with a popularity prior") still counts.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SELF = (
+    r"(?:my|this|the|that|our) (?:whole |full |complete |above |previous )?"
+    r"(?:answer|response|design|story|explanation|solution|write-?up|example)"
+)
+_COVER = (
+    r"(?:cover(?:s|ed|ing)?|address(?:es|ed|ing)?|includ(?:es|ed|ing|e)|mention(?:s|ed|ing)?|touch(?:es|ed)? on|"
+    r"hit(?:s|ting)?|meet(?:s|ing)?|met|satisf(?:y|ies|ied)|check(?:s|ed)? (?:off|every|all)|"
+    r"demonstrat(?:es|ed|ing)|show(?:s|ed|ing|n)?|explain(?:s|ed)|discuss(?:es|ed)|talk(?:s|ed) about|went over)"
+)
+CLAIM = re.compile(
+    "|".join(
+        [
+            rf"\b{_SELF}\b[^.!?]{{0,40}}?\b{_COVER}\b",
+            r"\bI(?:'ve| have)? (?:also |already |clearly |fully )?(?:covered|addressed)\b",
+            r"\b(?:is|are|was|were|been|be) (?:all |both |also |fully |clearly )?(?:covered|addressed)\b",
+            r"\bthe candidate\b",
+            r"\brubric\b",
+            r"\bkey points?\b",
+            r"\bas (?:the question |the rubric |a senior answer |a strong answer )?(?:requires?|required)\b",
+            r"\b(?:senior|hiring) bar\b",
+            r"\b(?:a |the )?(?:complete|full|senior-level) (?:answer|story|design)\b",
+            r"\b(?:this|which|that) (?:shows|demonstrates) (?!up\b|that\b|how\b|why\b|the\b|a\b|an\b|it\b)",
+            r"\b(?:this|that) (?:covers|addresses)\b",
+            r"\b(?:every|all the) (?:things?|points?|criteria) (?:a |that a )?(?:strong|good|senior|complete) answer",
+            r"\b(?:a |the )?(?:strong|good|complete|senior(?:-level)?) (?:answer|story|design) "
+            r"(?:needs|requires|has)\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+
+def is_claim(sentence: str) -> bool:
+    """True when the sentence claims what the answer covers rather than covering it."""
+    return CLAIM.search(sentence) is not None

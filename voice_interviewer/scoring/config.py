@@ -1,0 +1,165 @@
+"""Every threshold and credit of scoring, in one frozen place, each with the reason behind it.
+
+Values marked "hand-set" were chosen when the rubrics were written and checked only against the
+project's own sample answers (tests/test_calibration_samples.py, the calibration check); they are not
+measurements. Values marked "measured" name the measurement. Nothing else in
+``voice_interviewer.scoring`` holds a number that changes a score, a level or a verdict, except
+the score model's weights and cuts, which are fitted on the development set and live in
+``scoring/fitted.json`` beside this file (refit: ``python -m voice_interviewer.scoring.fit DEVSET
+--write``; see scoring/model.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TextConfig:
+    """Sentence splitting and phrasing windows."""
+
+    # A "a ... b" phrasing matches when its parts lie within this many words: about one clause
+    # and a half of spoken English, so a point and its reason can sit in the same breath
+    # without two unrelated clauses of a run-on sentence pairing up. Hand-set.
+    window: int = 16
+    # Speech has no full stops: a stretch longer than this many words is cut ...
+    run_on_words: int = 45
+    # ... at the last comma or "and/so/but" before this word, and not before `earliest_cut`,
+    # so that a sentence stays about the length of a written one. Hand-set.
+    cut_at: int = 40
+    earliest_cut: int = 20
+
+
+@dataclass(frozen=True)
+class ContentConfig:
+    """How much a piece of evidence for a key point is worth."""
+
+    # Cosine similarity (MiniLM) of a sentence to a key point's text from which it may count as
+    # covering the point by meaning. Below it, on-topic but different statements pass too often.
+    # Hand-set on the sample answers.
+    meaning_threshold: float = 0.62
+    # Meaning alone also needs this many of the point's own terms (outside the question's words)
+    # in the sentence: closeness without shared terms is a neighbouring topic. Hand-set.
+    meaning_min_shared_terms: int = 2
+    # Credit shown for a point covered by meaning only, at full closeness: less than a phrasing,
+    # because closeness cannot fully tell a right statement from a wrong one. Hand-set.
+    meaning_credit: float = 0.75
+    # Closeness: a cosine below the first figure earns nothing, from the second full closeness,
+    # linear between. MiniLM puts unrelated technical sentences near 0.2-0.4 and a paraphrase
+    # of the same idea near 0.6-0.8. Hand-set from those ranges, not tuned on the set.
+    meaning_band: tuple[float, float] = (0.45, 0.70)
+    # A sentence close to a point but sharing none of its terms is half as convincing.
+    meaning_without_terms: float = 0.5
+    # A sentence must be closer to the point than to its misconceptions, the question's red flags
+    # and the question itself by this much: a tie is within MiniLM's noise between paraphrases
+    # (about 0.05), and a sentence that restates the topic is as near the question as the point.
+    contrast_margin: float = 0.05
+    # A phrasing in a short sentence that explains nothing: the point is only named. Nothing:
+    # naming the points is not answering (issue 10: "Also the train-validation gap." earned half).
+    named_only_credit: float = 0.0
+    # A sentence shorter than this many words that has no explaining word counts as naming only.
+    named_only_max_words: int = 10
+    # A phrasing inside a list of terms (a buzzword list) names points without explaining any:
+    # nothing (issue 10: a list of the right buzzwords outscored a mixed answer at 0.25).
+    list_credit: float = 0.0
+    # A sentence is a list of terms when it has at least this many words and fewer than this
+    # share of function words (written English runs at about 40-50 %). Hand-set.
+    list_min_words: int = 5
+    list_max_function_share: float = 0.2
+    # A phrasing made only of the question's own words counts only if the sentence adds at
+    # least this many content words of its own (otherwise it reads the question back).
+    readback_min_new_words: int = 3
+    # A red flag's phrasing preceded by a negation within this many words is not stated
+    # ("it is a myth that more data always fixes bias"). Hand-set.
+    negation_window: int = 8
+
+
+@dataclass(frozen=True)
+class LevelConfig:
+    """From scores to levels 1-4, and the caps on them. One function applies them: levels.final_level."""
+
+    # A 0-100 score at or above each cut reaches levels 2, 3 and 4: four equal bands. Hand-set.
+    score_cuts: tuple[float, float, float] = (25.0, 50.0, 75.0)
+    # A criterion's coverage (0-1) above the first cut is level 2; from the second, 3; from the
+    # third, 4. "Above 0.01" means anything at all was covered. Hand-set.
+    coverage_cuts: tuple[float, float, float] = (0.01, 0.5, 0.85)
+    # A stated misconception caps the level: an interviewer does not pass a wrong claim.
+    misconception_cap: int = 2
+    # Blaming others in a behavioral story caps the level.
+    blame_cap: int = 2
+    # An answer shorter than this many words is too short to judge and is level 1.
+    min_words: int = 15
+
+
+@dataclass(frozen=True)
+class BehavioralConfig:
+    """Adjustments of a behavioral story's content score by what the story shows (points of 100)."""
+
+    missing_part: float = -4.0  # each STAR/CARL part with no sentence carrying it
+    failure_owned: float = 6.0  # a question that asks for a failure, and the story owns one
+    failure_not_owned: float = -12.0  # ... and the story owns none: the question was dodged
+    humble_brag: float = -15.0  # "I work too hard": a non-answer to a failure question
+    blame: float = -15.0  # the failure put on others
+    hides_behind_we: float = -8.0  # "we" at least twice as often as "I": whose actions?
+    no_numbers: float = -6.0  # no number anywhere: the result cannot be sized
+    # Specificity (0-1) moves the score by up to +-`specificity_weight`/2 around this centre.
+    specificity_weight: float = 10.0
+    specificity_centre: float = 0.5
+    # Specificity: per number (up to 3), per technical term (up to 6), per "I did" sentence (up to 3).
+    per_number: float = 0.15
+    max_numbers: int = 3
+    per_tech_term: float = 0.06
+    max_tech_terms: int = 6
+    per_i_action: float = 0.1
+    max_i_actions: int = 3
+    # "Owns it" takes at least this many first-person words and no fewer than "we" words;
+    # "hides behind we" takes twice as many "we" words as "I" words.
+    min_i_words: int = 3
+    we_ratio: float = 2.0
+    # Shown on the story panel: sentences per part, numbers of the result.
+    sentences_per_part: int = 3
+    numbers_shown: int = 6
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """Verdicts on pace, fillers, pauses and length."""
+
+    long_pause_s: float = 2.0  # a silence this long reads as lost on a call
+    # The pace a coach advises ("aim for 130-160 words a minute"): easy to follow on a call.
+    aim_wpm: tuple[float, float] = (130.0, 160.0)
+    # The pace verdict: "slow" below the first figure, "fast" above the second, "good" between.
+    # Wider than the advised band, so that a pace a little off the aim is not flagged. Hand-set.
+    slow_below_wpm: float = 120.0
+    fast_above_wpm: float = 175.0
+    fluent_fpm: float = 1.5  # about one filler a minute is fluent
+    hesitant_fpm: float = 4.0  # about five a minute sounds hesitant
+    hedge_note_min: int = 3  # hedges in one answer before the card mentions them
+    # Typed answers have no timings: their length is taken as if spoken at 144 words a minute.
+    typed_words_per_s: float = 2.4
+
+
+@dataclass(frozen=True)
+class HeardConfig:
+    """When a heard word may stand for a term of the question (spoken answers only; see scoring.heard)."""
+
+    min_term_letters: int = 4  # shorter words are too easily alike ("bag" and "back")
+    max_length_gap: int = 3  # letters; "I satanic" (8) for "isotonic" (8), "smoke" (5) for "smote" (5)
+    # Nearly the same letters ("smagging" for "bagging": 0.8; "hell" for "held": 0.75 is not).
+    min_letter_ratio: float = 0.8
+    # Or the same sound key ("plot" and "platt": p-l-t) with at least half the letters shared.
+    min_key_letters: int = 3
+    min_ratio_same_sound: float = 0.5
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    text: TextConfig = field(default_factory=TextConfig)
+    content: ContentConfig = field(default_factory=ContentConfig)
+    levels: LevelConfig = field(default_factory=LevelConfig)
+    behavioral: BehavioralConfig = field(default_factory=BehavioralConfig)
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    heard: HeardConfig = field(default_factory=HeardConfig)
+
+
+CONFIG = ScoringConfig()

@@ -1,0 +1,183 @@
+"""Fit the score model on a development set of graded answers, with leave-one-question-out figures.
+
+    python -m voice_interviewer.scoring.fit DEVSET [--write] [--spoken FOLDER]
+
+DEVSET is a folder of ``<track>/<round>.yaml`` graded answers (see scoring.validity). The fit is
+ordinary least squares of the grade on the features of :mod:`voice_interviewer.scoring.model`
+(one model for technical questions, one for behavioral), with a small ridge and the sign of each
+weight fixed by what it means (evidence raises the grade, a misconception lowers it; a feature
+whose fitted weight has the wrong sign is dropped); then three cuts on the fitted grade, each
+the one that best separates the grades below it from those above. ``--write`` stores the
+parameters in ``scoring/fitted.json``. The figures printed beside the in-sample ones are
+leave-one-question-out: every question is scored by a model fitted without any of its answers,
+so they say how the score does on questions it was not fitted on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voice_interviewer.scoring.content import Analysis, Embedder, analyse, content_from
+from voice_interviewer.scoring.model import FEATURES, PARAMS_FILE, KindModel, ScoreModel, fitted_model
+from voice_interviewer.scoring.validity import GradedAnswer, format_table, load_set, table
+from voice_interviewer.track.rubric import Question, Track, load_track
+
+RIDGE = 0.05  # keeps weights finite when a feature barely varies; small against ~100 answers
+SIGNS = {"phrase": 1, "meaning": 1, "misconception": -1, "story": 1}
+KIND_FEATURES = {"technical": ("phrase", "meaning", "misconception"), "behavioral": ("story", "misconception")}
+
+
+@dataclass(frozen=True)
+class Example:
+    item: GradedAnswer
+    question: Question
+    analysis: Analysis
+
+    @property
+    def kind(self) -> str:
+        return self.question.kind
+
+
+def _lstsq(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    a = np.hstack([np.ones((len(x), 1)), x])
+    reg = RIDGE * np.eye(a.shape[1])
+    reg[0, 0] = 0.0
+    return np.asarray(np.linalg.solve(a.T @ a + reg, a.T @ y))
+
+
+def _cuts(z: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    out: list[float] = []
+    cand = np.unique(z)
+    mids = (cand[1:] + cand[:-1]) / 2 if len(cand) > 1 else cand
+    for j in (1, 2, 3):
+        above = y > j
+        best, best_err = float(j) + 0.5, None
+        for c in mids:
+            err = int(np.sum((z >= c) != above))
+            if best_err is None or err < best_err or (err == best_err and abs(c - j - 0.5) < abs(best - j - 0.5)):
+                best, best_err = float(c), err
+        out.append(max(best, out[-1]) if out else best)
+    return out[0], out[1], out[2]
+
+
+def fit_kind(examples: Sequence[Example], kind: str) -> KindModel:
+    names = list(KIND_FEATURES[kind])
+    y = np.array([e.item.grade for e in examples], dtype=float)
+    while True:
+        x = np.array([[getattr(e.analysis.features, f) for f in names] for e in examples], dtype=float)
+        coef = _lstsq(x, y)
+        wrong = [f for f, w in zip(names, coef[1:], strict=True) if w * SIGNS[f] < 0]
+        if not wrong:
+            break
+        names = [f for f in names if f not in wrong]
+    weights = {f: 0.0 for f in FEATURES} | {f: round(float(w), 4) for f, w in zip(names, coef[1:], strict=True)}
+    z = coef[0] + x @ coef[1:]
+    return KindModel(round(float(coef[0]), 4), weights, tuple(round(c, 4) for c in _cuts(z, y)))  # type: ignore[arg-type]
+
+
+def fit(examples: Sequence[Example], note: str = "") -> ScoreModel:
+    by_kind = {k: [e for e in examples if e.kind == k] for k in ("technical", "behavioral")}
+    fallback = fitted_model()
+    models = {k: fit_kind(v, k) if len(v) >= 8 else fallback.for_kind(k) for k, v in by_kind.items()}
+    return ScoreModel(models["technical"], models["behavioral"], note)
+
+
+def examples_for(
+    items: Sequence[GradedAnswer],
+    track: Track,
+    embedder: Embedder | None,
+    transcript: Callable[[GradedAnswer], tuple[str, Sequence[object]]] | None = None,
+) -> list[Example]:
+    out = []
+    for it in items:
+        q, _ = track.question(it.question)
+        text, words = transcript(it) if transcript else (it.text, ())
+        out.append(Example(it, q, analyse(q, text, words, embedder)))  # type: ignore[arg-type]
+    return out
+
+
+def predictions(examples: Sequence[Example], model: ScoreModel) -> tuple[list[float], list[int]]:
+    cards = [content_from(e.question, e.analysis, model) for e in examples]
+    return [c.score for c in cards], [c.level for c in cards]
+
+
+def leave_one_question_out(
+    examples: Sequence[Example], train: Sequence[Example] | None = None
+) -> tuple[list[float], list[int]]:
+    """Each question's answers scored by a model fitted on the other questions only.
+
+    ``train`` (default: ``examples``) is what the models are fitted on, e.g. the typed answers
+    when ``examples`` are their transcripts: the shipped model is fitted on typed answers.
+    """
+    scores = [0.0] * len(examples)
+    levels = [0] * len(examples)
+    pool = examples if train is None else train
+    for qid in sorted({e.item.question for e in examples}):
+        held = [i for i, e in enumerate(examples) if e.item.question == qid]
+        model = fit([e for e in pool if e.item.question != qid])
+        s, lv = predictions([examples[i] for i in held], model)
+        for i, a, b in zip(held, s, lv, strict=True):
+            scores[i], levels[i] = a, b
+    return scores, levels
+
+
+def report(examples: Sequence[Example], model: ScoreModel, title: str, train: Sequence[Example] | None = None) -> str:
+    """In-sample (the given model) and leave-one-question-out tables; ``train`` as in leave_one_question_out."""
+    items = [e.item for e in examples]
+    s_in, l_in = predictions(examples, model)
+    s_lo, l_lo = leave_one_question_out(examples, train)
+    return "\n\n".join(
+        [
+            format_table(f"{title}: in-sample (the shipped fit)", table(items, s_in, l_in)),
+            format_table(f"{title}: leave-one-question-out", table(items, s_lo, l_lo)),
+        ]
+    )
+
+
+def spoken_reader(folder: Path) -> Callable[[GradedAnswer], tuple[str, Sequence[object]]]:
+    from voice_interviewer.types import Transcript
+
+    def read(it: GradedAnswer) -> tuple[str, Sequence[object]]:
+        f = folder / f"{it.question.replace('/', '__')}__{it.id}.json"
+        t = Transcript.model_validate_json(f.read_text(encoding="utf-8"))
+        return t.text, t.words
+
+    return read
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m voice_interviewer.scoring.fit", description=__doc__.split("\n")[0])
+    ap.add_argument("devset", type=Path, help="folder of <track>/<round>.yaml graded answers")
+    ap.add_argument("--write", action="store_true", help=f"store the fitted parameters in {PARAMS_FILE.name}")
+    ap.add_argument("--spoken", type=Path, help="also report on transcripts (<round>__<slug>__<id>.json) there")
+    args = ap.parse_args(argv)
+    from voice_interviewer.models import Checksums
+    from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
+
+    embedder = MiniLMEmbedder(Checksums(None))
+    track = load_track()
+    items = load_set(args.devset)
+    examples = examples_for(items, track, embedder)
+    n_q = len({i.question for i in items})
+    model = fit(examples, note=f"fitted on {len(items)} typed answers to {n_q} questions")
+    if args.write:
+        PARAMS_FILE.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {PARAMS_FILE}")
+    print(json.dumps(model.to_json(), indent=1))
+    print(report(examples, model, "typed"))
+    if args.spoken:
+        have = {p.name for p in args.spoken.glob("*.json")}
+        sub = [i for i in items if f"{i.question.replace('/', '__')}__{i.id}.json" in have]
+        spoken = examples_for(sub, track, embedder, spoken_reader(args.spoken))
+        print(report(spoken, model, f"spoken ({args.spoken.name}, {len(sub)} answers)", train=examples))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

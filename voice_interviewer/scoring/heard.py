@@ -1,0 +1,107 @@
+"""Speech-model slips on technical terms, repaired within the question's own vocabulary.
+
+A small speech model hears "SMOTE" as "smoke", "Platt scaling" as "plot scaling", "isotonic" as
+"I satanic". An interviewer on a call hears through that; the scorer does too, but only towards
+the words the rubric of *this* question uses, so a slip can only become a term the question is
+about, and only when it sounds alike: same consonant skeleton (a rough sound key) or nearly the
+same letters. One heard word, or two heard words run together, may stand for one term. The
+evidence keeps both: what was heard and the term it was taken for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from voice_interviewer.scoring.config import CONFIG
+from voice_interviewer.scoring.text import STOPWORDS, words
+from voice_interviewer.track.rubric import Question
+
+_SOUND_RULES = [
+    (r"ph", "f"), (r"ck", "k"), (r"c(?=[eiy])", "s"), (r"c", "k"), (r"q", "k"), (r"x", "ks"),
+    (r"z", "s"), (r"v", "f"), (r"dg", "j"), (r"th", "t"), (r"sh", "s"), (r"wh", "w"), (r"gh", "g"),
+    (r"d", "t"), (r"b", "p"), (r"g", "k"),
+]  # fmt: skip
+
+
+@lru_cache(maxsize=20000)
+def sound_key(word: str) -> str:
+    """A rough consonant skeleton: voiced and unvoiced pairs merged, vowels dropped after the first letter."""
+    w = re.sub(r"[^a-z]", "", word.lower())
+    if not w:
+        return ""
+    for pat, rep in _SOUND_RULES:
+        w = re.sub(pat, rep, w)
+    head, tail = w[0], re.sub(r"[aeiouyhw]", "", w[1:])
+    key = head + tail
+    return re.sub(r"(.)\1+", r"\1", key)
+
+
+@lru_cache(maxsize=256)
+def _vocab_of(texts: tuple[str, ...]) -> frozenset[str]:
+    out = set()
+    for t in texts:
+        for w in words(re.sub(r"[()|*]", " ", t)):
+            if len(w) >= CONFIG.heard.min_term_letters and w not in STOPWORDS and not w.isdigit():
+                out.add(w)
+    return frozenset(out)
+
+
+def vocabulary(question: Question) -> frozenset[str]:
+    """The terms of the question: its prompt, key points, phrasings and misconceptions."""
+    texts: list[str] = [question.prompt, *question.aliases]
+    for _, k in question.points():
+        texts += [k.text, *k.phrasings, *k.misconceptions]
+    for f in question.red_flags:
+        texts += [f.text, *f.phrasings]
+    return _vocab_of(tuple(texts))
+
+
+@dataclass(frozen=True)
+class Repair:
+    start: int  # index of the first heard word
+    length: int  # heard words it replaces (1 or 2)
+    heard: str
+    term: str
+
+
+def _alike(heard: str, term: str) -> bool:
+    cfg = CONFIG.heard
+    if heard == term or abs(len(heard) - len(term)) > cfg.max_length_gap:
+        return False
+    ratio = SequenceMatcher(None, heard, term).ratio()
+    if ratio >= cfg.min_letter_ratio:
+        return True
+    kh, kt = sound_key(heard), sound_key(term)
+    return len(kt) >= cfg.min_key_letters and kh == kt and ratio >= cfg.min_ratio_same_sound
+
+
+def repairs(spoken: list[str], vocab: frozenset[str]) -> list[Repair]:
+    """Heard words (lower case) that stand for a term of ``vocab``; known words are left alone."""
+    out: list[Repair] = []
+    i = 0
+    while i < len(spoken):
+        found = None
+        for n in (2, 1):
+            chunk = spoken[i : i + n]
+            if len(chunk) < n or any(w in vocab for w in chunk):
+                continue
+            heard = "".join(chunk)
+            if len(heard) < CONFIG.heard.min_term_letters or (n == 1 and heard in STOPWORDS):
+                continue
+            best = max(
+                (t for t in vocab if _alike(heard, t)),
+                key=lambda t: SequenceMatcher(None, heard, t).ratio(),
+                default=None,
+            )
+            if best is not None:
+                found = Repair(i, n, " ".join(chunk), best)
+                break
+        if found:
+            out.append(found)
+            i += found.length
+        else:
+            i += 1
+    return out

@@ -1,0 +1,45 @@
+"""Levels 1-4 from scores, and the one function that decides an answer's final level and its caps."""
+
+from __future__ import annotations
+
+from voice_interviewer.scoring.config import CONFIG
+
+LEVEL_NAMES = {1: "poor", 2: "mixed", 3: "good", 4: "excellent"}
+RECOMMENDATION = {1: "strong no hire", 2: "lean no hire", 3: "lean hire", 4: "strong hire"}
+
+MISCONCEPTION_NOTE = "A stated misconception caps the level at 2, whatever else was covered."
+TOO_SHORT_NOTE = "Too short to judge: a phone-screen answer needs a few full sentences."
+BLAME_NOTE = "Blaming others caps the level at 2."
+
+
+def score_level(score: float) -> int:
+    """The level of a 0-100 score, before any cap."""
+    two, three, four = CONFIG.levels.score_cuts
+    return 4 if score >= four else 3 if score >= three else 2 if score >= two else 1
+
+
+def criterion_level(coverage: float) -> int:
+    """The level of one criterion from the share (0-1) of its key points covered."""
+    any_, half, most = CONFIG.levels.coverage_cuts
+    return 1 if coverage <= any_ else 2 if coverage < half else 3 if coverage < most else 4
+
+
+def final_level(score: float, *, words: int, misconception: bool, blame: bool = False) -> tuple[int, tuple[str, ...]]:
+    """The answer's level from its final score, with every cap applied once, and a note per cap.
+
+    ``words`` is the answer's length in words; ``misconception`` whether it states a red flag;
+    ``blame`` whether a behavioral story puts the failure on others.
+    """
+    cfg = CONFIG.levels
+    level = score_level(score)
+    notes = []
+    if misconception:
+        level = min(level, cfg.misconception_cap)
+        notes.append(MISCONCEPTION_NOTE)
+    if words < cfg.min_words:
+        level = 1
+        notes.append(TOO_SHORT_NOTE)
+    if blame:
+        level = min(level, cfg.blame_cap)
+        notes.append(BLAME_NOTE)
+    return level, tuple(notes)
