@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from voice_interviewer.errors import ExitCode, MissingModelError, UserError
+from voice_interviewer.interviewer.providers import install_hint
+from voice_interviewer.interviewer.providers import known_providers as _known_providers
+from voice_interviewer.interviewer.providers import provider_package as _provider_package
 from voice_interviewer.models import SMOLLM2, Checksums, verified_file
 from voice_interviewer.scoring.text import STOPWORDS, stems
 
@@ -493,21 +496,6 @@ class Interviewer:
 # --- building the chat model -----------------------------------------------------------------
 
 
-def _provider_package(provider: str) -> str | None:
-    """The pip package of a provider LangChain's init_chat_model knows, or None when it knows none."""
-    from langchain.chat_models import base
-
-    known: dict[str, tuple[str, ...]] = getattr(base, "_BUILTIN_PROVIDERS", {})
-    entry = known.get(provider)
-    return entry[0].split(".", 1)[0].replace("_", "-") if entry else None
-
-
-def _known_providers() -> list[str]:
-    from langchain.chat_models import base
-
-    return sorted(getattr(base, "_BUILTIN_PROVIDERS", {}))
-
-
 def split_spec(spec: str) -> tuple[str, str]:
     """("ollama", "qwen2.5:7b") from "ollama:qwen2.5:7b": the provider ends at the first colon."""
     provider, sep, model = spec.strip().partition(":")
@@ -539,7 +527,7 @@ def build_chat_model(spec: str, sums: Checksums, timeout_s: float = 20.0) -> tup
     if importlib.util.find_spec(package.replace("-", "_")) is None:
         raise UserError(
             f"--llm {spec!r} needs the {package} package, which is not installed. "
-            f"Install it with: .venv/bin/pip install {package}",
+            f"Install it with: {install_hint(provider, package)}",
             ExitCode.MISSING_MODEL,
         )
     from langchain.chat_models import init_chat_model
