@@ -5,6 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
+REQS=${REQUIREMENTS:-requirements}
 VERSIONS=${VERSIONS:-$("$PY" -c '
 import re, tomllib
 meta = tomllib.load(open("pyproject.toml", "rb"))["project"]
@@ -17,9 +18,9 @@ failed=()
 for v in $VERSIONS; do
   # --ignore-installed: resolve from nothing, as on a fresh machine, not against this environment.
   if "$PY" -m pip install --dry-run --quiet --python-version "$v" --only-binary=:all: --ignore-installed \
-        -r requirements/lock.txt >"$log/$v.log" 2>&1 \
+        -r "$REQS/lock.txt" >"$log/$v.log" 2>&1 \
      && "$PY" -m pip install --dry-run --quiet --python-version "$v" --no-deps --no-binary=:all: --ignore-installed \
-        -r requirements/lock-source.txt >>"$log/$v.log" 2>&1; then
+        -r "$REQS/lock-source.txt" >>"$log/$v.log" 2>&1; then
     echo "check-lock: Python $v: every pin resolves (binary wheels; llama-cpp-python from source)"
   else
     echo "check-lock: Python $v: does NOT resolve:" >&2

@@ -86,7 +86,7 @@ class Engines:
         s = self.settings
         try:
             chat, name = build_chat_model(s.llm, self.checksums, s.llm_timeout_s)
-            return Interviewer(chat, name, s.llm_timeout_s)
+            return Interviewer(chat, name, s.llm_timeout_s, notify=notify or self.notify)
         except UserError as e:
             if s.llm != "local":
                 raise

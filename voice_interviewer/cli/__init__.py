@@ -5,12 +5,13 @@ in the order they appear in ``--help``: :mod:`.sessions` (list, show, replay) an
 (rescore, progress, report, export) are the commands for coming back to past sessions.
 """
 
-from voice_interviewer.cli import config, knowledge, practice, score, setup
+from voice_interviewer.cli import config, knowledge, models, practice, score, setup
 
 # isort: split
 from voice_interviewer.cli import review, sessions
 from voice_interviewer.cli.app import app
 
 config.register(app)
+models.register(app)
 
-__all__ = ["app", "config", "knowledge", "practice", "review", "score", "sessions", "setup"]
+__all__ = ["app", "config", "knowledge", "models", "practice", "review", "score", "sessions", "setup"]

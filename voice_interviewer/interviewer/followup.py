@@ -445,10 +445,18 @@ def _reply_text(message: Any) -> str:
 class Interviewer:
     """Asks the follow-up question after an answer; never waits on the model beyond ``timeout_s``."""
 
-    def __init__(self, chat_model: BaseChatModel | None, name: str, timeout_s: float = 20.0) -> None:
+    def __init__(
+        self,
+        chat_model: BaseChatModel | None,
+        name: str,
+        timeout_s: float = 20.0,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
         self.chat_model = chat_model
         self.name = name  # e.g. "smollm2-135m (llama.cpp)", recorded with the scorecard
         self.timeout_s = timeout_s
+        self.notify = notify  # told once when the model fails and the rubric's probes are used instead
+        self._told = False
         self._pending: Future[Any] | None = None  # the last model call, which may outlive its timeout
         self._warm: Future[Any] | None = None
 
@@ -478,15 +486,25 @@ class Interviewer:
         done, _ = wait([fut], timeout=self.timeout_s)
         latency = time.perf_counter() - start
         if not done:
-            return self._fallback(ctx, f"the model timed out after {self.timeout_s:g} s", latency)
+            return self._unavailable(ctx, f"the model timed out after {self.timeout_s:g} s", latency)
         try:
             reply = _reply_text(fut.result())
         except Exception as e:  # noqa: BLE001 (providers raise their own types: network, auth, rate limits)
-            return self._fallback(ctx, f"the model failed ({_describe(e)})", latency)
+            return self._unavailable(ctx, f"the model failed ({_describe(e)})", latency)
         reason = check_reply(reply, ctx)
         if reason:
             return self._fallback(ctx, f"rejected the model's reply: {reason}", latency)
         return FollowUp(clean_reply(reply), "llm", None, latency)
+
+    def _unavailable(self, ctx: FollowUpContext, reason: str, latency: float) -> FollowUp:
+        """The model did not answer (an error or a timeout, not a rejected reply): say so once a session."""
+        if self.notify is not None and not self._told:
+            self._told = True
+            self.notify(
+                f"The interviewer's model ({self.name}) did not answer: {reason}. "
+                "Follow-ups come from the rubric's own probes while it does not; the session goes on."
+            )
+        return self._fallback(ctx, reason, latency)
 
     @staticmethod
     def _fallback(ctx: FollowUpContext, reason: str, latency: float) -> FollowUp:
