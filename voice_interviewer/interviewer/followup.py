@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from voice_interviewer.errors import ExitCode, MissingModelError, UserError
-from voice_interviewer.interviewer.providers import install_hint
+from voice_interviewer.interviewer.providers import generation_limits, install_hint
 from voice_interviewer.interviewer.providers import known_providers as _known_providers
 from voice_interviewer.interviewer.providers import provider_package as _provider_package
 from voice_interviewer.models import SMOLLM2, Checksums, verified_file
@@ -551,7 +551,8 @@ def build_chat_model(spec: str, sums: Checksums, timeout_s: float = 20.0) -> tup
     from langchain.chat_models import init_chat_model
 
     try:
-        chat = init_chat_model(model, model_provider=provider, timeout=timeout_s, max_retries=0)
+        limits: dict[str, Any] = dict(generation_limits(provider))
+        chat = init_chat_model(model, model_provider=provider, timeout=timeout_s, max_retries=0, **limits)
     except ImportError as e:
         hint = re.search(r"pip install [\w\-\[\]=.<>]+", str(e))
         raise UserError(

@@ -20,6 +20,19 @@ def _builtin() -> dict[str, tuple[str, ...]]:
     return known
 
 
+FOLLOW_UP_MAX_TOKENS = 64  # a follow-up is one short question; the same cap as the local model's
+
+# The keyword each provider's chat model takes for the reply's length. Without one, a small or slow
+# model can generate until its context is full and every follow-up times out.
+_LENGTH_KEYWORD = {"openai": "max_tokens", "anthropic": "max_tokens", "ollama": "num_predict"}
+
+
+def generation_limits(provider: str) -> dict[str, int]:
+    """Keyword arguments for init_chat_model that cap the reply's length, where the provider has one."""
+    key = _LENGTH_KEYWORD.get(provider)
+    return {key: FOLLOW_UP_MAX_TOKENS} if key else {}
+
+
 def provider_package(provider: str) -> str | None:
     """The pip package of a provider LangChain's init_chat_model knows, or None when it knows none."""
     entry = _builtin().get(provider)
