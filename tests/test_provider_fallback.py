@@ -74,3 +74,21 @@ def test_install_hints_name_the_extra_outside_a_checkout(monkeypatch: Any) -> No
     assert "langchain-mistralai" in install_hint("mistralai", "langchain-mistralai")
     monkeypatch.setattr(paths, "running_from_checkout", lambda: True)
     assert install_hint("openai", "langchain-openai") == ".venv/bin/pip install langchain-openai"
+
+
+def test_the_reply_length_cap_reaches_an_openai_compatible_server() -> None:
+    """llama.cpp's server reads max_tokens, not the max_completion_tokens langchain-openai sends."""
+    from langchain.chat_models import init_chat_model
+    from langchain_core.messages import HumanMessage
+
+    from voice_interviewer.interviewer.providers import FOLLOW_UP_MAX_TOKENS, generation_limits
+
+    env = {"OPENAI_BASE_URL": "http://127.0.0.1:8080/v1"}
+    compatible = init_chat_model(
+        "smollm2", model_provider="openai", api_key="unused", **generation_limits("openai", env)
+    )
+    payload = compatible._get_request_payload([HumanMessage("hi")])  # type: ignore[attr-defined]
+    assert payload["extra_body"]["max_tokens"] == FOLLOW_UP_MAX_TOKENS
+    assert generation_limits("openai", {}) == {"max_tokens": FOLLOW_UP_MAX_TOKENS}
+    assert generation_limits("ollama", {}) == {"num_predict": FOLLOW_UP_MAX_TOKENS}
+    assert generation_limits("mistralai", {}) == {}

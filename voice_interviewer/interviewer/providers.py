@@ -9,6 +9,9 @@ the OpenAI provider at any compatible server, e.g. llama.cpp's on 127.0.0.1).
 from __future__ import annotations
 
 import importlib.util
+import os
+from collections.abc import Mapping
+from typing import Any
 
 EXTRAS = ("ollama", "openai", "anthropic")  # pyproject.toml's [project.optional-dependencies]
 
@@ -27,8 +30,16 @@ FOLLOW_UP_MAX_TOKENS = 64  # a follow-up is one short question; the same cap as 
 _LENGTH_KEYWORD = {"openai": "max_tokens", "anthropic": "max_tokens", "ollama": "num_predict"}
 
 
-def generation_limits(provider: str) -> dict[str, int]:
-    """Keyword arguments for init_chat_model that cap the reply's length, where the provider has one."""
+def generation_limits(provider: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Keyword arguments for init_chat_model that cap the reply's length, where the provider has one.
+
+    langchain-openai sends the cap as ``max_completion_tokens``, which OpenAI-compatible servers such
+    as llama.cpp's ignore; pointed at one (``OPENAI_BASE_URL``), the cap goes in the request body as
+    ``max_tokens``, the field they read.
+    """
+    env = os.environ if env is None else env
+    if provider == "openai" and (env.get("OPENAI_BASE_URL") or env.get("OPENAI_API_BASE")):
+        return {"extra_body": {"max_tokens": FOLLOW_UP_MAX_TOKENS}}
     key = _LENGTH_KEYWORD.get(provider)
     return {key: FOLLOW_UP_MAX_TOKENS} if key else {}
 
