@@ -4,6 +4,7 @@ stopped mid-session: the session goes on with the rubric's probes and the user i
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -45,8 +46,11 @@ def openai_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]
     port = _free_port()
     log = (tmp_path / "server.log").open("wb")
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", "smollm2"]
-    cmd += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--cache", "true"]
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    # One thread, and OpenMP workers that sleep instead of spinning: on a busy machine (CI runs many
+    # things at once) two spinning threads made each request many times slower.
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--cache", "true"]
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 180
