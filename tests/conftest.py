@@ -59,8 +59,15 @@ class MakeSession(Protocol):
 
 @pytest.fixture(autouse=True)
 def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Every test gets its own empty data home; nothing touches the user's recordings."""
+    """Every test gets its own empty data home and no user settings (no config file, no
+    VOICE_INTERVIEWER_* defaults from the environment); nothing touches the user's recordings."""
+    from voice_interviewer.config import KEYS
+    from voice_interviewer.paths import ENV_CONFIG
+
     home = tmp_path / "home"
+    monkeypatch.setenv(ENV_CONFIG, str(tmp_path / "config" / "config.toml"))
+    for key in KEYS:
+        monkeypatch.delenv(key.env, raising=False)
     monkeypatch.setenv(ENV_HOME, str(home))
     yield home
 

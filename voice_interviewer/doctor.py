@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from voice_interviewer.engines import Engines
 from voice_interviewer.errors import UserError
-from voice_interviewer.models import SMOLLM2, Checksums, verified_folder
+from voice_interviewer.models import PIPER_JOE, SMOLLM2, Checksums, verified_folder
 
 
 @dataclass
@@ -72,16 +72,42 @@ def run_checks(engines: Engines) -> list[Check]:
         return index_status(engines)
 
     def llm() -> str:
+        spec = engines.settings.llm
+        if spec.strip().lower() != "local":
+            from voice_interviewer.interviewer.followup import split_spec
+            from voice_interviewer.interviewer.providers import install_hint, is_installed, provider_package
+
+            provider, _ = split_spec(spec)
+            package = provider_package(provider)
+            if package is None or not is_installed(package):
+                raise UserError(
+                    f"{spec} (your setting) needs {package or 'a provider package'}: {install_hint(provider)}"
+                )
+            return f"{spec} (your setting) through {package}; the rubric's probes if it does not answer"
         if importlib.util.find_spec("llama_cpp") is None:
             raise UserError("llama-cpp-python is not installed: run make setup (it builds from source, a few minutes)")
         folder = verified_folder(SMOLLM2, sums)
         return f"SmolLM2-135M-Instruct via llama.cpp ({folder.name}); --llm provider:model for others"
 
+    chosen = engines.settings.tts
+
     def tts() -> str:
         if not (shutil.which("espeak-ng") or shutil.which("espeak")):
             raise UserError("espeak-ng is missing: run make setup or: sudo apt-get install espeak-ng")
-        voice = "Piper en_US-joe-medium" if importlib.util.find_spec("piper") else "espeak-ng"
-        return f"pyttsx3 + espeak-ng for the interviewer; {voice} for the demo candidate"
+        use = "the interviewer's voice" if chosen == "pyttsx3" else "--tts pyttsx3"
+        return f"pyttsx3 + espeak-ng ({use})"
+
+    def piper_tts() -> str:
+        from voice_interviewer.tts.piper import VOICE_NAME, _require
+
+        _require()
+        verified_folder(PIPER_JOE, sums)
+        use = (
+            "the interviewer's voice"
+            if chosen == "piper"
+            else "--tts piper, or: voice-interviewer config set tts piper"
+        )
+        return f"Piper {VOICE_NAME}, sha256 checked (the demo candidate; {use})"
 
     return [
         _try("microphone", microphone, optional=True),
@@ -91,5 +117,6 @@ def run_checks(engines: Engines) -> list[Check]:
         _try("rubrics", rubrics),
         _try("knowledge index (Chroma)", chroma),
         _try("LLM (interviewer)", llm),
-        _try("speech output", tts),
+        _try("voice: pyttsx3", tts, optional=chosen != "pyttsx3"),
+        _try("voice: Piper", piper_tts, optional=chosen != "piper"),
     ]

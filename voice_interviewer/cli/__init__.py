@@ -5,10 +5,13 @@ in the order they appear in ``--help``: :mod:`.sessions` (list, show, replay) an
 (rescore, progress, report, export) are the commands for coming back to past sessions.
 """
 
-from voice_interviewer.cli import knowledge, practice, score, setup
+from voice_interviewer.cli import config, knowledge, models, practice, score, setup
 
 # isort: split
 from voice_interviewer.cli import review, sessions
 from voice_interviewer.cli.app import app
 
-__all__ = ["app", "knowledge", "practice", "review", "score", "sessions", "setup"]
+config.register(app)
+models.register(app)
+
+__all__ = ["app", "config", "knowledge", "models", "practice", "review", "score", "sessions", "setup"]

@@ -78,10 +78,15 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _engines(stt_model: str = "tiny.en", device: str = "auto", track: str | None = None, **kw: Any) -> Engines:
-    return Engines(
-        Settings(stt_model=stt_model, device=device, track=track, **kw), notify=lambda m: err.print(f"[dim]{m}[/]")
-    )
+def _engines(stt_model: str | None = None, device: str | None = None, track: str | None = None, **kw: Any) -> Engines:
+    """Engines from the options; what a command does not pass comes from the user's defaults
+    (VOICE_INTERVIEWER_* variables, then the config file, then the built-in defaults)."""
+    from voice_interviewer.config import settings_defaults
+
+    given = {"stt_model": stt_model, "device": device, "track": track, **kw}
+    merged = {name: value if given.get(name) is None else given[name] for name, value in settings_defaults().items()}
+    settings = Settings(**{**given, **merged})
+    return Engines(settings, notify=lambda m: err.print(f"[dim]{m}[/]"))
 
 
 def _progress() -> Progress:
@@ -103,8 +108,12 @@ def version_callback(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
     """A spoken mock-interview coach."""
+    from voice_interviewer.cli.config import apply_config
+
+    apply_config(ctx)  # your defaults (VOICE_INTERVIEWER_* variables, then the config file) under the flags

@@ -40,6 +40,9 @@ def practice(
         float, typer.Option("--llm-timeout", help="Seconds to wait for a follow-up before using the rubric's probe.")
     ] = 20.0,
     voice: Annotated[str | None, typer.Option("--voice", help="pyttsx3 voice id for the interviewer.")] = None,
+    tts: Annotated[
+        str, typer.Option("--tts", help="The interviewer's voice: pyttsx3 (espeak-ng) or piper (natural, bundled).")
+    ] = "pyttsx3",
     rate: Annotated[int, typer.Option("--rate", help="Interviewer speaking rate (words a minute).")] = 175,
     quiet: Annotated[
         bool, typer.Option("--quiet", help="Do not play the interviewer's voice (lines are still saved).")
@@ -94,7 +97,7 @@ def practice(
     ui = RichSessionUI(out)
     try:
         session, folder = run_practice(
-            _engines(stt_model, device, chroma_url=chroma_url, llm=llm, llm_timeout_s=llm_timeout), opts, ui
+            _engines(stt_model, device, chroma_url=chroma_url, llm=llm, llm_timeout_s=llm_timeout, tts=tts), opts, ui
         )
     except KeyboardInterrupt as e:
         sid = getattr(e, "session_id", None)

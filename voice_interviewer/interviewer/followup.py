@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from voice_interviewer.errors import ExitCode, MissingModelError, UserError
+from voice_interviewer.interviewer.providers import generation_limits, install_hint
+from voice_interviewer.interviewer.providers import known_providers as _known_providers
+from voice_interviewer.interviewer.providers import provider_package as _provider_package
 from voice_interviewer.models import SMOLLM2, Checksums, verified_file
 from voice_interviewer.scoring.text import STOPWORDS, stems
 
@@ -442,10 +445,18 @@ def _reply_text(message: Any) -> str:
 class Interviewer:
     """Asks the follow-up question after an answer; never waits on the model beyond ``timeout_s``."""
 
-    def __init__(self, chat_model: BaseChatModel | None, name: str, timeout_s: float = 20.0) -> None:
+    def __init__(
+        self,
+        chat_model: BaseChatModel | None,
+        name: str,
+        timeout_s: float = 20.0,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
         self.chat_model = chat_model
         self.name = name  # e.g. "smollm2-135m (llama.cpp)", recorded with the scorecard
         self.timeout_s = timeout_s
+        self.notify = notify  # told once when the model fails and the rubric's probes are used instead
+        self._told = False
         self._pending: Future[Any] | None = None  # the last model call, which may outlive its timeout
         self._warm: Future[Any] | None = None
 
@@ -475,15 +486,25 @@ class Interviewer:
         done, _ = wait([fut], timeout=self.timeout_s)
         latency = time.perf_counter() - start
         if not done:
-            return self._fallback(ctx, f"the model timed out after {self.timeout_s:g} s", latency)
+            return self._unavailable(ctx, f"the model timed out after {self.timeout_s:g} s", latency)
         try:
             reply = _reply_text(fut.result())
         except Exception as e:  # noqa: BLE001 (providers raise their own types: network, auth, rate limits)
-            return self._fallback(ctx, f"the model failed ({_describe(e)})", latency)
+            return self._unavailable(ctx, f"the model failed ({_describe(e)})", latency)
         reason = check_reply(reply, ctx)
         if reason:
             return self._fallback(ctx, f"rejected the model's reply: {reason}", latency)
         return FollowUp(clean_reply(reply), "llm", None, latency)
+
+    def _unavailable(self, ctx: FollowUpContext, reason: str, latency: float) -> FollowUp:
+        """The model did not answer (an error or a timeout, not a rejected reply): say so once a session."""
+        if self.notify is not None and not self._told:
+            self._told = True
+            self.notify(
+                f"The interviewer's model ({self.name}) did not answer: {reason}. "
+                "Follow-ups come from the rubric's own probes while it does not; the session goes on."
+            )
+        return self._fallback(ctx, reason, latency)
 
     @staticmethod
     def _fallback(ctx: FollowUpContext, reason: str, latency: float) -> FollowUp:
@@ -491,21 +512,6 @@ class Interviewer:
 
 
 # --- building the chat model -----------------------------------------------------------------
-
-
-def _provider_package(provider: str) -> str | None:
-    """The pip package of a provider LangChain's init_chat_model knows, or None when it knows none."""
-    from langchain.chat_models import base
-
-    known: dict[str, tuple[str, ...]] = getattr(base, "_BUILTIN_PROVIDERS", {})
-    entry = known.get(provider)
-    return entry[0].split(".", 1)[0].replace("_", "-") if entry else None
-
-
-def _known_providers() -> list[str]:
-    from langchain.chat_models import base
-
-    return sorted(getattr(base, "_BUILTIN_PROVIDERS", {}))
 
 
 def split_spec(spec: str) -> tuple[str, str]:
@@ -539,13 +545,14 @@ def build_chat_model(spec: str, sums: Checksums, timeout_s: float = 20.0) -> tup
     if importlib.util.find_spec(package.replace("-", "_")) is None:
         raise UserError(
             f"--llm {spec!r} needs the {package} package, which is not installed. "
-            f"Install it with: .venv/bin/pip install {package}",
+            f"Install it with: {install_hint(provider, package)}",
             ExitCode.MISSING_MODEL,
         )
     from langchain.chat_models import init_chat_model
 
     try:
-        chat = init_chat_model(model, model_provider=provider, timeout=timeout_s, max_retries=0)
+        limits: dict[str, Any] = dict(generation_limits(provider))
+        chat = init_chat_model(model, model_provider=provider, timeout=timeout_s, max_retries=0, **limits)
     except ImportError as e:
         hint = re.search(r"pip install [\w\-\[\]=.<>]+", str(e))
         raise UserError(

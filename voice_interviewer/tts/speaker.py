@@ -1,7 +1,9 @@
-"""Speech out: the interviewer's voice (pyttsx3) and the synthetic candidate's voice (Piper).
+"""Speech out: the interviewer's voice and the synthetic candidate's voice.
 
-- :class:`Pyttsx3Speaker` speaks through the speakers with pyttsx3 (espeak-ng on Linux), or
-  writes WAV files when there is no output device.
+- :class:`Pyttsx3Speaker` (the default interviewer voice) speaks with pyttsx3 (espeak-ng on Linux);
+  :class:`voice_interviewer.tts.piper.PiperSpeaker` speaks with the bundled natural Piper voice
+  (``--tts piper``). :func:`build_speaker` picks one. Each renders a line to a WAV, then plays it,
+  or only writes the WAV when there is no output device.
 - :func:`synthesize` turns text into 16 kHz mono audio for the demo candidate: the bundled Piper
   voice when ``piper-tts`` is installed (loaded by :func:`voice_interviewer.engines.piper_voice`),
   espeak-ng otherwise. Both are offline.
@@ -16,15 +18,16 @@ import os
 import shutil
 import subprocess
 import tempfile
-import wave
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from voice_interviewer.audio.io import SAMPLE_RATE
-from voice_interviewer.errors import MissingModelError
-from voice_interviewer.models import PIPER_JOE
+from voice_interviewer.errors import ExitCode, MissingModelError, UserError
+from voice_interviewer.tts.piper import DEMO_LENGTH_SCALE, piper_available, piper_wav
+
+TTS_ENGINES = ("pyttsx3", "piper")
 
 
 class Speaker(Protocol):
@@ -89,6 +92,19 @@ def play_wav(path: Path, device: int | str | None = None) -> None:
     sd.play(data, rate, device=device, blocking=True)
 
 
+def build_speaker(
+    engine: str, rate: int = 175, voice: str | None = None, output_device: int | str | None = None, play: bool = True
+) -> Speaker:
+    """The interviewer's voice: ``pyttsx3`` (espeak-ng, the default) or ``piper`` (the bundled Piper voice)."""
+    if engine == "pyttsx3":
+        return Pyttsx3Speaker(rate=rate, voice=voice, output_device=output_device, play=play)
+    if engine == "piper":
+        from voice_interviewer.tts.piper import PiperSpeaker
+
+        return PiperSpeaker(rate=rate, output_device=output_device, play=play)
+    raise UserError(f"--tts {engine!r}: use one of {', '.join(TTS_ENGINES)}.", ExitCode.USAGE)
+
+
 class SilentSpeaker:
     """Prints nothing, plays nothing; remembers what it was asked to say (tests, --quiet)."""
 
@@ -107,21 +123,6 @@ def _to_16k(wav_bytes: bytes) -> np.ndarray:
     return np.asarray(decode_audio(io.BytesIO(wav_bytes), sampling_rate=SAMPLE_RATE), dtype=np.float32)
 
 
-DEMO_LENGTH_SCALE = 1.2  # the voice's default pace is about 185 words a minute; this gives about 150
-
-
-def _piper_config() -> object:
-    from piper import SynthesisConfig
-
-    return SynthesisConfig(length_scale=DEMO_LENGTH_SCALE)
-
-
-def piper_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("piper") is not None and importlib.util.find_spec(PIPER_JOE.module) is not None
-
-
 def synthesize(text: str, cache_dir: Path | None = None) -> tuple[np.ndarray, str]:
     """(16 kHz mono float32 audio, voice name) for ``text``, cached by content when asked."""
     voice = f"piper:en_US-joe-medium@{DEMO_LENGTH_SCALE}" if piper_available() else "espeak-ng"
@@ -129,15 +130,7 @@ def synthesize(text: str, cache_dir: Path | None = None) -> tuple[np.ndarray, st
     cached = cache_dir / f"{key}.wav" if cache_dir else None
     if cached and cached.is_file():
         return _to_16k(cached.read_bytes()), voice
-    if voice.startswith("piper"):
-        from voice_interviewer.engines import piper_voice
-
-        buf = io.BytesIO()
-        with wave.open(buf, "wb") as w:
-            piper_voice().synthesize_wav(text, w, syn_config=_piper_config())
-        data = buf.getvalue()
-    else:
-        data = espeak_wav(text)
+    data = piper_wav(text, DEMO_LENGTH_SCALE) if voice.startswith("piper") else espeak_wav(text)
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")  # two sessions at once never read half a file
