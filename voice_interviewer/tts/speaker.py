@@ -18,6 +18,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -64,19 +66,30 @@ class Pyttsx3Speaker:
             self._engine.setProperty("voice", voice)
         self.play = play
         self.output_device = output_device
+        self.started_at: float | None = None  # time.monotonic() when the last line started to sound
+        self._lock = threading.Lock()  # lines are also rendered ahead, on another thread
 
     def render(self, text: str, wav_path: Path) -> Path:
         wav_path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
+        with self._lock, contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
             self._engine.save_to_file(text, str(wav_path))
             self._engine.runAndWait()
         return wav_path
+
+    def say_prepared(self, audio: Path, wav_path: Path | None = None) -> None:
+        """Say a line rendered ahead by :meth:`render` (kept as ``wav_path`` in the recording)."""
+        if wav_path is not None:
+            shutil.copyfile(audio, wav_path)
+        self.started_at = time.monotonic()
+        if self.play:
+            play_wav(audio, self.output_device)
 
     def say(self, text: str, wav_path: Path | None = None) -> None:
         if wav_path is None and not self.play:
             return
         with tempfile.TemporaryDirectory() as tmp:
             path = self.render(text, wav_path or Path(tmp) / "line.wav")
+            self.started_at = time.monotonic()
             if self.play:
                 play_wav(path, self.output_device)
 
