@@ -254,10 +254,10 @@ def main() -> None:
         job, prepared = prep.job_for(ans.transcript)
         deadline = (ans.end_decided_at or time.monotonic()) + BUDGET_S
         line = prep.line(job, deadline, unscored=lambda q=question, a=asked: first_probe(q, a))
-        prep.card(job)
         if line.audio is None:
             speaker.render(line.text, home.state / "late.wav")
         first_audio = time.monotonic()
+        prep.card(job)  # as in a session: the scorecard is finished while the follow-up plays
         prep.close()
         latency = first_audio - ans.speech_ended_at if ans.speech_ended_at is not None else None
         row = {

@@ -74,6 +74,7 @@ class Pyttsx3Speaker:
         with self._lock, contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
             self._engine.save_to_file(text, str(wav_path))
             self._engine.runAndWait()
+            _wait_for_wav(wav_path)
         return wav_path
 
     def say_prepared(self, audio: Path, wav_path: Path | None = None) -> None:
@@ -92,6 +93,21 @@ class Pyttsx3Speaker:
             self.started_at = time.monotonic()
             if self.play:
                 play_wav(path, self.output_device)
+
+
+def _wait_for_wav(path: Path, timeout_s: float = 15.0) -> None:
+    """pyttsx3's espeak driver can return from runAndWait before its callback has written the file
+    (seen on a busy machine, playing right after rendering): wait until the WAV is complete."""
+    import soundfile as sf
+
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        try:
+            if path.is_file() and sf.info(str(path)).frames > 0:
+                return
+        except (RuntimeError, OSError):  # soundfile raises LibsndfileError (a RuntimeError) mid-write
+            pass
+        time.sleep(0.02)
 
 
 def play_wav(path: Path, device: int | str | None = None) -> None:
