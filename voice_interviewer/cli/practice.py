@@ -31,7 +31,13 @@ def practice(
     ] = None,
     output_device: Annotated[str | None, typer.Option("--output-device", help="Speakers: index or name.")] = None,
     end_silence: Annotated[
-        float, typer.Option("--end-silence", min=0.8, max=15, help="Seconds of silence that end an answer.")
+        float,
+        typer.Option(
+            "--end-silence",
+            min=0.8,
+            max=15,
+            help="Longest thinking pause: this much silence ends an answer even if it sounds unfinished.",
+        ),
     ] = 2.5,
     llm: Annotated[
         str, typer.Option("--llm", help="'local' (SmolLM2 via llama.cpp) or provider:model, e.g. ollama:qwen2.5:7b.")

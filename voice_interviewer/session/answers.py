@@ -13,9 +13,11 @@ import numpy as np
 from voice_interviewer.api import typed_transcript
 from voice_interviewer.audio.capture import Level, capture_answer, chunked
 from voice_interviewer.audio.io import SAMPLE_RATE
+from voice_interviewer.audio.smart_turn import TurnModel
 from voice_interviewer.audio.turn import TurnOptions
 from voice_interviewer.audio.vad import SileroVad
 from voice_interviewer.session.loop import Answer, InputEnded
+from voice_interviewer.session.prepare import Preparer
 from voice_interviewer.session.typed import clean_text
 from voice_interviewer.stt.incremental import IncrementalTranscriber
 from voice_interviewer.stt.transcriber import Transcriber
@@ -36,6 +38,33 @@ class StopEvent(threading.Event):
 ChunkSource = Callable[[threading.Event], Iterator[np.ndarray]]
 
 
+class _PrepareAtPauses:
+    """At each possible end the transcript is cut (the last piece starts transcribing at once);
+    at a likely end the follow-up is prepared from the transcript so far."""
+
+    def __init__(self, inc: IncrementalTranscriber, prep: Preparer | None) -> None:
+        self.inc = inc
+        self.prep = prep
+        self.cut = 0
+
+    def possible_end(self, samples: int) -> None:
+        self.cut = self.inc.cut(samples)
+
+    def likely_end(self, samples: int) -> None:
+        cut = self.cut = self.inc.cut(samples)
+        if self.prep is not None:
+            self.prep.start(lambda: self.inc.transcript_until(cut))
+
+    def resumed(self) -> None:
+        if self.prep is not None:
+            self.prep.discard()
+
+    def words(self) -> str | None:
+        """The transcript up to the last possible end, once transcribed (None before)."""
+        tr = self.inc.transcript_until(self.cut, timeout=0)
+        return None if tr is None else tr.text
+
+
 def _listen(
     chunks: Iterator[np.ndarray],
     wav_path: Path,
@@ -43,20 +72,33 @@ def _listen(
     opts: TurnOptions,
     stop: StopEvent,
     on_level: Level | None,
+    turn_model: TurnModel | None = None,
+    prepare: Preparer | None = None,
 ) -> Answer:
     """Capture one answer from live chunks, transcribing as it goes; the Answer carries its timings."""
     inc = IncrementalTranscriber(transcriber, on_done_word=lambda: stop.stop("done"))
+    listener = _PrepareAtPauses(inc, prepare)
     try:
-        cap = capture_answer(chunks, wav_path, SileroVad(), opts, on_level, stop, on_chunk=inc.feed)
+        cap = capture_answer(
+            chunks, wav_path, SileroVad(), opts, on_level, stop, on_chunk=inc.feed, turn_model=turn_model,
+            listener=listener, words_so_far=listener.words if turn_model is not None else None,
+        )  # fmt: skip
     finally:
         stop.set()  # ends the microphone stream
     t0 = time.monotonic()
     transcript = inc.finish()
-    timings = {
+    timings: dict[str, float] = {
         "answer_s": round(cap.audio.size / SAMPLE_RATE, 2),
         "transcription_after_end_s": round(time.monotonic() - t0, 3),
     }
-    return Answer(transcript, cap.ended_by, wav_path.name, cap.end_decided_at, timings)
+    if cap.speech_ended_at is not None:
+        timings["end_of_speech_to_end_of_turn_s"] = round(cap.end_decided_at - cap.speech_ended_at, 3)
+    if cap.verdicts:
+        timings["turn_model_last_p"] = cap.verdicts[-1].probability
+        timings["possible_ends"] = len(cap.verdicts)
+    return Answer(
+        transcript, cap.ended_by, wav_path.name, cap.end_decided_at, timings, speech_ended_at=cap.speech_ended_at
+    )
 
 
 class KeyboardLines:
@@ -101,8 +143,10 @@ class VoiceAnswers:
         keyboard: KeyboardLines | None = None,
         overflows: Callable[[], int] | None = None,
         notify: Callable[[str], None] | None = None,
+        turn_model: TurnModel | None = None,
     ) -> None:
         self.source = source
+        self.turn_model = turn_model
         self.transcriber = transcriber
         self.opts = opts
         self.push_to_talk = push_to_talk
@@ -116,6 +160,7 @@ class VoiceAnswers:
                 start_timeout_s=opts.max_answer_s,
                 max_answer_s=opts.max_answer_s,
                 threshold=opts.threshold,
+                semantic=False,  # the candidate says when the answer is over
             )
 
     def _watch_keyboard(self, keyboard: KeyboardLines, stop: StopEvent) -> None:
@@ -127,7 +172,15 @@ class VoiceAnswers:
 
         threading.Thread(target=run, name="keyboard-watch", daemon=True).start()
 
-    def answer(self, question: Question, kind: str, prompt: str, wav_path: Path, target: tuple[float, float]) -> Answer:
+    def answer(
+        self,
+        question: Question,
+        kind: str,
+        prompt: str,
+        wav_path: Path,
+        target: tuple[float, float],
+        prepare: Preparer | None = None,
+    ) -> Answer:
         stop = StopEvent()
         if self.keyboard is not None:
             self.keyboard.clear()  # keys pressed while the interviewer spoke do not end the answer
@@ -135,7 +188,9 @@ class VoiceAnswers:
                 self.keyboard.get()  # Enter starts the answer
             self._watch_keyboard(self.keyboard, stop)
         before = self.overflows() if self.overflows else 0
-        ans = _listen(self.source(stop), wav_path, self.transcriber, self.opts, stop, self.on_level)
+        ans = _listen(
+            self.source(stop), wav_path, self.transcriber, self.opts, stop, self.on_level, self.turn_model, prepare
+        )
         dropped = (self.overflows() if self.overflows else 0) - before
         if dropped:
             ans.timings["input_overflows"] = dropped
@@ -171,8 +226,10 @@ class DemoAnswers:
         opts: TurnOptions,
         realtime: bool = False,
         on_level: Level | None = None,
+        turn_model: TurnModel | None = None,
     ) -> None:
         self.samples = samples
+        self.turn_model = turn_model
         self.synth = synth
         self.transcriber = transcriber
         self.opts = opts
@@ -180,7 +237,15 @@ class DemoAnswers:
         self.on_level = on_level
         self._used: set[tuple[str, str]] = set()
 
-    def answer(self, question: Question, kind: str, prompt: str, wav_path: Path, target: tuple[float, float]) -> Answer:
+    def answer(
+        self,
+        question: Question,
+        kind: str,
+        prompt: str,
+        wav_path: Path,
+        target: tuple[float, float],
+        prepare: Preparer | None = None,
+    ) -> Answer:
         text = sample_text_for(self.samples, question.id, kind)
         if (question.id, text) in self._used:  # a second follow-up: the strong answer again would repeat
             text = sample_text_for(self.samples, question.id, "follow-up")
@@ -188,7 +253,14 @@ class DemoAnswers:
         audio = self.synth(text)
         stop = StopEvent()
         return _listen(
-            chunked(audio, realtime=self.realtime), wav_path, self.transcriber, self.opts, stop, self.on_level
+            chunked(audio, realtime=self.realtime, tail_silence_s=self.opts.end_silence_s + 0.5),
+            wav_path,
+            self.transcriber,
+            self.opts,
+            stop,
+            self.on_level,
+            self.turn_model,
+            prepare,
         )
 
 
@@ -208,7 +280,15 @@ class TextAnswers:
     def exhausted(self) -> bool:
         return bool(getattr(self.read_answer, "exhausted", False))
 
-    def answer(self, question: Question, kind: str, prompt: str, wav_path: Path, target: tuple[float, float]) -> Answer:
+    def answer(
+        self,
+        question: Question,
+        kind: str,
+        prompt: str,
+        wav_path: Path,
+        target: tuple[float, float],
+        prepare: Preparer | None = None,
+    ) -> Answer:
         if self.exhausted:
             raise InputEnded()
         text = clean_text(self.read_answer(prompt)).strip()

@@ -7,6 +7,7 @@ the demo candidate (synthesized speech through the same capture path), or typed 
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Protocol
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.scorecard import score_answer
+from voice_interviewer.session.prepare import BUDGET_S, Job, Line, Preparer, first_probe, probe_for
 from voice_interviewer.store.sessions import Session, SessionStore, Turn, next_turn_index
 from voice_interviewer.store.summary import summarize
 from voice_interviewer.track.rubric import LoadedRound, Question, Track
@@ -33,6 +35,7 @@ class Answer:
     audio_file: str | None = None  # name in the session folder
     end_decided_at: float | None = None  # time.monotonic() at the end-of-turn decision
     timings: dict[str, float] = field(default_factory=dict)
+    speech_ended_at: float | None = None  # time.monotonic() at the end of the last voiced frame
 
 
 class InputEnded(UserError):
@@ -47,8 +50,17 @@ class InputEnded(UserError):
 class AnswerProvider(Protocol):
     mode: str  # "voice", "demo" or "text"
 
-    def answer(self, question: Question, kind: str, prompt: str, wav_path: Path, target: tuple[float, float]) -> Answer:
-        """Listen to (or read) one answer. ``kind`` is "question" or "follow-up"."""
+    def answer(
+        self,
+        question: Question,
+        kind: str,
+        prompt: str,
+        wav_path: Path,
+        target: tuple[float, float],
+        prepare: Preparer | None = None,
+    ) -> Answer:
+        """Listen to (or read) one answer. ``kind`` is "question" or "follow-up". A live answer tells
+        ``prepare`` about each possible end, so the follow-up is prepared while the candidate talks."""
         ...
 
 
@@ -88,6 +100,7 @@ class SessionDeps:
     ui: SessionUI
     models: Callable[[LoadedRound], ModelsUsed]
     culture: Callable[[Question], tuple[str, ...]] | None = None  # retrieved notes for behavioral questions
+    budget_s: float = BUDGET_S  # after a spoken answer's end, the longest wait for the model's follow-up
 
 
 def plan_questions(track: Track, round_: str, n: int, seed: int | None = None) -> list[str]:
@@ -118,6 +131,7 @@ def run_session(deps: SessionDeps, session: Session, plan: list[str], follow_ups
     session.summary["follow_ups"] = follow_ups
     # a question whose answer was cut short (Ctrl-C, a crash) is asked again, in a new turn
     done_ids = {t.question_id for t in session.turns if t.kind == "question" and t.status == "answered"}
+    heard: list[tuple[Turn, float]] = []  # the last answer, until the interviewer's next line sounds
     try:
         for qid in plan:
             if qid in done_ids:
@@ -128,7 +142,7 @@ def run_session(deps: SessionDeps, session: Session, plan: list[str], follow_ups
             session.models = deps.models(rnd)
             if follow_ups:
                 deps.follow_ups.warm_up(question)
-            _ask_question(deps, session, folder, question, rnd, follow_ups)
+            _ask_question(deps, session, folder, question, rnd, follow_ups, heard)
         session.status = "complete"
         session.summary.update(summarize(session).as_dict())
     except (KeyboardInterrupt, UserError):
@@ -136,25 +150,55 @@ def run_session(deps: SessionDeps, session: Session, plan: list[str], follow_ups
         raise
     finally:
         deps.store.save(session)
+        shutil.rmtree(folder / ".prepared", ignore_errors=True)  # speech rendered for lines not said
     return session
 
 
+def _say(deps: SessionDeps, text: str, wav_path: Path | None, prepared: Path | None = None) -> float:
+    """Say a line (already rendered speech when there is some); returns time.monotonic() at its first audio."""
+    t0 = time.monotonic()
+    say_prepared = getattr(deps.speaker, "say_prepared", None)
+    if prepared is not None and prepared.is_file() and say_prepared is not None:
+        say_prepared(prepared, wav_path)
+    else:
+        deps.speaker.say(text, wav_path)
+    started = getattr(deps.speaker, "started_at", None)
+    return started if isinstance(started, float) and started >= t0 else t0
+
+
 def _ask_question(
-    deps: SessionDeps, session: Session, folder: Path, question: Question, rnd: LoadedRound, follow_ups: int
+    deps: SessionDeps,
+    session: Session,
+    folder: Path,
+    question: Question,
+    rnd: LoadedRound,
+    follow_ups: int,
+    heard: list[tuple[Turn, float]] | None = None,
 ) -> None:
+    """``heard``: the last answer's turn and its end of speech, waiting for the interviewer's next sound."""
+    heard = heard if heard is not None else []
     target = rnd.target_for(question)
     line, kind = question.prompt, "question"
     source: str | None = None  # where a follow-up line came from
     reason: str | None = None
+    audio: Path | None = None  # the follow-up's speech, rendered while the candidate talked
     asked: list[str] = [question.prompt]
+    scoring: tuple[Turn, Preparer, Job] | None = None  # the last answer, while its scorecard is finished
     retried = False
     k = 0
     while k <= follow_ups:
         n = next_turn_index(session, folder)  # never over an earlier turn's recording
         deps.ui.interviewer(line, kind, (target.min_s, target.max_s))
         t0 = time.monotonic()
-        deps.speaker.say(line, folder / _turn_audio(n, "interviewer"))
+        first_audio = _say(deps, line, folder / _turn_audio(n, "interviewer"), audio)
         spoke_s = time.monotonic() - t0
+        if heard:
+            prev, speech_end = heard.pop()
+            prev.timings["end_of_speech_to_first_audio_s"] = round(first_audio - speech_end, 3)
+            deps.store.save(session)
+        if scoring is not None:
+            _scored(deps, session, *scoring)
+            scoring = None
         said = folder / _turn_audio(n, "interviewer")
         turn = Turn(
             index=n,
@@ -168,11 +212,14 @@ def _ask_question(
         turn.status = "in-progress"
         session.turns.append(turn)
         deps.store.save(session)  # the turn is on disk before the answer starts: a crash keeps it
+        want_follow_up = k < follow_ups
+        prep = _preparer(deps, session, question, rnd, tuple(asked), want_follow_up, folder)
         try:
             ans = deps.answers.answer(
-                question, kind, line, folder / _turn_audio(n, "answer"), (target.min_s, target.max_s)
+                question, kind, line, folder / _turn_audio(n, "answer"), (target.min_s, target.max_s), prepare=prep
             )
         except (KeyboardInterrupt, UserError) as e:
+            prep.close()
             partial = folder / _turn_audio(n, "answer")
             turn.answer_audio = partial.name if partial.is_file() else None
             turn.status = "interrupted"
@@ -184,6 +231,7 @@ def _ask_question(
         turn.transcript = ans.transcript
         turn.timings = {"interviewer_speech_s": round(spoke_s, 3), **ans.timings}
         if ans.transcript.no_speech:
+            prep.close()
             deps.store.save(session)
             if not retried:
                 retried = True
@@ -193,25 +241,71 @@ def _ask_question(
             deps.ui.info("No answer again; moving on.")
             deps.speaker.say(MOVING_ON, None)
             return
-        t1 = time.monotonic()
-        notes = deps.culture(question) if deps.culture and question.kind == "behavioral" else ()
-        card = score_answer(question, rnd, ans.transcript, deps.embedder, session.models, culture_notes=notes)
-        turn.timings["scoring_s"] = round(time.monotonic() - t1, 3)
-        turn.scorecard = card
+        job, prepared = prep.job_for(ans.transcript)
+        turn.timings["follow_up_prepared"] = prepared
+        turn.timings["preparations"] = prep.started
         deps.ui.transcript(ans.transcript)
-        deps.store.save(session)
-        if k == follow_ups:
+        if ans.speech_ended_at is not None:
+            heard.append((turn, ans.speech_ended_at))
+        if not want_follow_up:
+            card = _scored(deps, session, turn, prep, job)
             deps.ui.scorecard(card)
+            if ans.speech_ended_at is not None:
+                turn.timings["end_of_speech_to_scorecard_s"] = round(time.monotonic() - ans.speech_ended_at, 3)
+                deps.store.save(session)
             return
         if _input_ended(deps):  # typed input ended with this answer: no follow-up to wait for
-            deps.ui.scorecard(card)
+            deps.ui.scorecard(_scored(deps, session, turn, prep, job))
             raise InputEnded()
-        t2 = time.monotonic()
-        line, source, reason = deps.follow_ups.next_line(question, card, tuple(asked))
-        turn.timings["follow_up_s"] = round(time.monotonic() - t2, 3)
+        if ans.ended_by == "typed":  # nobody is waiting in silence: the model gets its own timeout
+            got: Line = prep.line(job, float("inf"))
+        else:
+            deadline = (ans.end_decided_at or time.monotonic()) + deps.budget_s
+            got = prep.line(job, deadline, unscored=lambda: first_probe(question, tuple(asked)))
+        line, source, reason, audio = got.text, got.source, got.reason, got.audio
         if ans.end_decided_at is not None:
             turn.timings["end_of_turn_to_follow_up_text_s"] = round(time.monotonic() - ans.end_decided_at, 3)
-        deps.store.save(session)
+        scoring = (turn, prep, job)  # the scorecard is waited for after the follow-up is said
         kind = "follow-up"
         asked.append(line)
         k += 1
+
+
+def _scored(deps: SessionDeps, session: Session, turn: Turn, prep: Preparer, job: Job) -> Scorecard:
+    """Wait for the answer's scorecard (prepared in the background) and record it."""
+    card = prep.card(job)
+    prep.close()
+    if card is None:
+        raise RuntimeError("the answer was not scored")
+    turn.scorecard = card
+    if "scoring_s" in job.timings:
+        turn.timings["scoring_s"] = job.timings["scoring_s"]
+    if "follow_up_s" in job.timings:
+        turn.timings["follow_up_s"] = job.timings["follow_up_s"]
+    deps.store.save(session)
+    return card
+
+
+def _preparer(
+    deps: SessionDeps,
+    session: Session,
+    question: Question,
+    rnd: LoadedRound,
+    asked: tuple[str, ...],
+    want_follow_up: bool,
+    folder: Path,
+) -> Preparer:
+    """Scoring, the rubric's probe and the follow-up for this answer, ready to run in the background."""
+
+    def score(transcript: Transcript) -> Scorecard:
+        notes = deps.culture(question) if deps.culture and question.kind == "behavioral" else ()
+        return score_answer(question, rnd, transcript, deps.embedder, session.models, culture_notes=notes)
+
+    render = getattr(deps.speaker, "render", None)
+    return Preparer(
+        score,
+        probe=(lambda card: probe_for(question, card, asked)) if want_follow_up else None,
+        line=(lambda card: deps.follow_ups.next_line(question, card, asked)) if want_follow_up else None,
+        render=render if want_follow_up and callable(render) else None,
+        folder=folder / ".prepared",
+    )

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from voice_interviewer.api import culture_for
 from voice_interviewer.audio.recorder import recover_pcm
+from voice_interviewer.audio.smart_turn import TurnModel
 from voice_interviewer.audio.turn import TurnOptions
 from voice_interviewer.engines import Engines
-from voice_interviewer.errors import ExitCode, UserError
+from voice_interviewer.errors import ExitCode, MissingModelError, UserError
 from voice_interviewer.session.answers import DemoAnswers, KeyboardLines, TextAnswers, VoiceAnswers
 from voice_interviewer.session.loop import (
     AnswerProvider,
@@ -172,6 +173,12 @@ def run_practice(
 
     turn_opts = TurnOptions(end_silence_s=opts.end_silence_s)
     transcriber = engines.transcriber
+    turn_model: TurnModel | None = None
+    if mode != "text" and not opts.push_to_talk:
+        try:
+            turn_model = engines.turn_model
+        except MissingModelError as e:
+            ui.info(f"{e.message} Answers end after {opts.end_silence_s:g} s of silence.")
     if mode == "voice":
         from voice_interviewer.audio.microphone import MicSource
 
@@ -188,13 +195,15 @@ def run_practice(
             keyboard,
             overflows=lambda: mic.overflows,
             notify=ui.info,
+            turn_model=turn_model,
         )
         if opts.push_to_talk:
             ui.info("Push-to-talk: press Enter to start each answer and Enter again to finish.")
         else:
             ui.info(
-                f"Answer out loud. A silence of {opts.end_silence_s:g} s, Enter, "
-                "or saying \u201cdone\u201d ends the answer."
+                "Answer out loud. When you finish a thought and pause, the interviewer goes on; "
+                f"a thinking pause is waited for up to {opts.end_silence_s:g} s. Enter, "
+                "or saying \u201cdone\u201d, also ends the answer."
             )
     elif mode == "demo":
         from voice_interviewer.session.demo import load_samples
@@ -209,6 +218,7 @@ def run_practice(
             turn_opts,
             realtime=opts.realtime_demo,
             on_level=ui.level,
+            turn_model=turn_model,
         )
     else:
         ui.info("Type each answer; an empty line, 'done' or the end of input (Ctrl-D) ends it.")

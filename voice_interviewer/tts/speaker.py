@@ -18,6 +18,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -64,21 +66,48 @@ class Pyttsx3Speaker:
             self._engine.setProperty("voice", voice)
         self.play = play
         self.output_device = output_device
+        self.started_at: float | None = None  # time.monotonic() when the last line started to sound
+        self._lock = threading.Lock()  # lines are also rendered ahead, on another thread
 
     def render(self, text: str, wav_path: Path) -> Path:
         wav_path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
+        with self._lock, contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
             self._engine.save_to_file(text, str(wav_path))
             self._engine.runAndWait()
+            _wait_for_wav(wav_path)
         return wav_path
+
+    def say_prepared(self, audio: Path, wav_path: Path | None = None) -> None:
+        """Say a line rendered ahead by :meth:`render` (kept as ``wav_path`` in the recording)."""
+        if wav_path is not None:
+            shutil.copyfile(audio, wav_path)
+        self.started_at = time.monotonic()
+        if self.play:
+            play_wav(audio, self.output_device)
 
     def say(self, text: str, wav_path: Path | None = None) -> None:
         if wav_path is None and not self.play:
             return
         with tempfile.TemporaryDirectory() as tmp:
             path = self.render(text, wav_path or Path(tmp) / "line.wav")
+            self.started_at = time.monotonic()
             if self.play:
                 play_wav(path, self.output_device)
+
+
+def _wait_for_wav(path: Path, timeout_s: float = 15.0) -> None:
+    """pyttsx3's espeak driver can return from runAndWait before its callback has written the file
+    (seen on a busy machine, playing right after rendering): wait until the WAV is complete."""
+    import soundfile as sf
+
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        try:
+            if path.is_file() and sf.info(str(path)).frames > 0:
+                return
+        except (RuntimeError, OSError):  # soundfile raises LibsndfileError (a RuntimeError) mid-write
+            pass
+        time.sleep(0.02)
 
 
 def play_wav(path: Path, device: int | str | None = None) -> None:

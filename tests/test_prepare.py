@@ -1,0 +1,276 @@
+"""The follow-up prepared while the candidate talks: stale work thrown away, the budget after the end."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from voice_interviewer.session.prepare import Line, Preparer, probe_for
+from voice_interviewer.track.rubric import Track
+from voice_interviewer.types import Scorecard, Transcript
+
+
+def tr(text: str) -> Transcript:
+    return Transcript(text=text, no_speech=not text)
+
+
+class Stages:
+    """Fake scoring and model: record what they were given; the model can be made slow."""
+
+    def __init__(self, model_s: float = 0.0) -> None:
+        self.model_s = model_s
+        self.scored: list[str] = []
+        self.asked: list[str] = []
+        self.rendered: list[str] = []
+        self.release = threading.Event()
+
+    def score(self, transcript: Transcript) -> Scorecard:
+        self.scored.append(transcript.text)
+        return _card(transcript)
+
+    def probe(self, card: Scorecard) -> str:
+        return "What would you measure?"
+
+    def line(self, card: Scorecard) -> tuple[str, str, str | None]:
+        self.asked.append(card.transcript.text)
+        time.sleep(self.model_s)
+        return f"Why {card.transcript.text}?", "llm", None
+
+    def render(self, text: str, path: Path) -> Path:
+        self.rendered.append(text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"RIFF")
+        return path
+
+
+def _card(transcript: Transcript) -> Scorecard:
+    return Scorecard.model_construct(transcript=transcript)
+
+
+def test_a_job_prepared_at_the_possible_end_is_used_for_the_same_words(tmp_path: Path) -> None:
+    st = Stages()
+    prep = Preparer(st.score, st.probe, st.line, st.render, tmp_path)
+    prep.start(lambda: tr("the answer so far"))
+    job, prepared = prep.job_for(tr("the answer so far"))
+    assert prepared
+    got = prep.line(job, time.monotonic() + 5)
+    assert got == Line("Why the answer so far?", "llm", None, got.audio)
+    assert got.audio is not None and got.audio.is_file()
+    assert st.scored == ["the answer so far"]  # scored once, before the end
+    prep.close()
+
+
+def test_speech_after_the_possible_end_makes_the_preparation_stale(tmp_path: Path) -> None:
+    st = Stages()
+    prep = Preparer(st.score, st.probe, st.line, None, tmp_path)
+    gate = threading.Event()
+
+    def slow_transcript() -> Transcript:
+        gate.wait(5)
+        return tr("first part")
+
+    old = prep.start(slow_transcript)
+    prep.discard()  # the candidate went on
+    gate.set()
+    old.finished.wait(5)
+    assert old.stale and old.card is None and st.asked == []  # stopped before scoring and the model
+    job, prepared = prep.job_for(tr("first part and the rest"))
+    assert not prepared
+    assert prep.line(job, time.monotonic() + 5).text == "Why first part and the rest?"
+    prep.close()
+
+
+def test_different_words_at_the_end_start_a_new_job(tmp_path: Path) -> None:
+    st = Stages()
+    prep = Preparer(st.score, st.probe, st.line, None, tmp_path)
+    prep.start(lambda: tr("so the way"))
+    job, prepared = prep.job_for(tr("so the way I would do it"))
+    assert not prepared
+    assert prep.card(job) is not None and job.card is not None
+    assert job.card.transcript.text == "so the way I would do it"
+    prep.close()
+
+
+def test_a_slow_model_falls_back_to_the_probe_at_the_budget(tmp_path: Path) -> None:
+    st = Stages(model_s=1.5)
+    prep = Preparer(st.score, st.probe, st.line, st.render, tmp_path)
+    prep.start(lambda: tr("an answer"))
+    job, _ = prep.job_for(tr("an answer"))
+    got = prep.line(job, time.monotonic() + 0.3)
+    assert not job.finished.is_set()  # returned while the model was still working
+    assert got.text == "What would you measure?" and got.source == "rubric"
+    assert got.reason and "budget" in got.reason
+    assert got.audio is not None  # the probe was rendered ahead too
+    job.finished.wait(5)
+    assert st.rendered == ["What would you measure?"]  # the late line was not rendered
+    prep.close()
+
+
+def test_a_busy_machine_never_holds_the_line_past_the_budget(tmp_path: Path) -> None:
+    st = Stages()
+
+    def slow_score(transcript: Transcript) -> Scorecard:
+        time.sleep(1.0)  # transcription and scoring running late
+        return st.score(transcript)
+
+    prep = Preparer(slow_score, st.probe, st.line, None, tmp_path)
+    job, _ = prep.job_for(tr("an answer"))
+    got = prep.line(job, time.monotonic() + 0.2, unscored=lambda: "What is the first thing you would check?")
+    assert job.card is None  # returned before the answer was scored
+    assert got.text == "What is the first thing you would check?" and got.source == "rubric"
+    assert got.reason and "not scored" in got.reason
+    card = prep.card(job)  # scoring still finishes, for the scorecard
+    assert card is not None and card.transcript.text == "an answer"
+    job.finished.wait(2)
+    assert st.asked == []  # no model call for a line already chosen
+    prep.close()
+
+
+def test_without_a_follow_up_only_the_scorecard_is_prepared(tmp_path: Path) -> None:
+    st = Stages()
+    prep = Preparer(st.score, folder=tmp_path)
+    prep.start(lambda: tr("last answer"))
+    job, prepared = prep.job_for(tr("last answer"))
+    assert prepared and prep.card(job) is not None
+    job.finished.wait(5)
+    assert st.asked == [] and job.probe is None
+    prep.close()
+
+
+def test_a_failing_stage_reaches_the_caller(tmp_path: Path) -> None:
+    def broken(transcript: Transcript) -> Scorecard:
+        raise ValueError("scoring broke")
+
+    prep = Preparer(broken, folder=tmp_path)
+    job, _ = prep.job_for(tr("x"))
+    with pytest.raises(ValueError, match="scoring broke"):
+        prep.card(job)
+    prep.close()
+
+
+def test_the_probe_is_the_rubrics_own_for_the_first_missed_point(track: Track) -> None:
+    from voice_interviewer.scoring.scorecard import score_answer
+    from voice_interviewer.types import ModelsUsed
+
+    q, rnd = track.question("phone-screen/bias-variance")
+    card = score_answer(q, rnd, Transcript(text="Bias is error from a model that is too simple."), None, ModelsUsed())
+    probes = [p.follow_up for _, p in q.points()]
+    first = probe_for(q, card, (q.prompt,))
+    assert first in probes
+    assert probe_for(q, card, (q.prompt, first)) != first  # an asked probe is not asked again
+
+
+# --- in the session loop ----------------------------------------------------------------------
+
+
+class SpokenAnswers:
+    """A live answer as the loop sees it: the provider prepares at a possible end, then the turn ends."""
+
+    mode = "voice"
+
+    def __init__(self, texts: list[str], go_on_after_pause: bool = False) -> None:
+        self.texts = texts
+        self.go_on = go_on_after_pause
+
+    def answer(self, question, kind, prompt, wav_path, target, prepare=None):  # type: ignore[no-untyped-def]
+        from voice_interviewer.session.loop import Answer
+
+        text = self.texts.pop(0)
+        spoke_until = time.monotonic()
+        if prepare is not None:
+            first = text.rsplit(" ", 2)[0] if self.go_on else text
+            prepare.start(lambda: tr(first))
+            if self.go_on:
+                prepare.discard()  # the candidate went on after the pause
+        time.sleep(0.05)  # the hold
+        words = Transcript(text=text, no_speech=False, source="audio")
+        return Answer(words, "complete", None, time.monotonic(), {}, speech_ended_at=spoke_until)
+
+
+class SlowFollowUps:
+    name = "slow"
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.calls = 0
+
+    def warm_up(self, question) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    def next_line(self, question, card, asked):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        time.sleep(self.delay)
+        return "How would you choose the regularization strength for this model?", "llm", None
+
+
+class NullUI:
+    def interviewer(self, text, kind, target):  # type: ignore[no-untyped-def]
+        pass
+
+    def transcript(self, transcript):  # type: ignore[no-untyped-def]
+        pass
+
+    def scorecard(self, card):  # type: ignore[no-untyped-def]
+        pass
+
+    def info(self, message):  # type: ignore[no-untyped-def]
+        pass
+
+
+def _run(track: Track, answers: SpokenAnswers, follow: SlowFollowUps, budget: float):  # type: ignore[no-untyped-def]
+    from voice_interviewer.paths import data_home
+    from voice_interviewer.session.loop import SessionDeps, run_session
+    from voice_interviewer.store.sessions import Session, SessionStore
+    from voice_interviewer.tts.speaker import SilentSpeaker
+    from voice_interviewer.types import ModelsUsed
+
+    store = SessionStore(data_home().ensure())
+    deps = SessionDeps(
+        store=store,
+        track=track,
+        embedder=None,
+        follow_ups=follow,
+        speaker=SilentSpeaker(),
+        answers=answers,
+        ui=NullUI(),
+        models=lambda r: ModelsUsed(rubric_version=r.round.version, rubric_sha256=r.sha256),
+        budget_s=budget,
+    )
+    s = Session(id="20261129-120000-phone-screen", created="2026-11-29T12:00:00+00:00", track="netflix-mle",
+                round="phone-screen", mode="voice")  # fmt: skip
+    store.create(s)
+    run_session(deps, s, ["phone-screen/bias-variance"], 1)
+    return store.load(s.id)
+
+
+ANSWER = "Bias is error from a model that is too simple, and variance is sensitivity to the training sample."
+
+
+def test_the_session_records_turn_timings_and_uses_the_prepared_follow_up(track: Track) -> None:
+    follow = SlowFollowUps(delay=0.0)
+    saved = _run(track, SpokenAnswers([ANSWER, ANSWER]), follow, budget=5.0)
+    first = saved.turns[0]
+    assert first.ended_by == "complete"
+    assert first.timings["follow_up_prepared"] == 1.0
+    assert 0.0 < first.timings["end_of_speech_to_first_audio_s"] < 5.0
+    assert saved.turns[1].follow_up_source == "llm"
+    assert "end_of_speech_to_scorecard_s" in saved.turns[1].timings  # the last answer: its scorecard
+    assert follow.calls == 1
+
+
+def test_a_slow_model_is_not_waited_for_past_the_budget(track: Track) -> None:
+    follow = SlowFollowUps(delay=3.0)
+    saved = _run(track, SpokenAnswers([ANSWER, ANSWER]), follow, budget=0.3)
+    second = saved.turns[1]
+    assert second.follow_up_source == "rubric" and "budget" in (second.follow_up_reason or "")
+    probes = {p.follow_up for _, p in track.question("phone-screen/bias-variance")[0].points()}
+    assert second.interviewer_text in probes
+
+
+def test_speech_after_the_pause_means_the_follow_up_was_not_prepared(track: Track) -> None:
+    saved = _run(track, SpokenAnswers([ANSWER, ANSWER], go_on_after_pause=True), SlowFollowUps(0.0), budget=5.0)
+    assert saved.turns[0].timings["follow_up_prepared"] == 0.0
+    assert saved.turns[1].follow_up_source == "llm"

@@ -1,0 +1,260 @@
+"""The follow-up, prepared while the candidate talks.
+
+At each possible end of the turn (a short silence) the transcript so far is final up to that
+point, so scoring, the rubric's probe, retrieval and the interviewer's model can start at once,
+in the background. Speech that comes back makes the preparation stale: it stops before its next
+stage and its result is thrown away. Two worker threads: one transcribes, scores and renders the
+probe; the other asks the model (one llama.cpp model, one generation at a time), so a stale
+generation still running never holds up the next probe. On both, the newest job replaces one
+still waiting.
+
+When the turn ends, the job prepared for the same words is used; the model's line is waited for
+only until a hard budget after the end of the turn (:data:`BUDGET_S`), after which the rubric's
+probe is said: the wait never depends on the machine's or the provider's speed.
+"""
+
+from __future__ import annotations
+
+import queue
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from voice_interviewer.track.rubric import Question
+from voice_interviewer.types import Scorecard, Transcript
+
+BUDGET_S = 0.8  # after the end of the turn, the longest wait for the model's question
+
+ScoreFn = Callable[[Transcript], Scorecard]
+LineFn = Callable[[Scorecard], tuple[str, str, str | None]]  # (text, source "llm"/"rubric", reason)
+ProbeFn = Callable[[Scorecard], str]  # the rubric's probe for the answer's first missed point
+RenderFn = Callable[[str, Path], Path]  # text-to-speech into a WAV file
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    source: str  # "llm" or "rubric"
+    reason: str | None  # why the model's line was not used
+    audio: Path | None = None  # already rendered speech, when a renderer was given
+
+
+def probe_for(question: Question, card: Scorecard, asked: tuple[str, ...]) -> str:
+    """The rubric's probe for the answer's most important missed point not asked yet."""
+    from voice_interviewer.interviewer.followup import FollowUpContext, rubric_probe
+    from voice_interviewer.interviewer.grounded import missed_points
+
+    ctx = FollowUpContext(
+        question_prompt=question.prompt,
+        question_id=question.id,
+        transcript=card.transcript.text,
+        missed=missed_points(card),
+        covered=(),
+        retrieved=(),
+        asked=asked,
+    )
+    return rubric_probe(ctx)
+
+
+def first_probe(question: Question, asked: tuple[str, ...]) -> str:
+    """The rubric's first probe not asked yet, without scoring the answer (when there is no time to)."""
+    from voice_interviewer.interviewer.followup import FollowUpContext, rubric_probe
+
+    missed = tuple((k.text, k.follow_up) for _, k in question.points())
+    ctx = FollowUpContext(question.prompt, question.id, "", missed, (), (), asked)
+    return rubric_probe(ctx)
+
+
+class Job:
+    """One preparation for the answer up to a possible end. Stages run on the preparer's worker."""
+
+    def __init__(self, transcript: Callable[[], Transcript | None], started_at: float) -> None:
+        self._transcript_fn = transcript
+        self.started_at = started_at  # time.monotonic()
+        self.stale = False  # the candidate went on: nothing of this job is used
+        self.decided = False  # the line was chosen without waiting for the rest of this job
+        self.transcript: Transcript | None = None
+        self.card: Scorecard | None = None
+        self.probe: Line | None = None
+        self.line: Line | None = None
+        self.error: BaseException | None = None
+        self.timings: dict[str, float] = {}
+        self.have_transcript = threading.Event()
+        self.scored = threading.Event()
+        self.probed = threading.Event()
+        self.finished = threading.Event()
+
+    def wait_transcript(self, timeout: float | None = None) -> Transcript | None:
+        self.have_transcript.wait(timeout)
+        return self.transcript
+
+
+class Preparer:
+    """Runs :class:`Job` stages in the background: transcript, score, probe, model line, speech."""
+
+    def __init__(
+        self,
+        score: ScoreFn,
+        probe: ProbeFn | None = None,
+        line: LineFn | None = None,
+        render: RenderFn | None = None,
+        folder: Path | None = None,
+    ) -> None:
+        self._score = score
+        self._probe = probe
+        self._line = line
+        self._render = render
+        self._folder = Path(folder or tempfile.mkdtemp(prefix="vi-prepared-"))
+        self._q: queue.Queue[Job | None] = queue.Queue()
+        self._model_q: queue.Queue[Job | None] = queue.Queue()
+        self.current: Job | None = None
+        self.started = 0  # jobs started (one per likely end)
+        self._n = 0
+        self._render_lock = threading.Lock()
+        threading.Thread(target=self._run, name="prepare-follow-up", daemon=True).start()
+        threading.Thread(target=self._run_model, name="prepare-model", daemon=True).start()
+
+    # --- told by the listener -----------------------------------------------------------------
+
+    def start(self, transcript: Callable[[], Transcript | None]) -> Job:
+        """Prepare for the answer whose transcript ``transcript()`` returns (it may block)."""
+        self.discard()
+        job = Job(transcript, time.monotonic())
+        self.current = job
+        self.started += 1
+        _replace(self._q, job)
+        return job
+
+    def discard(self) -> None:
+        """The candidate went on: what is being prepared is stale."""
+        if self.current is not None:
+            self.current.stale = True
+            self.current = None
+
+    def close(self) -> None:
+        self.discard()
+        self._q.put(None)
+        self._model_q.put(None)
+
+    # --- the worker ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while (job := self._q.get()) is not None:
+            try:
+                if self._do(job):
+                    _replace(self._model_q, job)
+                    continue
+            except BaseException as e:  # noqa: BLE001 (handed to the caller through the job)
+                job.error = e
+            _finish(job)
+
+    def _run_model(self) -> None:
+        while (job := self._model_q.get()) is not None:
+            try:
+                if not job.stale and not job.decided:
+                    self._ask_model(job)
+            except BaseException as e:  # noqa: BLE001 (handed to the caller through the job)
+                job.error = e
+            _finish(job)
+
+    def _speech(self, text: str) -> Path | None:
+        if self._render is None:
+            return None
+        with self._render_lock:
+            self._n += 1
+            path = self._folder / f"prepared-{self._n:03d}.wav"
+        return self._render(text, path)
+
+    def _do(self, job: Job) -> bool:
+        """Transcript, scorecard, probe; True when the model should be asked next."""
+        t = time.monotonic()
+        job.transcript = job._transcript_fn()
+        job.have_transcript.set()
+        job.timings["transcript_s"] = round(time.monotonic() - t, 3)
+        if job.stale or job.transcript is None or job.transcript.no_speech:
+            return False
+        t = time.monotonic()
+        job.card = self._score(job.transcript)
+        job.scored.set()
+        job.timings["scoring_s"] = round(time.monotonic() - t, 3)
+        if job.stale or job.decided or self._probe is None:
+            return False
+        text = self._probe(job.card)
+        job.probe = Line(text, "rubric", None, self._speech(text))
+        job.probed.set()
+        return not job.stale and not job.decided and self._line is not None
+
+    def _ask_model(self, job: Job) -> None:
+        assert self._line is not None and job.card is not None and job.probe is not None
+        t = time.monotonic()
+        text, source, reason = self._line(job.card)
+        job.timings["follow_up_s"] = round(time.monotonic() - t, 3)
+        if job.stale or job.decided:
+            return
+        if source == "rubric" and job.probe.text == text:
+            job.line = Line(text, source, reason, job.probe.audio)
+        else:
+            job.line = Line(text, source, reason, self._speech(text))
+
+    # --- after the end of the turn ------------------------------------------------------------
+
+    def job_for(self, transcript: Transcript, wait_s: float = 2.0) -> tuple[Job, bool]:
+        """(the job for the final transcript, whether it was prepared before the end).
+
+        The current job is used when it heard the same words; otherwise a new one starts now.
+        """
+        job = self.current
+        if job is not None and not job.stale:
+            heard = job.wait_transcript(wait_s)
+            if heard is not None and heard.text == transcript.text:
+                return job, True
+        return self.start(lambda: transcript), False
+
+    @staticmethod
+    def card(job: Job) -> Scorecard | None:
+        job.scored.wait()
+        if job.error:
+            raise job.error
+        return job.card
+
+    def line(self, job: Job, deadline: float, unscored: Callable[[], str] | None = None) -> Line:
+        """The model's line when it is ready by ``deadline`` (time.monotonic()), else the rubric's probe
+        for the answer's first missed point; when even the answer's scoring is not done by then (a busy
+        machine), ``unscored()`` gives the line: the wait never passes the deadline."""
+        job.finished.wait(None if deadline == float("inf") else max(0.0, deadline - time.monotonic()))
+        if job.error:
+            raise job.error
+        if job.line is not None:
+            return job.line
+        if unscored is not None and not job.probed.is_set():
+            job.decided = True  # scoring goes on (the scorecard needs it); no probe or model line
+            return Line(unscored(), "rubric", "the answer was not scored within the budget after the end of the turn")
+        job.probed.wait()
+        if job.error:
+            raise job.error
+        if job.probe is None:
+            raise RuntimeError("the follow-up preparation produced no line")
+        job.decided = True  # the model's line, when it comes, is not rendered or used
+        late = "the model's question was not ready within the budget after the end of the turn"
+        return Line(job.probe.text, "rubric", late, job.probe.audio)
+
+
+def _replace(q: queue.Queue[Job | None], job: Job) -> None:
+    """Put ``job`` on ``q``; jobs still waiting there are stale."""
+    while True:
+        try:
+            old = q.get_nowait()
+        except queue.Empty:
+            break
+        if old is not None:
+            old.stale = True
+            _finish(old)
+    q.put(job)
+
+
+def _finish(job: Job) -> None:
+    for ev in (job.have_transcript, job.scored, job.probed, job.finished):
+        ev.set()
