@@ -39,7 +39,7 @@ from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.audio.turn import DANGLING, TurnOptions
 from voice_interviewer.audio.vad import SileroVad
 from voice_interviewer.engines import Engines, Settings
-from voice_interviewer.interviewer.followup import Interviewer, build_chat_model
+from voice_interviewer.interviewer.followup import Interviewer
 from voice_interviewer.interviewer.grounded import GroundedFollowUps, retrieval_context
 from voice_interviewer.paths import data_home
 from voice_interviewer.retrieval.index import build_index
@@ -202,7 +202,7 @@ def main() -> None:
     t0 = time.perf_counter()
     transcriber = eng.transcriber
     turn_model = None if args.no_turn_model else eng.turn_model
-    chat, name = build_chat_model("local", eng.checksums)
+    chat, name = eng.chat_model("local")
     interviewer = Interviewer(chat, name, timeout_s=30)
     build_index(eng)
     speaker = Pyttsx3Speaker(play=False)

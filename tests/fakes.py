@@ -10,6 +10,7 @@ import numpy as np
 import soundfile as sf
 
 from voice_interviewer.audio.io import SAMPLE_RATE
+from voice_interviewer.interviewer.followup import FollowUp
 from voice_interviewer.scoring.content import SCORER_VERSION, Embedder
 from voice_interviewer.session.loop import Answer
 from voice_interviewer.session.prepare import Preparer
@@ -80,9 +81,9 @@ class FakeFollowUps:
     def warm_up(self, question: Question) -> None:
         self.warmed.append(question.id)
 
-    def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> tuple[str, str, str | None]:
+    def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> FollowUp:
         self.seen_missed.append(sum(len(c.missed) for c in card.content.criteria))
-        return self.lines.pop(0), "llm", None
+        return FollowUp(self.lines.pop(0), "llm", None, 0.0)
 
 
 @dataclass

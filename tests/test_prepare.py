@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from voice_interviewer.interviewer.followup import FollowUp
 from voice_interviewer.session.prepare import Line, Preparer, probe_for
 from voice_interviewer.track.rubric import Track
 from voice_interviewer.types import Scorecard, Transcript
@@ -34,10 +35,10 @@ class Stages:
     def probe(self, card: Scorecard) -> str:
         return "What would you measure?"
 
-    def line(self, card: Scorecard) -> tuple[str, str, str | None]:
+    def line(self, card: Scorecard) -> FollowUp:
         self.asked.append(card.transcript.text)
         time.sleep(self.model_s)
-        return f"Why {card.transcript.text}?", "llm", None
+        return FollowUp(f"Why {card.transcript.text}?", "llm", None, 0.0)
 
     def render(self, text: str, path: Path) -> Path:
         self.rendered.append(text)
@@ -203,7 +204,7 @@ class SlowFollowUps:
     def next_line(self, question, card, asked):  # type: ignore[no-untyped-def]
         self.calls += 1
         time.sleep(self.delay)
-        return "How would you choose the regularization strength for this model?", "llm", None
+        return FollowUp("How would you choose the regularization strength for this model?", "llm", None, 0.0)
 
 
 class NullUI:

@@ -15,7 +15,7 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from tests.fakes import FakeFollowUps, RecordingUI, ScriptedAnswers
-from voice_interviewer.interviewer.followup import GENERIC_PROBES
+from voice_interviewer.interviewer.prompt import GENERIC_PROBES
 from voice_interviewer.paths import data_home
 from voice_interviewer.session.loop import AGAIN, MOVING_ON, SessionDeps, plan_questions, run_session
 from voice_interviewer.session.practice import choose_mode, recover_crashed

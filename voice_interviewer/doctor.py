@@ -74,7 +74,7 @@ def run_checks(engines: Engines) -> list[Check]:
     def llm() -> str:
         spec = engines.settings.llm
         if spec.strip().lower() != "local":
-            from voice_interviewer.interviewer.followup import split_spec
+            from voice_interviewer.interviewer.chat import split_spec
             from voice_interviewer.interviewer.providers import install_hint, is_installed, provider_package
 
             provider, _ = split_spec(spec)

@@ -23,6 +23,8 @@ from voice_interviewer.track.rubric import Track, load_track
 from voice_interviewer.types import ModelsUsed
 
 if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
     from voice_interviewer.interviewer.followup import Interviewer
     from voice_interviewer.interviewer.grounded import GroundedFollowUps
     from voice_interviewer.track.rubric import Question
@@ -47,6 +49,7 @@ class Engines:
     settings: Settings = field(default_factory=Settings)
     notify: Callable[[str], None] = print
     home: DataHome = field(default_factory=lambda: data_home().ensure())
+    _chat: dict[str, tuple[BaseChatModel, str]] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def checksums(self) -> Checksums:
@@ -84,14 +87,22 @@ class Engines:
             scorer_version=SCORER_VERSION,
         )
 
+    def chat_model(self, spec: str | None = None) -> tuple[BaseChatModel, str]:
+        """(chat model, its name) for ``spec`` (default: settings.llm), built once per spec: the follow-ups
+        of a session share one llama.cpp instance and so its cache of the prompt's common prefix."""
+        spec = spec or self.settings.llm
+        if spec not in self._chat:
+            self._chat[spec] = build_chat(spec, self.checksums, self.settings.llm_timeout_s)
+        return self._chat[spec]
+
     def interviewer(self, notify: Callable[[str], None] | None = None) -> Interviewer:
         """The follow-up asker for ``settings.llm``. The local model missing is not fatal: the rubric's
         probes are asked instead (and ``notify`` says so); a named provider that cannot start is."""
-        from voice_interviewer.interviewer.followup import Interviewer, build_chat_model
+        from voice_interviewer.interviewer.followup import Interviewer
 
         s = self.settings
         try:
-            chat, name = build_chat_model(s.llm, self.checksums, s.llm_timeout_s)
+            chat, name = self.chat_model()
             return Interviewer(chat, name, s.llm_timeout_s, notify=notify or self.notify)
         except UserError as e:
             if s.llm != "local":
@@ -159,8 +170,15 @@ def line_voice(text: str) -> np.ndarray:
 def llm_follow_ups(spec: str, checksums: Checksums) -> GroundedFollowUps:
     """The --llm interviewer (``local`` or provider:model) behind the grounded follow-up checks,
     without retrieved context: what ``rescore --llm`` asks for its follow-up after each answer."""
-    from voice_interviewer.interviewer.followup import Interviewer, build_chat_model
+    from voice_interviewer.interviewer.followup import Interviewer
     from voice_interviewer.interviewer.grounded import GroundedFollowUps
 
-    chat, name = build_chat_model(spec, checksums)
+    chat, name = build_chat(spec, checksums)
     return GroundedFollowUps(Interviewer(chat, name))
+
+
+def build_chat(spec: str, checksums: Checksums, timeout_s: float = 20.0) -> tuple[BaseChatModel, str]:
+    """The interviewer's chat model for "local" or "provider:model" (interviewer/chat.py)."""
+    from voice_interviewer.interviewer.chat import build_chat_model
+
+    return build_chat_model(spec, checksums, timeout_s)

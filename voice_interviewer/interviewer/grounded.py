@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from voice_interviewer.interviewer.followup import FollowUpContext, Interviewer
+from voice_interviewer.interviewer.followup import FollowUp, FollowUpContext, Interviewer
 from voice_interviewer.track.rubric import Question
 from voice_interviewer.types import Scorecard
 
@@ -36,7 +36,7 @@ class GroundedFollowUps:
             )
         )
 
-    def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> tuple[str, str, str | None]:
+    def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> FollowUp:
         retrieved = self.context(question, card.transcript.text) if self.context else ()
         ctx = FollowUpContext(
             question_prompt=question.prompt,
@@ -47,8 +47,7 @@ class GroundedFollowUps:
             retrieved=retrieved,
             asked=asked,
         )
-        f = self.interviewer.follow_up(ctx)
-        return f.text, f.source, f.reason
+        return self.interviewer.follow_up(ctx)
 
 
 def retrieval_context(engines: object, k: int = 3, max_chars: int = 600) -> ContextFn:

@@ -29,6 +29,7 @@ from voice_interviewer.track.rubric import LoadedRound, Question, Track, load_tr
 from voice_interviewer.types import ModelsUsed, Scorecard, Transcript
 
 if TYPE_CHECKING:
+    from voice_interviewer.interviewer.followup import FollowUp
     from voice_interviewer.review.runners import Runner
 
 Progress = Callable[[int, int, str], None]  # (answers done, answers in all, what was just done)
@@ -54,8 +55,8 @@ class FollowUpSource(Protocol):
 
     name: str
 
-    def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> tuple[str, str, str | None]:
-        """(follow-up text, source "llm" or "rubric", reason an LLM reply was not used)."""
+    def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> FollowUp:
+        """The follow-up: its text, source ("llm" or "rubric") and why a model's reply was not used."""
         ...
 
 
@@ -291,7 +292,8 @@ def _with_follow_up(follow_ups: FollowUpSource, p: Planned, t: RescoredTurn) -> 
     if question is None:
         return t
     asked = tuple(j.turn.interviewer_text for j in p.jobs if j.turn.question_id == t.question_id)
-    line, source, reason = follow_ups.next_line(question, t.scorecard, asked)
+    follow = follow_ups.next_line(question, t.scorecard, asked)
+    line, source, reason = follow.text, follow.source, follow.reason
     models = t.scorecard.models.model_copy(update={"llm": follow_ups.name})
     card = t.scorecard.model_copy(update={"models": models})
     note = f"{line}" if source == "llm" else f"{line} (rubric probe: {reason or 'no model reply'})"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from voice_interviewer.errors import ExitCode, UserError
+from voice_interviewer.interviewer.followup import FollowUp
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.scorecard import score_answer
 from voice_interviewer.session.prepare import BUDGET_S, Job, Line, Preparer, first_probe, probe_for
@@ -84,8 +85,8 @@ class FollowUps(Protocol):
         """Get ready in the background (e.g. load a local model) while the question is asked."""
         ...
 
-    def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> tuple[str, str, str | None]:
-        """(follow-up text, source "llm" or "rubric", reason an LLM reply was not used)."""
+    def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> FollowUp:
+        """The follow-up: its text, source ("llm" or "rubric") and the reason a model's reply was not used."""
         ...
 
 

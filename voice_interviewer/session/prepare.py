@@ -23,13 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from voice_interviewer.interviewer.followup import FollowUp
 from voice_interviewer.track.rubric import Question
 from voice_interviewer.types import Scorecard, Transcript
 
 BUDGET_S = 0.8  # after the end of the turn, the longest wait for the model's question
 
 ScoreFn = Callable[[Transcript], Scorecard]
-LineFn = Callable[[Scorecard], tuple[str, str, str | None]]  # (text, source "llm"/"rubric", reason)
+LineFn = Callable[[Scorecard], FollowUp]  # the follow-up: text, source "llm"/"rubric", reason
 ProbeFn = Callable[[Scorecard], str]  # the rubric's probe for the answer's first missed point
 RenderFn = Callable[[str, Path], Path]  # text-to-speech into a WAV file
 
@@ -44,8 +45,8 @@ class Line:
 
 def probe_for(question: Question, card: Scorecard, asked: tuple[str, ...]) -> str:
     """The rubric's probe for the answer's most important missed point not asked yet."""
-    from voice_interviewer.interviewer.followup import FollowUpContext, rubric_probe
     from voice_interviewer.interviewer.grounded import missed_points
+    from voice_interviewer.interviewer.prompt import FollowUpContext, rubric_probe
 
     ctx = FollowUpContext(
         question_prompt=question.prompt,
@@ -61,7 +62,7 @@ def probe_for(question: Question, card: Scorecard, asked: tuple[str, ...]) -> st
 
 def first_probe(question: Question, asked: tuple[str, ...]) -> str:
     """The rubric's first probe not asked yet, without scoring the answer (when there is no time to)."""
-    from voice_interviewer.interviewer.followup import FollowUpContext, rubric_probe
+    from voice_interviewer.interviewer.prompt import FollowUpContext, rubric_probe
 
     missed = tuple((k.text, k.follow_up) for _, k in question.points())
     ctx = FollowUpContext(question.prompt, question.id, "", missed, (), (), asked)
@@ -190,7 +191,8 @@ class Preparer:
     def _ask_model(self, job: Job) -> None:
         assert self._line is not None and job.card is not None and job.probe is not None
         t = time.monotonic()
-        text, source, reason = self._line(job.card)
+        f = self._line(job.card)
+        text, source, reason = f.text, f.source, f.reason
         job.timings["follow_up_s"] = round(time.monotonic() - t, 3)
         if job.stale or job.decided:
             return
