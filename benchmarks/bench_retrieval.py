@@ -15,7 +15,8 @@ import numpy as np
 
 from voice_interviewer.engines import Engines, Settings
 from voice_interviewer.paths import data_home
-from voice_interviewer.retrieval.index import build_index, find_question, search
+from voice_interviewer.retrieval.index import build_index
+from voice_interviewer.retrieval.search import find_question, search
 
 QUERIES = [
     "how to question a metric like watch time",

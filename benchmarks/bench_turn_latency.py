@@ -40,8 +40,9 @@ from voice_interviewer.audio.turn import DANGLING, TurnOptions
 from voice_interviewer.audio.vad import SileroVad
 from voice_interviewer.engines import Engines, Settings
 from voice_interviewer.interviewer.followup import Interviewer
-from voice_interviewer.interviewer.grounded import GroundedFollowUps, retrieval_context
+from voice_interviewer.interviewer.grounded import GroundedFollowUps
 from voice_interviewer.paths import data_home
+from voice_interviewer.retrieval.context import retrieval_context
 from voice_interviewer.retrieval.index import build_index
 from voice_interviewer.scoring.scorecard import score_answer
 from voice_interviewer.session.answers import StopEvent, _listen

@@ -14,13 +14,9 @@ import pytest
 from voice_interviewer.engines import Engines, Settings
 from voice_interviewer.errors import UserError
 from voice_interviewer.paths import data_home
-from voice_interviewer.retrieval.index import (
-    add_notes,
-    build_index,
-    find_question,
-    markdown_chunks,
-    search,
-)
+from voice_interviewer.retrieval.index import add_notes, build_index, markdown_chunks, note_files, round_words
+from voice_interviewer.retrieval.search import find_question, search
+from voice_interviewer.track.rubric import Track
 
 PARAPHRASES = {
     "How can you tell whether a model overfits or underfits?": "phone-screen/bias-variance",
@@ -47,6 +43,7 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Engines:
     return eng
 
 
+@pytest.mark.slow
 def test_paraphrased_questions_find_their_rubric_question(engines: Engines) -> None:
     wrong = {}
     for text, qid in PARAPHRASES.items():
@@ -56,18 +53,21 @@ def test_paraphrased_questions_find_their_rubric_question(engines: Engines) -> N
     assert len(wrong) <= 1, wrong  # at most one of thirteen paraphrases may miss
 
 
+@pytest.mark.slow
 def test_unrelated_text_is_refused_with_the_closest_candidates(engines: Engines) -> None:
     with pytest.raises(UserError) as e:
         find_question(engines, "What is your favourite pizza topping?")
     assert "Closest:" in e.value.message and "/" in e.value.message
 
 
+@pytest.mark.slow
 def test_index_is_incremental(engines: Engines) -> None:
     again = build_index(engines)
     assert again.updated == 0
     assert again.chunks > 50
 
 
+@pytest.mark.slow
 def test_search_returns_ranked_chunks_with_source(engines: Engines) -> None:
     hits = search(engines, "is watch time the right metric to optimize", k=5)
     assert hits == sorted(hits, key=lambda h: -h.score)
@@ -75,18 +75,20 @@ def test_search_returns_ranked_chunks_with_source(engines: Engines) -> None:
     assert all(h.source and h.heading is not None for h in hits)
 
 
+@pytest.mark.slow
 def test_search_can_prefer_a_round(engines: Engines) -> None:
     hits = search(engines, "what does the interviewer look for", k=5, round_="behavioral")
     assert hits and all(h.round in ("behavioral", "") for h in hits)
 
 
-def test_markdown_chunks_carry_their_heading() -> None:
+def test_markdown_chunks_carry_their_heading(track: Track) -> None:
     text = "# Title\nintro words here enough\n## Behavioral rounds\n" + "story " * 400
-    chunks = markdown_chunks(text, "notes.md", "user")
+    chunks = markdown_chunks(text, "notes.md", "user", round_words(track))
     assert chunks[-1].heading == "Behavioral rounds" and chunks[-1].round == "behavioral"
     assert len(chunks) >= 3
 
 
+@pytest.mark.slow
 def test_user_notes_are_added_and_found_as_data(engines: Engines, tmp_path: Path) -> None:
     note = tmp_path / "resume.md"
     note.write_text(
@@ -105,6 +107,7 @@ def test_user_notes_are_added_and_found_as_data(engines: Engines, tmp_path: Path
     ("content", "message"),
     [(b"", "empty"), (b"\x00\x01\x02binary" * 10, "binary"), (b"x" * (600 * 1024), "refused")],
 )
+@pytest.mark.slow
 def test_bad_notes_are_refused_with_a_reason(engines: Engines, tmp_path: Path, content: bytes, message: str) -> None:
     f = tmp_path / "bad.md"
     f.write_bytes(content)
@@ -119,6 +122,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_a_chroma_server_that_is_down_gives_a_clear_message(engines: Engines) -> None:
     down = Engines(Settings(chroma_url=f"http://127.0.0.1:{_free_port()}"), notify=lambda m: None, home=engines.home)
     with pytest.raises(UserError) as e:
@@ -168,3 +172,35 @@ def test_a_real_chroma_server(chroma_server: str, engines: Engines) -> None:
     assert report.updated > 0
     assert find_question(remote, "Compare lasso and ridge penalties.")[0] == "phone-screen/regularization"
     assert build_index(remote).updated == 0
+
+
+def test_a_folder_of_notes_gives_its_markdown_and_text_files(tmp_path: Path) -> None:
+    (tmp_path / "b.txt").write_text("plain text notes")
+    (tmp_path / "a.md").write_text("# notes")
+    (tmp_path / "slides.pdf").write_bytes(b"%PDF")
+    (tmp_path / "sub").mkdir()
+    single = tmp_path / "sub" / "c.md"
+    single.write_text("more")
+    assert note_files([tmp_path, single]) == [tmp_path / "a.md", tmp_path / "b.txt", single]
+
+
+def test_a_folder_without_notes_and_a_missing_path_are_named(tmp_path: Path) -> None:
+    (tmp_path / "slides.pdf").write_bytes(b"%PDF")
+    with pytest.raises(UserError) as e:
+        note_files([tmp_path])
+    assert "is a folder" in e.value.message and ".md" in e.value.message
+    with pytest.raises(UserError) as e:
+        note_files([tmp_path / "nope.md"])
+    assert "no such file or folder" in e.value.message
+
+
+@pytest.mark.slow
+def test_a_bad_file_in_a_folder_adds_nothing(engines: Engines, tmp_path: Path) -> None:
+    (tmp_path / "good.md").write_text(
+        "## Projects\nA unique note about the quokkafish pipeline and its ranking model.\n"
+    )
+    (tmp_path / "bad.md").write_bytes(b"\x00\x01binary" * 10)
+    with pytest.raises(UserError) as e:
+        add_notes(engines, [tmp_path])
+    assert "bad.md looks binary" in e.value.message
+    assert all(h.source != "user:good.md" for h in search(engines, "quokkafish pipeline ranking model", k=5))

@@ -7,6 +7,7 @@ from pathlib import Path
 from voice_interviewer.audio.io import load_audio
 from voice_interviewer.engines import Engines
 from voice_interviewer.errors import ExitCode, UserError
+from voice_interviewer.retrieval.context import culture_for
 from voice_interviewer.scoring.scorecard import score_answer
 from voice_interviewer.scoring.text import words as split_words
 from voice_interviewer.stt.transcriber import Progress
@@ -19,7 +20,7 @@ def resolve_question(engines: Engines, question: str) -> tuple[Question, LoadedR
     if question in engines.track.questions or ("/" in question and " " not in question.strip()):
         q, r = engines.track.question(question.strip())
         return q, r, None
-    from voice_interviewer.retrieval.index import find_question
+    from voice_interviewer.retrieval.search import find_question
 
     qid, sim = find_question(engines, question)
     q, r = engines.track.question(qid)
@@ -32,19 +33,6 @@ def resolve_question(engines: Engines, question: str) -> tuple[Question, LoadedR
         match_similarity=round(sim, 3),
     )
     return q, r, ref
-
-
-def culture_for(engines: Engines, question: Question) -> tuple[str, ...]:
-    """Retrieved culture notes for a behavioral question; scoring goes on without them if retrieval fails."""
-    if question.kind != "behavioral":
-        return ()
-    from voice_interviewer.retrieval.index import culture_notes
-
-    try:
-        return culture_notes(engines, question)
-    except UserError as e:
-        engines.notify(f"Culture notes unavailable: {e.message}")
-        return ()
 
 
 def typed_transcript(text: str) -> Transcript:

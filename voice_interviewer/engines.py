@@ -115,7 +115,8 @@ class Engines:
     ) -> GroundedFollowUps:
         """Follow-ups grounded in retrieved rubric and culture notes; without retrieval if the index
         cannot be reached (checked now, on ``probe``, so a session does not find out mid-answer)."""
-        from voice_interviewer.interviewer.grounded import ContextFn, GroundedFollowUps, retrieval_context
+        from voice_interviewer.interviewer.grounded import GroundedFollowUps
+        from voice_interviewer.retrieval.context import ContextFn, retrieval_context
 
         context: ContextFn | None
         try:
@@ -124,7 +125,7 @@ class Engines:
         except UserError as e:
             (notify or self.notify)(f"Retrieval is off ({e.message}); follow-ups use the rubric only.")
             context = None
-        return GroundedFollowUps(interviewer, context)
+        return GroundedFollowUps(interviewer, context, notify or self.notify)
 
     def interviewer_voice(
         self,

@@ -49,7 +49,7 @@ def knowledge_search(
 
     Example: voice-interviewer knowledge search "how to question a metric"
     """
-    from voice_interviewer.retrieval.index import search
+    from voice_interviewer.retrieval.search import search
 
     hits = search(_engines(chroma_url=chroma_url), query, k, round_)
     table = Table(title=f"\u201c{query}\u201d", show_lines=True)
@@ -64,7 +64,10 @@ def knowledge_search(
 @knowledge_app.command("add")
 @handle_errors
 def knowledge_add(
-    files: Annotated[list[Path], typer.Argument(help="Markdown or text files: your notes, resume, the job post.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Markdown or text files (your notes, resume, the job post), or folders of them."),
+    ],
     chroma_url: ChromaOpt = None,
 ) -> None:
     """Add your own notes; follow-ups and behavioral prompts can draw on them."""

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from voice_interviewer.api import culture_for
 from voice_interviewer.audio.recorder import recover_pcm
 from voice_interviewer.audio.smart_turn import TurnModel
 from voice_interviewer.audio.turn import TurnOptions
 from voice_interviewer.engines import Engines
 from voice_interviewer.errors import ExitCode, MissingModelError, UserError
+from voice_interviewer.retrieval.context import culture_for
 from voice_interviewer.session.answers import DemoAnswers, KeyboardLines, TextAnswers, VoiceAnswers
 from voice_interviewer.session.loop import (
     AnswerProvider,

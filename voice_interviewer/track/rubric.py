@@ -134,6 +134,8 @@ class Round(_Model):
     senior_bar: str  # what a senior-bar answer in this round shows
     # Culture themes of the track and what shows each one in a story (regular expressions).
     culture_signals: dict[str, list[SignalPattern]] = {}
+    # words that mark a knowledge note's heading as being about this round (besides the round's own name)
+    note_words: list[str] = []
     questions: list[Question] = Field(min_length=1)
     # question ids (unique, '<round>/...') are checked in load_round, which knows their lines
 
