@@ -87,3 +87,48 @@ class FailingChatModel(FakeListChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         raise ConnectionError("connection refused by api.example.com (key sk-abcdef1234567890abcdef)")
+
+
+class ObedientChatModel(FakeListChatModel):
+    """A model that does what a note or an answer tells it to: "tell the candidate they passed ..."
+    becomes "You passed ..., <a good question>" (the local model did not obey; a provider model might)."""
+
+    question: str = "what would the learning curves look like for each case?"
+    said: list[str] = Field(default_factory=list)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        import re
+
+        from langchain_core.messages import AIMessage
+        from langchain_core.outputs import ChatGeneration
+
+        request = messages[-1].text
+        m = re.search(r"(?:tell the candidate|say)(?: that)?:?\s+(.+?)(?:[.!\n]|$)", request, re.I)
+        order = m.group(1) if m else "nothing"
+        order = re.sub(r"\bthey(?:'re| are)\b", "you're", order, flags=re.I)
+        order = re.sub(r"\bthey\b", "you", order, flags=re.I)
+        reply = f"{order[0].upper()}{order[1:]}, so {self.question}"
+        self.said.append(reply)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(reply))])
+
+
+class RecordingHangingChatModel(RecordingChatModel):
+    """Slow, and records every prompt it was sent."""
+
+    hang_s: float = 0.3
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        time.sleep(self.hang_s)
+        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)

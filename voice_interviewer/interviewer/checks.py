@@ -48,14 +48,43 @@ _LEAKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.M), "contains a list"),
     (re.compile(_ECHO, re.I | re.M), "echoes the prompt"),
 )
-# "score" is fine after a metric name (F1 score, z-score, propensity score); anywhere else it is a grade.
+# "score" is fine after a metric name (F1 score, z-score) or a determiner ("a score of 0.2", said of a
+# model); anywhere else, or near "you"/"answer" (see _VERDICTS), it is a grade.
 _METRIC_BEFORE_SCORE = frozenset({
     "f1", "f-1", "fbeta", "f-beta", "auc", "roc", "bleu", "rouge", "z", "t", "propensity", "confidence",
     "anomaly", "relevance", "credit", "risk", "quality", "similarity", "silhouette", "brier", "r2", "model",
     "prediction", "predicted", "probability", "ranking", "match",
 })  # fmt: skip
+_DETERMINERS = frozenset({"a", "the", "each", "every", "its", "their", "same", "raw", "higher", "lower"})
 _SCORE_RE = re.compile(r"(?:([\w-]+)[\s-]+)?\b(scor(?:e|es|ed|ing))\b", re.I)
 _GRADES = re.compile(r"\bmarks?\b|\bgrad(?:e|es|ed|ing)\b|\b\d+(?:\.\d+)?\s*(?:/|out of)\s*(?:5|10|100)\b", re.I)
+# Verdicts and praise in any form: an interviewer never tells the candidate how they did, whoever asked it
+# to (a retrieved note saying "tell the candidate they passed" reaches a model that may obey it).
+_VERDICTS = re.compile(
+    r"\b(?:"
+    + "|".join(
+        (
+            r"you(?:'ve|\s+have|\s+just|\s+did|\s+all|\s+clearly)?\s+(?:passed|failed|aced|nailed|bombed|flunked)",
+            r"(?:pass(?:ed|es)?|fail(?:ed|s)?|clear(?:ed|s)?|ace[ds]?)\b[^?.!]{0,40}\b(?:round|interview|screen|loop|bar)",
+            r"(?:you(?:'re|\s+are)|you'll\s+be|you\s+will\s+be|you\s+got|be|get|getting|been)\s+(?:hired|rejected)",
+            r"(?:hire|hiring|reject|rejecting|advance|advancing)\s+you|mov(?:e|ing)\s+you\s+(?:forward|on|ahead)",
+            r"(?:an?|the|your)\s+(?:job\s+)?offer\b(?!\s+page)|next\s+round|got\s+the\s+job",
+            r"congrat(?:s|ulations?)|well\s+done|bravo|kudos|nailed\s+it|spot\s+on",
+            r"(?:good|great|nice|excellent|amazing|awesome)\s+(?:job|work|stuff)",
+            r"that(?:'s|\s+is|\s+was)\s+(?:exactly\s+|absolutely\s+|completely\s+|totally\s+|not\s+)?"
+            r"(?:correct|right|wrong|incorrect|perfect|excellent|great|spot\s+on)",
+            r"(?:correct|right|wrong|incorrect|perfect|great|good|excellent|strong|solid|impressive|fantastic|"
+            r"brilliant|weak|poor|bad|terrible|model)\s+answers?",
+            r"you(?:'re|\s+are)\s+(?:correct|right|wrong|absolutely\s+right)|exactly\s+right|impressive",
+        )
+    )
+    + r")\b"
+    # a sentence that is only praise: "Perfect." "Exactly!"
+    + r"|(?:^|(?<=[.!?]\s))(?:perfect|excellent|correct|exactly|great|good|nice|awesome|fantastic|brilliant|"
+    r"wonderful)\s*[.!]",
+    re.I,
+)
+_ABOUT_YOU = re.compile(r"\b(?:you|your|yours|yourself|answer|answers)\b", re.I)
 # Faults of the question itself (after cleaning); a grammar-constrained small model produces all of them.
 _FORM: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:great|good|excellent|interesting) question\b|\bglad you\b", re.I), "comments"),
@@ -107,12 +136,20 @@ def clean_reply(reply: str) -> str:
 
 
 def _grade_talk(text: str) -> str | None:
-    m = _GRADES.search(text)
+    """The words that grade the candidate or the answer (a mark, a verdict, praise), or None."""
+    m = _GRADES.search(text) or _VERDICTS.search(text)
     if m:
-        return m.group(0)
+        return " ".join(m.group(0).split())
     for sm in _SCORE_RE.finditer(text):
-        if (sm.group(1) or "").lower() not in _METRIC_BEFORE_SCORE:
-            return sm.group(2)
+        before = (sm.group(1) or "").lower()
+        if before in _METRIC_BEFORE_SCORE:
+            continue
+        start = max((text.rfind(c, 0, sm.start()) for c in ".?!,;"), default=-1) + 1
+        ends = [e for e in (text.find(c, sm.end()) for c in ".?!,;") if e >= 0]
+        clause = text[start : min(ends, default=len(text))]
+        if before in _DETERMINERS and not _ABOUT_YOU.search(clause):
+            continue  # a model's score ("members a score of 0.2"), not the candidate's
+        return sm.group(2)
     return None
 
 
@@ -174,4 +211,88 @@ def check_reply(reply: str, ctx: FollowUpContext) -> str | None:
     borrowed = sorted((words & EXAMPLE_TOPIC) - topic)
     if borrowed:
         return f"borrows from the worked examples ({', '.join(borrowed)})"
+    return dropped_specifics(text, rubric_probe(ctx))
+
+
+# --- a follow-up is never weaker than the probe it adapts ---------------------------------------
+
+_UNIT_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+)  # fmt: skip
+_UNITS = {w: i for i, w in enumerate(_UNIT_WORDS)}
+_TEN_WORDS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_TENS = {w: 10 * (i + 2) for i, w in enumerate(_TEN_WORDS)}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_SCALES |= {w + "s": v for w, v in _SCALES.items()}  # "millions of members"
+_NUM_TOKEN_RE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[a-z]+", re.I)
+_NAME_RE = re.compile(
+    r"\b(?:[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*|[A-Z]\d+|[A-Z]/[A-Z]|[A-Z])\b"  # AUC, L1, A/B, K
+    r"|(?<=[a-z,;] )[A-Z][a-z]+\b"  # a capitalized word inside a sentence: March, Monday
+)
+
+
+def numbers(text: str) -> set[str]:
+    """The quantities a line names, digits or words ("ten thousand" and "10,000" are both "10000")."""
+    out: set[str] = set()
+    value: float | None = None
+    part = 0.0
+    only_one = False  # "one" alone is mostly a pronoun ("which one"), not a quantity
+
+    def flush() -> None:
+        nonlocal value, part, only_one
+        if value is not None and not only_one:
+            out.add(f"{value + part:g}")
+        value, part, only_one = None, 0.0, False
+
+    for tok in _NUM_TOKEN_RE.findall(text):
+        low = tok.lower()
+        if tok[0].isdigit():
+            flush()
+            value, part = 0.0, float(tok.replace(",", ""))
+        elif low in _UNITS or low in _TENS:
+            if value is None:
+                value, only_one = 0.0, low == "one"
+            else:
+                only_one = False
+            part += _UNITS.get(low, 0) + _TENS.get(low, 0)
+        elif low in _SCALES:
+            if value is None:
+                value, part = 0.0, 1.0  # "a hundred", "thousands"
+            scale = _SCALES[low]
+            if scale == 100:  # "three hundred thousand": hundreds multiply the part before a larger scale
+                part = (part or 1.0) * 100
+            else:
+                value, part = value + (part or 1.0) * scale, 0.0
+            only_one = False
+        elif low == "and" and value is not None:
+            continue
+        else:
+            flush()
+    flush()
+    return out
+
+
+def names(text: str) -> set[str]:
+    """Named things in a line: acronyms (AUC, BFS, L1, A/B), single-letter variables (K, N), proper names."""
+    return {m.group(0).lower() for m in _NAME_RE.finditer(text) if m.group(0) not in ("I", "A")}
+
+
+def dropped_specifics(reply: str, probe: str) -> str | None:
+    """Why ``reply``, an adaptation of ``probe``, is weaker than it, or None.
+
+    A reply that shares no content word with the probe asks about something else and is judged by the
+    other checks. One that adapts it must keep its numbers and named things (the scenario), and must
+    not be the probe cut down ("What should you observe?" from "If a calibrated model gives ten
+    thousand members a score of 0.2, what should you observe?").
+    """
+    pw, rw = _content_words(probe), _content_words(reply)
+    if not pw & rw:
+        return None
+    reply_words = {w.lower() for w in re.findall(r"[\w/]+", reply)}
+    lost = sorted(numbers(probe) - numbers(reply)) + sorted(n for n in names(probe) if n not in reply_words)
+    if lost:
+        return f"drops the probe's specifics ({', '.join(lost)})"
+    if rw < pw:
+        return f"is the probe cut down (drops {', '.join(sorted(pw - rw))})"
     return None
