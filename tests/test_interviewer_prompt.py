@@ -31,12 +31,33 @@ def test_the_prompt_holds_the_missed_points_and_the_notes_as_data() -> None:
         assert text in human
     assert f"<candidate_answer>\n{ANSWER}\n</candidate_answer>" in human
     assert f"<reference_notes>\n- {NOTE}\n</reference_notes>" in human
-    # It ends with the most important missed point and its rubric probe, then asks for the question.
-    assert human.splitlines()[-3:] == [
-        f"Probe this missed point: {DIAGNOSIS}",
-        f"Probe you may adapt: {DIAGNOSIS_PROBE}",
-        "Your follow-up question:",
+    # The question and the rubric first, the notes, then the candidate's answer last (stable prefix first).
+    lines = human.splitlines()
+    assert lines[0] == f"Question: {QUESTION}"
+    assert lines.index(f"Probe this missed point: {DIAGNOSIS}") + 1 == lines.index(
+        f"Probe you may adapt: {DIAGNOSIS_PROBE}"
+    )
+    assert lines.index(f"Probe you may adapt: {DIAGNOSIS_PROBE}") < lines.index("<reference_notes>")
+    tail = ["</reference_notes>", "<candidate_answer>", ANSWER, "</candidate_answer>", "Your follow-up question:"]
+    assert lines[-5:] == tail
+
+
+def test_the_request_shares_its_prefix_while_the_answer_grows() -> None:
+    """A follow-up prepared again later in the same answer differs only at the end of the request."""
+    short = build_prompt(ctx(transcript=ANSWER))
+    longer = build_prompt(ctx(transcript=ANSWER + " More about regularization and early stopping."))
+    assert [m.text for m in short[:-1]] == [m.text for m in longer[:-1]]  # system and worked examples
+    a, b = short[-1].text, longer[-1].text
+    shared = next(i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y)
+    assert shared > a.index("<candidate_answer>")  # everything up to the answer is reused
+
+
+def test_the_request_is_bounded_whatever_the_answer_length() -> None:
+    sizes = [
+        sum(len(m.text) for m in build_prompt(ctx(transcript=" ".join([ANSWER] * n), retrieved=(NOTE * n,) * n)))
+        for n in (1, 10, 100)
     ]
+    assert sizes[1] == sizes[2]  # past the caps, a longer answer or more notes cost nothing more
 
 
 def test_the_prompt_moves_on_when_the_first_probe_was_asked() -> None:

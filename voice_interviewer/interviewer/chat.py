@@ -8,6 +8,7 @@ with a grammar that only lets it write one question; "provider:model" goes throu
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +110,11 @@ def _local_model(sums: Checksums) -> BaseChatModel:
             "Run the set-up again (make setup), or: .venv/bin/pip install llama-cpp-python"
         )
     path = verified_file(SMOLLM2, "SmolLM2-135M-Instruct.Q4_1.gguf", sums)
+    # llama.cpp's OpenMP threads spin while they wait for each other. When other programs keep the cores
+    # busy, a spinning thread holds a core its partner needs: measured here with the machine loaded
+    # (load average 25 on 2 cores), one follow-up did not finish in 100 s with the default policy and took
+    # 25 s (1.0 s with the prompt's prefix cached) with PASSIVE. Read when llama.cpp is first loaded.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from langchain_community.chat_models import ChatLlamaCpp
     from llama_cpp import LlamaGrammar
 

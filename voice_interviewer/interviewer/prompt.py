@@ -97,25 +97,34 @@ def _as_data(text: str, max_words: int) -> str:
 
 
 def _prompt_body(ctx: FollowUpContext) -> str:
+    """The request, most stable part first and the candidate's answer last.
+
+    llama.cpp reuses the evaluated prefix that a request shares with the one before, so what changes
+    least comes first: the question and what was already asked (fixed for the turn), then the points
+    and the probe (they change when scoring sees a point covered), the notes, and last the answer.
+    Every part is cut to a fixed number of words, so the request's cost does not grow with the
+    answer; the answer's first MAX_ANSWER_WORDS words stay the same while the candidate goes on,
+    so a follow-up prepared again later in the answer mostly reuses the cache.
+    """
     lines = [f"Question: {_as_data(ctx.question_prompt, 60)}"]
-    lines += [f"<{_ANSWER_TAG}>", _as_data(ctx.transcript, MAX_ANSWER_WORDS) or "(no answer)", f"</{_ANSWER_TAG}>"]
-    if ctx.retrieved:
-        lines.append(f"<{_NOTES_TAG}>")
-        lines += [f"- {_as_data(note, MAX_NOTE_WORDS)}" for note in ctx.retrieved[:MAX_NOTES]]
-        lines.append(f"</{_NOTES_TAG}>")
+    asked = [a for a in ctx.asked if a.strip() != ctx.question_prompt.strip()][-MAX_ASKED:]
+    if asked:
+        lines.append(f"{_ASKED_LABEL}: " + " | ".join(_as_data(a, MAX_LINE_WORDS) for a in asked))
     if ctx.covered:
         lines.append(f"{_COVERED_LABEL}: " + "; ".join(_as_data(c, MAX_LINE_WORDS) for c in ctx.covered[:MAX_POINTS]))
     if ctx.missed:
         lines.append(f"{_MISSED_LABEL}: " + "; ".join(_as_data(t, MAX_LINE_WORDS) for t, _ in ctx.missed[:MAX_POINTS]))
-    asked = [a for a in ctx.asked if a.strip() != ctx.question_prompt.strip()][-MAX_ASKED:]
-    if asked:
-        lines.append(f"{_ASKED_LABEL}: " + " | ".join(_as_data(a, MAX_LINE_WORDS) for a in asked))
     point = next_missed(ctx)
     if point:
         lines.append(f"{_TARGET_LABEL}: {_as_data(point[0], 30)}")
     else:  # nothing missed, or every missed point's probe was already asked
         lines.append(_DEPTH_TASK)
     lines.append(f"{_IDEA_LABEL}: {_as_data(rubric_probe(ctx), 30)}")
+    if ctx.retrieved:
+        lines.append(f"<{_NOTES_TAG}>")
+        lines += [f"- {_as_data(note, MAX_NOTE_WORDS)}" for note in ctx.retrieved[:MAX_NOTES]]
+        lines.append(f"</{_NOTES_TAG}>")
+    lines += [f"<{_ANSWER_TAG}>", _as_data(ctx.transcript, MAX_ANSWER_WORDS) or "(no answer)", f"</{_ANSWER_TAG}>"]
     lines.append(_REPLY_LABEL)
     return "\n".join(lines)
 
