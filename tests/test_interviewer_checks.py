@@ -44,3 +44,22 @@ def test_clean_reply() -> None:
     assert clean_reply(f"Here's a follow-up question: {GOOD}") == GOOD
     long_preamble = "word " * 30 + "and so on. " + GOOD
     assert clean_reply(long_preamble) == " ".join(long_preamble.split())
+
+
+def test_faults_seen_from_the_local_model_on_the_sample_answers() -> None:
+    c = ctx()
+    assert (
+        check_reply("Are you want to know what a high-variance model looks like on training data?", c) or ""
+    ).startswith("is garbled")
+    assert (check_reply("What a great example of how to balance bias against variance?", c) or "").startswith(
+        "comments"
+    )
+    assert (check_reply("If the variance is high, so the validation error is …?", c) or "").startswith("is cut off")
+
+
+def test_the_rubrics_own_words_about_scores_are_not_a_grade() -> None:
+    probe = "Concretely, with five folds, how many models do you train and what do you do with their scores?"
+    c = ctx(missed=(("K-fold cross-validation trains one model per fold.", probe),))
+    assert check_reply(probe.replace("Concretely, with", "With"), c) is None
+    reason = check_reply("What score would you give your own answer about the five folds?", c)
+    assert reason is not None and reason.startswith("talks about grades")

@@ -87,9 +87,17 @@ _VERDICTS = re.compile(
 _ABOUT_YOU = re.compile(r"\b(?:you|your|yours|yourself|answer|answers)\b", re.I)
 # Faults of the question itself (after cleaning); a grammar-constrained small model produces all of them.
 _FORM: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b(?:great|good|excellent|interesting) question\b|\bglad you\b", re.I), "comments"),
+    (
+        re.compile(
+            r"\b(?:great|good|excellent|interesting|nice) (?:question|example|point)\b|\bglad you\b"
+            r"|\bwhat an? (?:great|good|nice|excellent|interesting|wonderful)\b",
+            re.I,
+        ),
+        "comments",
+    ),
+    (re.compile(r"\b(?:are|is|am) (?:you|they|we) (?:want|need|know|think|have|do)\b", re.I), "is garbled"),
     (re.compile(r"\b(?:i(?!\.e\.)|i'm|i've|i'll|my|mine)\b", re.I), "speaks as the candidate"),
-    (re.compile(r"[,;:\-–—(]\s*\?$|\b(?:and|or|but|the|a|an|which is)\s*\?$", re.I), "is cut off"),
+    (re.compile(r"[,;:\-–—(]\s*\?$|(?:…|\.\.\.)\s*\?$|\b(?:and|or|but|the|a|an|which is)\s*\?$", re.I), "is cut off"),
     (re.compile(r'^[^"]*"[^"]*$'), "has an unbalanced quote"),
 )
 # Words too generic to show that a reply is on topic.
@@ -101,7 +109,8 @@ _GENERIC = frozenset(
         "question questions answer answers interview interviewer candidate point points specific specifically "
         "approach decide choose work worked working happen happened there here what when where which while with "
         "your yours their them they this that these those from into about over under again still other another "
-        "first second last next each every some such than then very even only same different"
+        "first second last next each every some such than then very even only same different concretely exactly "
+        "roughly simply briefly"
     )
 )
 
@@ -149,8 +158,13 @@ def _grade_talk(text: str) -> str | None:
         clause = text[start : min(ends, default=len(text))]
         if before in _DETERMINERS and not _ABOUT_YOU.search(clause):
             continue  # a model's score ("members a score of 0.2"), not the candidate's
-        return sm.group(2)
+        return " ".join(clause.split())  # the clause, so that a probe's own words can be told apart
     return None
+
+
+def _rubric_words(ctx: FollowUpContext) -> str:
+    """The question and the rubric's points and probes: text the project wrote, not the candidate or a note."""
+    return " ".join((ctx.question_prompt, *(t + " " + p for t, p in ctx.missed), *ctx.covered)).lower()
 
 
 def check_reply(reply: str, ctx: FollowUpContext) -> str | None:
@@ -168,6 +182,8 @@ def check_reply(reply: str, ctx: FollowUpContext) -> str | None:
         if m:
             return f"{why} ({m.group(0).strip()!r})"
     graded = _grade_talk(raw)
+    if graded and graded.lower() in _rubric_words(ctx):
+        graded = None  # the rubric's own words ("what do you do with their scores?"), not a verdict
     if graded:
         return f"talks about grades ({graded!r})"
     n_q = raw.count("?")
@@ -293,6 +309,6 @@ def dropped_specifics(reply: str, probe: str) -> str | None:
     lost = sorted(numbers(probe) - numbers(reply)) + sorted(n for n in names(probe) if n not in reply_words)
     if lost:
         return f"drops the probe's specifics ({', '.join(lost)})"
-    if rw < pw:
+    if rw < pw and len(pw - rw) >= 2:  # one word less is a rephrasing; more is a cut-down probe
         return f"is the probe cut down (drops {', '.join(sorted(pw - rw))})"
     return None
