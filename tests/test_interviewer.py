@@ -25,11 +25,16 @@ from tests.chat_fakes import (
     RecordingHangingChatModel,
     ctx,
 )
+from voice_interviewer.api import typed_transcript
 from voice_interviewer.engines import build_chat
-from voice_interviewer.interviewer.checks import check_reply
 from voice_interviewer.interviewer.followup import FollowUp, FollowUpContext, Interviewer
+from voice_interviewer.interviewer.grounded import GroundedFollowUps
 from voice_interviewer.interviewer.prompt import GENERIC_PROBES, rubric_probe
 from voice_interviewer.models import Checksums
+from voice_interviewer.scoring.scorecard import score_answer
+from voice_interviewer.session.demo import load_samples
+from voice_interviewer.track.rubric import Track
+from voice_interviewer.types import ModelsUsed
 
 
 def ask(reply: str, context: FollowUpContext | None = None) -> FollowUp:
@@ -177,19 +182,24 @@ def smollm2() -> tuple[BaseChatModel, str]:
 
 
 @pytest.mark.slow
-def test_smollm2_asks_a_follow_up_within_the_timeout(smollm2: tuple[BaseChatModel, str]) -> None:
+def test_smollm2_asks_usable_follow_ups_on_sample_answers(smollm2: tuple[BaseChatModel, str], track: Track) -> None:
+    """The real model answers every request, and most of its questions pass the checks (on 36 mixed
+    sample answers, 27 did before the prompt put the answer last: benchmarks/bench_followups.py)."""
     model, name = smollm2
     assert name == "smollm2-135m (llama.cpp)"
-    timeout_s = 20.0
-    context = ctx(missed=((DIAGNOSIS, DIAGNOSIS_PROBE),))
-    start = time.perf_counter()
-    out = Interviewer(model, name, timeout_s=timeout_s).follow_up(context)
-    took = time.perf_counter() - start
-    print(f"\nsmollm2: follow-up {out.latency_s:.2f} s, source={out.source}, text={out.text!r}, reason={out.reason}")
-    assert isinstance(out, FollowUp)
-    assert out.text.endswith("?")
-    assert took < timeout_s + 2
-    assert out.source == "rubric" or check_reply(out.text, context) is None
+    follow = GroundedFollowUps(Interviewer(model, name, timeout_s=120.0))
+    samples = {(s.question_id, s.kind): s.text for s in load_samples(track.name)}
+    qids = ("phone-screen/bias-variance", "phone-screen/precision-recall", "phone-screen/calibration")
+    outs = []
+    for qid in (*qids, "experimentation/ab-test-design"):
+        q, r = track.question(qid)
+        models = ModelsUsed(rubric_version=r.round.version, rubric_sha256=r.sha256)
+        card = score_answer(q, r, typed_transcript(samples[(qid, "vague")]), None, models)
+        out = follow.next_line(q, card, (q.prompt,))
+        print(f"\nsmollm2 {qid}: {out.latency_s:.2f} s, {out.source}: {out.text!r} ({out.reason})")
+        assert out.reason is None or out.reason.startswith("rejected the model's reply"), out.reason
+        outs.append(out)
+    assert sum(o.source == "llm" for o in outs) >= 2, [(o.text, o.reason) for o in outs]
 
 
 @pytest.mark.slow
