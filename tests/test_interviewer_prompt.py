@@ -31,15 +31,18 @@ def test_the_prompt_holds_the_missed_points_and_the_notes_as_data() -> None:
         assert text in human
     assert f"<candidate_answer>\n{ANSWER}\n</candidate_answer>" in human
     assert f"<reference_notes>\n- {NOTE}\n</reference_notes>" in human
-    # The question and the rubric first, the notes, then the candidate's answer last (stable prefix first).
+    # The question and the rubric first, the notes, the candidate's answer, then the task closes it.
     lines = human.splitlines()
     assert lines[0] == f"Question: {QUESTION}"
-    assert lines.index(f"Probe this missed point: {DIAGNOSIS}") + 1 == lines.index(
-        f"Probe you may adapt: {DIAGNOSIS_PROBE}"
-    )
-    assert lines.index(f"Probe you may adapt: {DIAGNOSIS_PROBE}") < lines.index("<reference_notes>")
-    tail = ["</reference_notes>", "<candidate_answer>", ANSWER, "</candidate_answer>", "Your follow-up question:"]
-    assert lines[-5:] == tail
+    assert lines.index("</reference_notes>") + 1 == lines.index("<candidate_answer>")
+    assert lines[-6:] == [
+        "<candidate_answer>",
+        ANSWER,
+        "</candidate_answer>",
+        f"Probe this missed point: {DIAGNOSIS}",
+        f"Probe you may adapt: {DIAGNOSIS_PROBE}",
+        "Your follow-up question:",
+    ]
 
 
 def test_the_request_shares_its_prefix_while_the_answer_grows() -> None:
