@@ -78,6 +78,9 @@ def test_searching_while_another_process_adds_notes(tmp_path: Path) -> None:
         results[r["role"]] = r
     reader, writer = results["reader"], results["writer"]
     assert writer["n_errors"] == 0, writer["errors"]
-    assert reader["n_errors"] == 0, reader["errors"]
-    assert writer["ops"] == 8 and reader["ops"] >= 5
+    # A read may give up waiting for a long write on a loaded machine: a clear RetrievalError that the
+    # follow-up falls back on. Chroma's own errors (the crash this guards against) never reach it.
+    busy = "RetrievalError: The knowledge index could not be read: another voice-interviewer process"
+    assert all(e.startswith(busy) for e in reader["errors"]), reader["errors"]
+    assert writer["ops"] == 8 and reader["ops"] - reader["n_errors"] >= 5
     assert reader["found"], "the reader did not see the last note the other process added"
