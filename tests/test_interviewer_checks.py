@@ -51,6 +51,8 @@ def test_faults_seen_from_the_local_model_on_the_sample_answers() -> None:
     assert (
         check_reply("Are you want to know what a high-variance model looks like on training data?", c) or ""
     ).startswith("is garbled")
+    garbled = "Are you look at the usual metrics like AUC, and does the new model beat the old one on variance?"
+    assert (check_reply(garbled, c) or "").startswith("is garbled")
     assert (check_reply("What a great example of how to balance bias against variance?", c) or "").startswith(
         "comments"
     )

@@ -95,7 +95,14 @@ _FORM: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "comments",
     ),
-    (re.compile(r"\b(?:are|is|am) (?:you|they|we) (?:want|need|know|think|have|do)\b", re.I), "is garbled"),
+    (
+        re.compile(
+            r"\b(?:are|is|am) (?:you|they|we) "
+            r"(?:want|need|know|think|have|do|look|see|use|get|make|say|ask|mean|try)\b",
+            re.I,
+        ),
+        "is garbled",
+    ),
     (re.compile(r"\b(?:i(?!\.e\.)|i'm|i've|i'll|my|mine)\b", re.I), "speaks as the candidate"),
     (re.compile(r"[,;:\-–—(]\s*\?$|(?:…|\.\.\.)\s*\?$|\b(?:and|or|but|the|a|an|which is)\s*\?$", re.I), "is cut off"),
     (re.compile(r'^[^"]*"[^"]*$'), "has an unbalanced quote"),
