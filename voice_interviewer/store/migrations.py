@@ -137,7 +137,7 @@ def _v0_to_v1(d: Data) -> Data:
         "schema_version": 1,
         "id": sid,
         "created": str(d.get("created") or _created_from_id(sid)),
-        "track": str(d.get("track") or "netflix-mle"),
+        "track": str(d.get("track") or "netflix-mle"),  # the one track of v0 (a fact of that format)
         "round": str(d.get("round") or _round_from_id(sid)),
         "mode": "voice",  # the only mode there was
         "status": "complete",  # schema 0 wrote the file once, at the end of the session

@@ -108,8 +108,8 @@ def _tolerant_session(data: dict[str, Any], session_id: str) -> tuple[Session, l
     session = Session(
         id=session_id,
         created=pick("created", is_str, created),
-        track=pick("track", is_str, "netflix-mle"),
-        round=pick("round", is_str, session_id[16:] or "phone-screen"),
+        track=pick("track", is_str, _default_track()),
+        round=pick("round", is_str, session_id[16:] or "unknown"),
         mode=pick("mode", lambda v: v in ("voice", "demo", "text"), "voice"),
         status=pick("status", lambda v: v in ("in-progress", "complete", "interrupted"), "in-progress"),
         models=models,
@@ -147,3 +147,14 @@ def read_session(folder: Path, session_id: str) -> tuple[Session | None, list[st
     data, _ = migrate(raw, SCHEMA_VERSION)  # pure; it succeeded above
     session, more = _tolerant_session(data, session_id)
     return session, problems + more
+
+
+def _default_track() -> str:
+    """For a damaged session with no track: the track a new session would use, if any is installed."""
+    from voice_interviewer.errors import UserError
+    from voice_interviewer.track.rubric import default_track
+
+    try:
+        return default_track()
+    except UserError:
+        return "unknown"
