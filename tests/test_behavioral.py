@@ -175,3 +175,39 @@ def test_a_short_story_is_level_1(failure: Question, embedder: Embedder) -> None
     text = "I missed a feature bug and conversion dropped 12 percent."
     content, _ = apply_behavioral(failure, text, score_content(failure, text, embedder=embedder))
     assert content.level == 1
+
+
+# A story told in the abstract: it names every part and gives none (no system, no number, no mistake).
+ABSTRACT = (
+    "I took a risk on a model, put a number on the result, owned my mistake and learned the lesson. "
+    "This story shows ownership and candor, and it covers the situation, my actions and the result."
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "about"),
+    [
+        ("I put a number on the result, owned my mistake and changed my habits.", True),
+        ("The situation was clear, the stakes were high and the outcome was good.", True),
+        # a told story names a part now and then, with what it was
+        ("The result was that my mistake got caught before launch.", False),
+        ("As a result, the outcome of my mistake was a 12 percent drop in the context of the campaign.", False),
+        ("I rolled back the model and added a parity check.", False),
+    ],
+)
+def test_a_sentence_that_names_the_story_parts_tells_about_the_story(sentence: str, about: bool) -> None:
+    from voice_interviewer.scoring.claims import tells_about_story
+
+    assert tells_about_story(sentence) is about
+
+
+def test_a_story_told_in_the_abstract_carries_no_part_and_owns_nothing(failure: Question) -> None:
+    b = detect(failure, ABSTRACT)
+    assert b.parts == () and not b.failure_owned and b.specificity == 0
+    told = detect(failure, OWNED)
+    padded = detect(failure, f"{OWNED} {ABSTRACT}")
+    assert padded.parts == told.parts and padded.failure_owned and padded.specificity == told.specificity
+    # and it earns no key point, so it scores below a real story and no higher than an empty one
+    abstract = score_content(failure, ABSTRACT)
+    assert not [p for c in abstract.criteria for p in c.covered]
+    assert abstract.score < score_content(failure, OWNED).score

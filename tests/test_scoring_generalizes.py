@@ -279,3 +279,12 @@ def test_a_claim_earns_nothing_with_meaning_too(track: Track, embedder: Embedder
 def test_content_type_round_trips_with_heard_words() -> None:
     c = Content(score=1.0, level=1, level_name="poor", recommendation="strong no hire", criteria=())
     assert Content.model_validate_json(c.model_dump_json()) == c
+
+
+def test_level_cuts_lie_halfway_between_the_mean_fitted_grades() -> None:
+    z = np.array([1.0, 1.2, 2.0, 2.2, 3.0, 3.2, 3.6, 4.0])
+    y = np.array([1, 1, 2, 2, 3, 3, 4, 4])
+    assert fitting._cuts(z, y) == pytest.approx((1.6, 2.6, 3.45))
+    # an outlier moves a cut by its share of the mean only, and a missing grade falls back to j + 0.5
+    assert fitting._cuts(np.append(z, 3.9), np.append(y, 1))[0] == pytest.approx((1.0 + 1.2 + 3.9) / 6 + 1.05)
+    assert fitting._cuts(z[y != 2], y[y != 2])[:2] == pytest.approx((1.5, 2.5))

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from voice_interviewer.scoring import text as tx
+from voice_interviewer.scoring.claims import is_claim, tells_about_story
 from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.track.rubric import Question
 from voice_interviewer.types import Behavioral, Content, StoryPart
@@ -147,6 +148,10 @@ _TECH = frozenset(
 )
 
 
+def _about_story(sentence: str) -> bool:
+    return is_claim(sentence) or tells_about_story(sentence)
+
+
 def story_part(sentence: str) -> str | None:
     """The one part of the story a sentence carries (None when it carries none)."""
     hits = {name for name, pat in PARTS.items() if pat.search(sentence)}
@@ -171,7 +176,11 @@ def detect(question: Question, text: str, also: Mapping[str, Sequence[str]] | No
     by that part), so that the panel and the criteria agree.
     """
     cfg = CONFIG.behavioral
-    sents = tx.sentences(text)
+    every = tx.sentences(text)
+    # a sentence about the story ("that covers the situation, the result and the lesson") tells
+    # none of it: it carries no part, ownership, number or signal (blame and bragging still count)
+    sents = [s for s in every if not _about_story(s)]
+    text = " ".join(sents)
     carried: dict[str, list[str]] = {name: [] for name in PARTS}
     for sent in sents:
         part = story_part(sent)
@@ -199,8 +208,8 @@ def detect(question: Question, text: str, also: Mapping[str, Sequence[str]] | No
         else "mixed"
     )
     owned = _sentences_matching(sents, OWNED)
-    brag = _sentences_matching(sents, HUMBLE_BRAG)
-    blame = _sentences_matching(sents, BLAME)
+    brag = _sentences_matching(every, HUMBLE_BRAG)
+    blame = _sentences_matching(every, BLAME)
     failure_owned = bool(owned) and not brag
     if brag:
         note = "Sounds like a humble-brag, not a real failure."
@@ -278,7 +287,7 @@ def story_panel(question: Question, text: str, evidence: Mapping[str, Sequence[s
 
 
 def owned_sentence(text: str) -> str | None:
-    return next((s for s in tx.sentences(text) if OWNED.search(s)), None)
+    return next((s for s in tx.sentences(text) if OWNED.search(s) and not _about_story(s)), None)
 
 
 def apply_behavioral(question: Question, text: str, content: Content) -> tuple[Content, Behavioral]:

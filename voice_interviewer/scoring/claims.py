@@ -1,7 +1,9 @@
 """Sentences that talk about the answer instead of answering: they earn no credit.
 
 "I covered every key point", "the candidate addressed the trade-off", "as the rubric requires",
-"this story shows ownership": a claim that something was said is not saying it. Such sentences
+"this story shows ownership": a claim that something was said is not saying it. A story told in
+the abstract ("I put a number on the result, owned my mistake and reached a resolution") names
+its parts without telling any of them: :func:`tells_about_story`. Such sentences
 are told apart by what they talk about (the answer, the candidate, the rubric, key points) together
 with a verb of covering, so that an answer that merely uses "cover" or "address" in its own sense
 ("we covered the cold-start titles with a popularity prior") still counts.
@@ -10,6 +12,8 @@ with a verb of covering, so that an answer that merely uses "cover" or "address"
 from __future__ import annotations
 
 import re
+
+from voice_interviewer.scoring.config import CONFIG
 
 _SELF = (
     r"(?:my|this|the|that|our) (?:whole |full |complete |above |previous )?"
@@ -46,3 +50,23 @@ CLAIM = re.compile(
 def is_claim(sentence: str) -> bool:
     """True when the sentence claims what the answer covers rather than covering it."""
     return CLAIM.search(sentence) is not None
+
+
+# The names of a story's parts, as a sentence about the story uses them.
+_STORY_PART_NAME = re.compile(
+    r"\b(?:a|the|my|our) (?:number|result|outcome|lesson|situation|context|stakes|resolution|root cause|"
+    r"habits?|actions|mistake|trigger)\b",
+    re.IGNORECASE,
+)
+_A_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred|thousand|"
+    r"million|half|double|doubled|tripled|percent)\b",
+    re.IGNORECASE,
+)
+
+
+def tells_about_story(sentence: str) -> bool:
+    """True when the sentence names several parts of a story and gives no number: it describes a
+    story instead of telling one (a told story names a part now and then, with what it was)."""
+    names = {m.group(0).lower() for m in _STORY_PART_NAME.finditer(sentence)}
+    return len(names) >= CONFIG.behavioral.story_elements_named and not _A_NUMBER.search(sentence)

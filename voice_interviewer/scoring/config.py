@@ -116,6 +116,11 @@ class BehavioralConfig:
     # "hides behind we" takes twice as many "we" words as "I" words.
     min_i_words: int = 3
     we_ratio: float = 2.0
+    # A sentence naming this many parts of a story ("put a number on the result, owned my mistake")
+    # and giving no number tells about the story instead of telling it: it carries nothing. Two
+    # names happen in a real story ("the result was that my mistake got caught"); three did not,
+    # in any told story of the development set or the samples.
+    story_elements_named: int = 3
     # Shown on the story panel: sentences per part, numbers of the result.
     sentences_per_part: int = 3
     numbers_shown: int = 6

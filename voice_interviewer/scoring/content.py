@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from voice_interviewer.scoring import text as tx
+from voice_interviewer.scoring.claims import tells_about_story
 from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.scoring.evidence import (
     Embedder,
@@ -125,6 +126,8 @@ def analyse(
 ) -> Analysis:
     """The evidence for every key point and the features of the answer. ``words`` (timed) mark it as spoken."""
     sents = prepare(text, words, vocabulary(question) if words else None)
+    if question.kind == "behavioral":  # a story told in the abstract earns nothing either
+        sents = [replace(s, claim=s.claim or tells_about_story(s.text)) for s in sents]
     flags = red_flags(question, sents)
     flagged = {f.sentence for f in flags}
     sents = [replace(s, flagged=s.text in flagged) for s in sents]

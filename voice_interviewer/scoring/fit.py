@@ -7,7 +7,7 @@ ordinary least squares of the grade on the features of :mod:`voice_interviewer.s
 (one model for technical questions, one for behavioral), with a small ridge and the sign of each
 weight fixed by what it means (evidence raises the grade, a misconception lowers it; a feature
 whose fitted weight has the wrong sign is dropped); then three cuts on the fitted grade, each
-the one that best separates the grades below it from those above. ``--write`` stores the
+halfway between the mean fitted grades of two neighbouring grades. ``--write`` stores the
 parameters in ``scoring/fitted.json``. The figures printed beside the in-sample ones are
 leave-one-question-out: every question is scored by a model fitted without any of its answers,
 so they say how the score does on questions it was not fitted on.
@@ -52,17 +52,19 @@ def _lstsq(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _cuts(z: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """The z from which levels 2, 3 and 4 start: halfway between the mean fitted grade of the
+    answers graded j and of those graded j + 1 (j + 0.5 when either grade is absent).
+
+    Class means are few numbers from many answers, so the cuts move little when one question is
+    left out; cuts searched for the fewest errors on the fitted set followed its noise (level
+    agreement leave-one-question-out 62.0%, against 65.4% with these).
+    """
+    means = [float(z[y == g].mean()) if np.any(y == g) else None for g in (1, 2, 3, 4)]
     out: list[float] = []
-    cand = np.unique(z)
-    mids = (cand[1:] + cand[:-1]) / 2 if len(cand) > 1 else cand
     for j in (1, 2, 3):
-        above = y > j
-        best, best_err = float(j) + 0.5, None
-        for c in mids:
-            err = int(np.sum((z >= c) != above))
-            if best_err is None or err < best_err or (err == best_err and abs(c - j - 0.5) < abs(best - j - 0.5)):
-                best, best_err = float(c), err
-        out.append(max(best, out[-1]) if out else best)
+        lo, hi = means[j - 1], means[j]
+        cut = (lo + hi) / 2 if lo is not None and hi is not None else j + 0.5
+        out.append(max(cut, out[-1]) if out else cut)
     return out[0], out[1], out[2]
 
 
