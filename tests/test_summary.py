@@ -27,7 +27,7 @@ def test_main_answers_make_the_level_and_every_spoken_answer_the_delivery(
     assert summary.answers == 2
     assert list(summary.questions) == [QID]  # the follow-up is not a question of its own
     q = summary.questions[QID]
-    assert (q.level, q.score) == (main.content.level, main.content.score)
+    assert (q.level, q.score) == (main.content.level, main.content.score)  # without the track: the first answer
     assert q.missed == tuple(p.text for cr in main.content.criteria for p in cr.missed)
     assert summary.overall_level == main.content.level
     wpm = (main.delivery.words_per_minute + follow.delivery.words_per_minute) / 2
@@ -44,7 +44,7 @@ def test_weak_criteria_come_first_in_what_to_work_on(make_session: MakeSession, 
     assert weak, "the vague answer should leave a criterion weak"
     summary = summarize(s)
     assert 1 <= len(summary.work_on) <= 2
-    assert summary.work_on[0] == f"{weak[0]} (weak in 1 answer)"
+    assert summary.work_on[0] == f"{weak[0]} (weak in 1 question)"
 
 
 def test_the_json_layout_is_the_one_session_json_keeps(make_session: MakeSession, session_store: SessionStore) -> None:
@@ -61,9 +61,14 @@ def test_the_json_layout_is_the_one_session_json_keeps(make_session: MakeSession
         "work_on",
     ]
     assert set(d["questions"]) == {QID, "phone-screen/precision-recall"}
+    q = summary.questions[QID]
     assert d["questions"][QID] == {
-        "level": summary.questions[QID].level,
-        "score": summary.questions[QID].score,
-        "missed": list(summary.questions[QID].missed),
+        "level": q.level,
+        "score": q.score,
+        "missed": list(q.missed),
+        "first_level": q.first_level,
+        "answers": 1,
+        "covered": list(q.covered),
+        "prompted": [],
     }
     assert d["work_on"] == list(summary.work_on) and d["overall_level"] == summary.overall_level

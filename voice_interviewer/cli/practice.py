@@ -101,10 +101,9 @@ def practice(
         resume=resume,
     )
     ui = RichSessionUI(out)
+    engines = _engines(stt_model, device, chroma_url=chroma_url, llm=llm, llm_timeout_s=llm_timeout, tts=tts)
     try:
-        session, folder = run_practice(
-            _engines(stt_model, device, chroma_url=chroma_url, llm=llm, llm_timeout_s=llm_timeout, tts=tts), opts, ui
-        )
+        session, folder = run_practice(engines, opts, ui)
     except KeyboardInterrupt as e:
         sid = getattr(e, "session_id", None)
         err.print(
@@ -114,4 +113,4 @@ def practice(
             soft_wrap=True,
         )
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-    ui.summary(session, folder)
+    ui.summary(session, folder, engines.track, engines.embedder)

@@ -16,8 +16,13 @@ from voice_interviewer.cli.sessions import IdArg, ScoresOpt, open_record, open_s
 from voice_interviewer.errors import ExitCode, UserError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
+
     from voice_interviewer.review.progress import ProgressReport
     from voice_interviewer.review.rescore import SessionRescore
+    from voice_interviewer.scoring.content import Embedder
 
 SPARK = {1: "▁", 2: "▃", 3: "▅", 4: "█"}
 
@@ -205,7 +210,7 @@ def progress(
 
     from voice_interviewer.review.progress import progress_for_store
 
-    p = progress_for_store(open_store(), round_, scores)
+    p = progress_for_store(open_store(), round_, scores, review_embedder())
     if as_json:
         body = asdict(p)
         body["weakest"] = [w.name for w in p.weakest]
@@ -220,6 +225,28 @@ def progress(
             out.print(f"[dim]left out: {s}[/]", highlight=False)
         return
     _print_progress(p)
+
+
+class _LazyEmbedder:
+    """The scoring embedder, loaded only when an exchange of answers scored with meaning is combined."""
+
+    def __init__(self) -> None:
+        self._loaded: Embedder | None = None
+        self.name = "all-MiniLM-L6-v2-int8"
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if self._loaded is None:
+            loaded = _engines().embedder
+            if loaded is None:
+                raise UserError("Embeddings are turned off in the settings; turn them on to combine these answers.")
+            self._loaded = loaded
+        return self._loaded.embed(texts)
+
+
+def review_embedder() -> Embedder | None:
+    """The embedder for whole-exchange levels, loaded the first time it is needed; None when the
+    settings turn embeddings off (then exchanges scored with meaning keep their first answer's level)."""
+    return _LazyEmbedder() if _engines().settings.use_embeddings else None
 
 
 @app.command(rich_help_panel="Come back")
@@ -241,8 +268,9 @@ def report(
     cards = select_cards(rec, scores)
     s = rec.session
     others = [r for r in scan(store) if r.session is not None and s is not None and r.session.round == s.round]
-    trend = progress_of([(r, select_cards(r)) for r in others], s.round if s else None)
-    page = render_report(rec, cards, trend, scores)
+    embedder = review_embedder()
+    trend = progress_of([(r, select_cards(r)) for r in others], s.round if s else None, embedder=embedder)
+    page = render_report(rec, cards, trend, scores, embedder)
     html.parent.mkdir(parents=True, exist_ok=True)
     html.write_text(page, encoding="utf-8")
     out.print(f"Wrote {html} ({len(page.encode()) / 1024:.0f} KB); open it in any browser.", highlight=False)
@@ -265,11 +293,11 @@ def export(
     _, rec = open_record(session_id)
     cards = select_cards(rec, scores)
     text = (
-        export_json(rec, cards, scores)
+        export_json(rec, cards, scores, review_embedder())
         if fmt == "json"
         else export_csv(rec, cards)
         if fmt == "csv"
-        else export_md(rec, cards)
+        else export_md(rec, cards, review_embedder())
     )
     if out_file is None:
         sys.stdout.write(text)

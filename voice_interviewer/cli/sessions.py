@@ -147,8 +147,8 @@ def sessions_show(
     """The transcript of a session, turn by turn, with its scores."""
     from voice_interviewer.cli.render import scorecard as render_card
     from voice_interviewer.cli.render import transcript_text
-    from voice_interviewer.review.records import display_date, select_cards, with_cards
-    from voice_interviewer.store.summary import summarize
+    from voice_interviewer.cli.review import review_embedder
+    from voice_interviewer.review.records import display_date, select_cards, summary_of
 
     _, rec = open_record(session_id)
     s = rec.session
@@ -182,8 +182,14 @@ def sessions_show(
         missed = [pt.text for cr in c.criteria for pt in cr.missed]
         for m in missed:
             out.print(Padding(Text.assemble(("✗ ", "red"), m), (0, 0, 0, 3)))
-    summ = summarize(with_cards(s, cards))
+    summ = summary_of(s, cards, review_embedder())
     if cards:
+        for qid, q in summ.questions.items():
+            out.print(f"\n[bold]{qid}[/]: level {q.level_text}", highlight=False)
+            for p in q.prompted:
+                out.print(Padding(Text.assemble(("↪ ", "yellow"), p, (" (after a follow-up)", "dim")), (0, 0, 0, 3)))
+            for m in q.missed:
+                out.print(Padding(Text.assemble(("✗ ", "red"), m), (0, 0, 0, 3)))
         out.print(f"\n[bold]Overall level {summ.overall_level}[/]", highlight=False)
         for i, w in enumerate(summ.work_on, 1):
             out.print(f"Work on next {i}: {w}", highlight=False)

@@ -13,8 +13,10 @@ from rich.table import Table
 from rich.text import Text
 
 from voice_interviewer.cli.render import print_scorecard, transcript_text
+from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.store.sessions import Session
 from voice_interviewer.store.summary import summarize
+from voice_interviewer.track.rubric import Track
 from voice_interviewer.types import Scorecard, Transcript
 
 
@@ -74,14 +76,19 @@ class RichSessionUI:
         self._stop_live()
         self.c.print(f"[dim]{message}[/]")
 
-    def summary(self, session: Session, folder: Any) -> None:
-        s = summarize(session)
+    def summary(
+        self, session: Session, folder: Any, track: Track | None = None, embedder: Embedder | None = None
+    ) -> None:
+        s = summarize(session, track, embedder)
         table = Table(title="Session summary", show_lines=True)
         table.add_column("question", style="cyan")
         table.add_column("level")
+        table.add_column("after follow-ups")
         table.add_column("missed")
         for qid, q in s.questions.items():
-            table.add_row(qid, f"{q.level} ({q.score:.0f}/100)", "\n".join(q.missed[:3]) or "-")
+            table.add_row(
+                qid, q.level_text, "\n".join(f"{p}" for p in q.prompted) or "-", "\n".join(q.missed[:3]) or "-"
+            )
         self.c.print(table)
         if s.words_per_minute is not None:
             self.c.print(

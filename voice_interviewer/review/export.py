@@ -8,22 +8,24 @@ import io
 import json
 
 from voice_interviewer.errors import UserError
-from voice_interviewer.review.records import LATEST, SessionRecord, display_date, with_cards
+from voice_interviewer.review.records import LATEST, SessionRecord, display_date, summary_of, with_cards
+from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.store.sessions import Session
-from voice_interviewer.store.summary import summarize
 from voice_interviewer.types import Scorecard
 
 # --- export --------------------------------------------------------------------------------------
 
 
-def export_json(record: SessionRecord, cards: dict[int, Scorecard], which: str = LATEST) -> str:
+def export_json(
+    record: SessionRecord, cards: dict[int, Scorecard], which: str = LATEST, embedder: Embedder | None = None
+) -> str:
     s = _require(record)
     body = {
         "export_version": 1,
         "scores": which,
         "problems": list(record.problems),
         "rescores": [r.name for r in record.rescores],
-        "summary": summarize(with_cards(s, cards)).as_dict(),
+        "summary": summary_of(s, cards, embedder).as_dict(),
         "session": json.loads(with_cards(s, cards).model_dump_json()),
     }
     return json.dumps(body, indent=1, ensure_ascii=False) + "\n"
@@ -94,9 +96,9 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def export_md(record: SessionRecord, cards: dict[int, Scorecard]) -> str:
+def export_md(record: SessionRecord, cards: dict[int, Scorecard], embedder: Embedder | None = None) -> str:
     s = _require(record)
-    summary = summarize(with_cards(s, cards))
+    summary = summary_of(s, cards, embedder)
     out = [
         f"# Mock interview {s.id}",
         "",
@@ -112,6 +114,17 @@ def export_md(record: SessionRecord, cards: dict[int, Scorecard]) -> str:
             )
         for i, item in enumerate(summary.work_on, 1):
             out.append(f"- Work on next {i}: {item}")
+        out += [
+            "",
+            "## Questions",
+            "",
+            "| Question | Level (whole exchange) | Needed a follow-up | Missed |",
+            "|---|---|---|---|",
+        ]
+        for qid, q in summary.questions.items():
+            prompted = "<br>".join(_md(p) for p in q.prompted) or "-"
+            missed = "<br>".join(_md(p) for p in q.missed) or "-"
+            out.append(f"| {_md(qid)} | {q.level_text} | {prompted} | {missed} |")
     for p in record.problems:
         out.append(f"- Problem: {p}")
     for t in s.turns:

@@ -4,7 +4,7 @@ questions answered more than once, and the weakest criteria to practise next."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import mean
 
 from voice_interviewer.errors import ExitCode, UserError
@@ -15,10 +15,10 @@ from voice_interviewer.review.records import (
     display_date,
     scan,
     select_cards,
-    with_cards,
+    summary_of,
 )
+from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.store.sessions import Session, SessionStore
-from voice_interviewer.store.summary import summarize
 from voice_interviewer.types import Scorecard
 
 # --- progress ------------------------------------------------------------------------------------
@@ -32,8 +32,9 @@ class SessionPoint:
     overall_level: float | None
     words_per_minute: float | None
     fillers_per_minute: float | None
-    criteria: dict[str, float]  # criterion name -> mean level of the main answers asking it
-    questions: dict[str, tuple[int, float]]  # question id -> (level, content score) of its main answer
+    criteria: dict[str, float]  # criterion name -> mean level over the exchanges of the questions asking it
+    questions: dict[str, tuple[int, float]]  # question id -> (level, content score) of its whole exchange
+    prompted: dict[str, tuple[str, ...]] = field(default_factory=dict)  # question id -> points that needed a follow-up
 
 
 @dataclass(frozen=True)
@@ -71,17 +72,14 @@ class ProgressReport:
     skipped: tuple[str, ...]  # sessions left out, with why
 
 
-def session_point(session: Session, cards: dict[int, Scorecard]) -> SessionPoint:
-    summary = summarize(with_cards(session, cards))
+def session_point(session: Session, cards: dict[int, Scorecard], embedder: Embedder | None = None) -> SessionPoint:
+    summary = summary_of(session, cards, embedder)
     per_crit: dict[str, list[int]] = {}
     questions: dict[str, tuple[int, float]] = {}
-    for t in session.turns:
-        c = cards.get(t.index)
-        if c is None or t.kind != "question":
-            continue
-        questions[t.question_id] = (c.content.level, c.content.score)
-        for cr in c.content.criteria:
-            per_crit.setdefault(cr.name, []).append(cr.level)
+    for qid, q in summary.questions.items():
+        questions[qid] = (q.level, q.score)
+        for name, level in q.criteria:
+            per_crit.setdefault(name, []).append(level)
     return SessionPoint(
         id=session.id,
         date=display_date(session.created, session.id),
@@ -91,11 +89,15 @@ def session_point(session: Session, cards: dict[int, Scorecard]) -> SessionPoint
         fillers_per_minute=summary.fillers_per_minute,
         criteria={k: round(mean(v), 2) for k, v in per_crit.items()},
         questions=questions,
+        prompted={qid: q.prompted for qid, q in summary.questions.items() if q.prompted},
     )
 
 
 def progress(
-    items: Sequence[tuple[SessionRecord, dict[int, Scorecard]]], round_: str | None = None, weakest: int = 3
+    items: Sequence[tuple[SessionRecord, dict[int, Scorecard]]],
+    round_: str | None = None,
+    weakest: int = 3,
+    embedder: Embedder | None = None,
 ) -> ProgressReport:
     """Trends across sessions (a pure function of the records and the scorecards chosen for each)."""
     points: list[SessionPoint] = []
@@ -110,7 +112,7 @@ def progress(
         if not cards:
             skipped.append(f"{record.id}: no scored answers")
             continue
-        points.append(session_point(s, cards))
+        points.append(session_point(s, cards, embedder))
         for t in s.turns:
             c = cards.get(t.index)
             if c is not None and t.kind == "question":
@@ -130,8 +132,10 @@ def progress(
     return ProgressReport(tuple(points), tuple(trends), tuple(weak), tuple(retold), tuple(skipped))
 
 
-def progress_for_store(store: SessionStore, round_: str | None = None, which: str = LATEST) -> ProgressReport:
+def progress_for_store(
+    store: SessionStore, round_: str | None = None, which: str = LATEST, embedder: Embedder | None = None
+) -> ProgressReport:
     if which not in (LATEST, ORIGINAL):
         raise UserError(f"--scores for progress is latest or original, not {which!r}.", ExitCode.USAGE)
     items = [(r, select_cards(r, which)) for r in scan(store)]
-    return progress(items, round_)
+    return progress(items, round_, embedder=embedder)

@@ -14,16 +14,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.errors import ExitCode, UserError
+from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.store.reader import read_session
 from voice_interviewer.store.rescores import Rescore, load_rescores
 from voice_interviewer.store.sessions import Session, SessionStore, Turn, validate_id
-from voice_interviewer.store.summary import summarize
+from voice_interviewer.store.summary import SessionSummary, summarize
+from voice_interviewer.track.rubric import Track, load_track
 from voice_interviewer.types import Scorecard
 
 LATEST, ORIGINAL = "latest", "original"
@@ -207,6 +210,23 @@ def with_cards(session: Session, cards: dict[int, Scorecard]) -> Session:
     return session.model_copy(update={"turns": turns})
 
 
+@lru_cache(maxsize=8)
+def _track(name: str) -> Track | None:
+    try:
+        return load_track(name)
+    except UserError:
+        return None  # a track no longer installed: each question's level is its first answer's
+
+
+def summary_of(session: Session, cards: dict[int, Scorecard], embedder: Embedder | None = None) -> SessionSummary:
+    """The session's summary with the chosen scorecards, each question's level over its whole exchange.
+
+    ``embedder``: the one the answers were scored with; without it, exchanges of answers scored with
+    meaning keep the first answer's level (see :func:`voice_interviewer.store.summary.question_summary`).
+    """
+    return summarize(with_cards(session, cards), _track(session.track), embedder)
+
+
 # --- listing -------------------------------------------------------------------------------------
 
 
@@ -240,7 +260,7 @@ def row(record: SessionRecord, which: str = LATEST) -> SessionRow:
             record.id, display_date("", record.id), round_, "damaged", 0, 0, None, record.duration_s, 0, record.problems
         )
     cards = select_cards(record, which)
-    summary = summarize(with_cards(s, cards))
+    summary = summary_of(s, cards)
     return SessionRow(
         id=record.id,
         date=display_date(s.created, record.id),

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from html import escape
 
 from voice_interviewer.review.progress import ProgressReport
-from voice_interviewer.review.records import SessionRecord, display_date, with_cards
+from voice_interviewer.review.records import SessionRecord, display_date, summary_of
+from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.delivery import GOOD_WPM
-from voice_interviewer.store.summary import summarize
+from voice_interviewer.store.summary import SessionSummary
 from voice_interviewer.types import Scorecard, Word
 
 LEVEL_NAMES = {1: "poor", 2: "mixed", 3: "good", 4: "excellent"}
@@ -289,15 +290,40 @@ def _turn_html(index: int, kind: str, qid: str, asked: str, card: Scorecard | No
     return f'<section class="card turn">{"".join(parts)}</section>'
 
 
+def _questions_html(summary: SessionSummary) -> str:
+    """Each question's level over its whole exchange, the points that needed a follow-up, the ones missed."""
+    rows = []
+    for qid, q in summary.questions.items():
+        prompted = "".join(f'<div class="prompted">↪ {escape(p)}</div>' for p in q.prompted)
+        missed = "".join(f'<div class="missed">✗ {escape(p)}</div>' for p in q.missed)
+        rows.append(
+            f"<tr><td><b>{escape(qid)}</b></td><td>{escape(q.level_text)}</td>"
+            f"<td>{prompted or '<span class=muted>none</span>'}</td>"
+            f"<td>{missed or '<span class=muted>none</span>'}</td></tr>"
+        )
+    return (
+        '<section class="card questions"><h2>Questions</h2>'
+        '<p class="muted">The level of each question counts everything said on it, the answer and the follow-up '
+        "answers; points made only after a follow-up are listed as needing prompting.</p>"
+        '<table class="points"><thead><tr><th style="width:25%">Question</th><th style="width:18%">Level</th>'
+        "<th>Needed a follow-up</th><th>Missed</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
 def render_report(
-    record: SessionRecord, cards: dict[int, Scorecard], progress: ProgressReport | None = None, scores: str = "latest"
+    record: SessionRecord,
+    cards: dict[int, Scorecard],
+    progress: ProgressReport | None = None,
+    scores: str = "latest",
+    embedder: Embedder | None = None,
 ) -> str:
     s = record.session
     if s is None:
         from voice_interviewer.errors import UserError
 
         raise UserError(f"Session {record.id} cannot be reported: {'; '.join(record.problems)}.")
-    summary = summarize(with_cards(s, cards))
+    summary = summary_of(s, cards, embedder)
     title = f"Mock interview · {s.round} · {display_date(s.created, s.id)}"
     kpis = [
         ("Overall level", _level(summary.overall_level) if cards else _level(None)),
@@ -339,6 +365,8 @@ def render_report(
             + (f"<h3>Weakest criteria to practise next</h3><ul>{weak}</ul>" if weak else "")
             + "</section>"
         )
+    if summary.questions:
+        body.append(_questions_html(summary))
     for t in sorted(s.turns, key=lambda t: t.index):
         body.append(
             _turn_html(

@@ -145,7 +145,7 @@ def run_session(deps: SessionDeps, session: Session, plan: list[str], follow_ups
                 deps.follow_ups.warm_up(question)
             _ask_question(deps, session, folder, question, rnd, follow_ups, heard)
         session.status = "complete"
-        session.summary.update(summarize(session).as_dict())
+        session.summary.update(summarize(session, deps.track, deps.embedder).as_dict())
     except (KeyboardInterrupt, UserError):
         session.status = "interrupted"
         raise

@@ -271,7 +271,7 @@ def run_practice(
     try:
         run_session(deps, session, plan, follow_n)
     except InputEnded:
-        session.summary.update(summarize(session).as_dict())
+        session.summary.update(summarize(session, deps.track, deps.embedder).as_dict())
         store.save(session)
         ui.info(
             f"End of input: every answer so far is saved. Continue with: "
