@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 
 from tests.conftest import MakeSession
-from tests.fakes import QID, STRONG, VAGUE
+from tests.fakes import QID, STRONG, VAGUE, ScriptedEngines, ScriptedTranscriber
 from voice_interviewer.review.export import export_json, export_md
 from voice_interviewer.review.progress import progress
 from voice_interviewer.review.records import open_session, select_cards, summary_of
 from voice_interviewer.review.report import render_report
+from voice_interviewer.review.rescore import RescoreOptions, rescore, results_json
+from voice_interviewer.review.runners import InProcess
 from voice_interviewer.store.sessions import SessionStore
 from voice_interviewer.store.summary import summarize
 from voice_interviewer.track.rubric import Track
@@ -87,3 +89,21 @@ def test_progress_export_and_report_use_the_exchange(make_session: MakeSession, 
     page = render_report(rec, cards)
     assert '<section class="card questions">' in page and f"first answer {first_level}" in page
     assert all(f"↪ {p}" in page for p in q.prompted)
+
+
+def test_a_rescore_reports_each_questions_exchange_level(
+    make_session: MakeSession, session_store: SessionStore, track: Track
+) -> None:
+    folder = make_session(answers=WEAK_THEN_STRONG)
+    rec = open_session(session_store, folder.name)
+    assert rec.session is not None
+    before = summary_of(rec.session, select_cards(rec)).questions[QID]
+    # the re-score hears the vague answer twice: the strong follow-up answer is gone
+    engines = ScriptedEngines(ScriptedTranscriber(VAGUE), track)
+    [r] = rescore(session_store, [folder.name], InProcess(lambda t: engines), RescoreOptions())
+    [change] = r.questions
+    assert (change.question_id, change.old_level) == (QID, before.level)
+    assert change.new_level < before.level and change.prompted == ()
+    after = summary_of(rec.session, select_cards(open_session(session_store, folder.name))).questions[QID]
+    assert after.level == change.new_level
+    assert json.loads(results_json([r]))[0]["questions"][0]["new_level"] == change.new_level

@@ -109,6 +109,12 @@ def _print_rescore(results: list[SessionRescore]) -> None:
                     f"{old_c} -> {c.new_coverage:.0%}",
                 )
             out.print(t)
+        for q in r.questions:
+            old = "new" if q.old_level is None else str(q.old_level)
+            line = f"  {q.question_id}: level {old} -> {q.new_level} over the whole exchange"
+            if q.prompted:
+                line += f"; after a follow-up: {'; '.join(q.prompted)}"
+            out.print(line, highlight=False, soft_wrap=True)
         if r.figures:
             out.print(
                 "  "
@@ -185,7 +191,7 @@ def rescore(
         def tick(done: int, total: int, what: str) -> None:
             prog.update(task, completed=done, total=total, description=f"Re-scoring {what}")
 
-        results = run_rescore(store, ids, runner, opts, tick, follow, planned=planned)
+        results = run_rescore(store, ids, runner, opts, tick, follow, planned=planned, embedder=review_embedder())
     if as_json:
         from voice_interviewer.review.rescore import results_json
 
@@ -238,15 +244,18 @@ class _LazyEmbedder:
         if self._loaded is None:
             loaded = _engines().embedder
             if loaded is None:
-                raise UserError("Embeddings are turned off in the settings; turn them on to combine these answers.")
+                raise UserError(
+                    "These answers were scored with embeddings, which are turned off in the settings; turn them "
+                    "on (voice-interviewer config) to see their levels over the whole exchange."
+                )
             self._loaded = loaded
         return self._loaded.embed(texts)
 
 
-def review_embedder() -> Embedder | None:
-    """The embedder for whole-exchange levels, loaded the first time it is needed; None when the
-    settings turn embeddings off (then exchanges scored with meaning keep their first answer's level)."""
-    return _LazyEmbedder() if _engines().settings.use_embeddings else None
+def review_embedder() -> Embedder:
+    """The embedder for whole-exchange levels, loaded only the first time an exchange of answers
+    scored with meaning is combined (answers scored without it are combined without it)."""
+    return _LazyEmbedder()
 
 
 @app.command(rich_help_panel="Come back")

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.review.diff import CriterionChange, FigureChange, diff_cards
-from voice_interviewer.review.records import LATEST, AudioFile, open_session, read_audio, select_cards
+from voice_interviewer.review.records import LATEST, AudioFile, open_session, read_audio, select_cards, summary_of
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.scorecard import score_answer
 from voice_interviewer.store.rescores import RescoredTurn, RescoreRecord, write_rescore
-from voice_interviewer.store.sessions import SessionStore, Turn
+from voice_interviewer.store.sessions import Session, SessionStore, Turn
 from voice_interviewer.stt.transcriber import Transcriber
 from voice_interviewer.track.rubric import LoadedRound, Question, Track, load_track
 from voice_interviewer.types import ModelsUsed, Scorecard, Transcript
@@ -157,6 +157,16 @@ def rescore_turn(engines: ScoringEngines, job: TurnJob) -> RescoredTurn:
 
 
 @dataclass(frozen=True)
+class QuestionChange:
+    """A question's level over its whole exchange (answer and follow-up answers), before and after."""
+
+    question_id: str
+    old_level: int | None  # None: not scored before
+    new_level: int
+    prompted: tuple[str, ...]  # the key points that came only after a follow-up, in the new scores
+
+
+@dataclass(frozen=True)
 class SessionRescore:
     session_id: str
     path: Path | None  # the re-score file written; None when nothing could be re-scored
@@ -165,6 +175,7 @@ class SessionRescore:
     figures: tuple[FigureChange, ...] = ()
     problems: tuple[str, ...] = ()
     unchanged: int = 0  # re-scored answers whose figures are identical to the latest before
+    questions: tuple[QuestionChange, ...] = ()  # every re-scored question's whole-exchange level
 
     @property
     def scored(self) -> int:
@@ -181,6 +192,7 @@ class Planned:
     before: dict[int, Scorecard]
     round_: LoadedRound | None
     problems: list[str] = field(default_factory=list)
+    session: Session | None = None
 
 
 def _plan(store: SessionStore, session_id: str, opts: RescoreOptions, tracks: dict[str, Track]) -> Planned:
@@ -212,7 +224,7 @@ def _plan(store: SessionStore, session_id: str, opts: RescoreOptions, tracks: di
     problems = [p for p in rec.problems if not p.startswith("status in-progress")]
     if not jobs:
         problems.append("no answers to re-score")
-    return Planned(session_id, rec.folder, jobs, select_cards(rec, LATEST), rnd, problems)
+    return Planned(session_id, rec.folder, jobs, select_cards(rec, LATEST), rnd, problems, s)
 
 
 def plan_batch(
@@ -233,8 +245,12 @@ def rescore(
     follow_ups: FollowUpSource | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     planned: tuple[list[Planned], list[TurnJob]] | None = None,
+    embedder: Embedder | None = None,
 ) -> list[SessionRescore]:
-    """Re-score sessions; one new file per session under ``rescores/``, earlier scorecards kept."""
+    """Re-score sessions; one new file per session under ``rescores/``, earlier scorecards kept.
+
+    ``embedder`` (the one the runner scores with) gives the questions' whole-exchange levels.
+    """
     plans, jobs = planned or plan_batch(store, session_ids, opts)
     n = 0
 
@@ -279,10 +295,34 @@ def rescore(
             crits += c
             figs += f
             unchanged += not c and not f
+        after = {**p.before, **{t.index: t.scorecard for t in scored if t.scorecard is not None}}
         out.append(
-            SessionRescore(p.session_id, path, tuple(turns), tuple(crits), tuple(figs), tuple(problems), unchanged)
+            SessionRescore(
+                p.session_id,
+                path,
+                tuple(turns),
+                tuple(crits),
+                tuple(figs),
+                tuple(problems),
+                unchanged,
+                _question_changes(p, after, {t.question_id for t in scored}, embedder),
+            )
         )
     return out
+
+
+def _question_changes(
+    p: Planned, after: dict[int, Scorecard], rescored: set[str], embedder: Embedder | None
+) -> tuple[QuestionChange, ...]:
+    if p.session is None:
+        return ()
+    old = summary_of(p.session, p.before, embedder).questions
+    new = summary_of(p.session, after, embedder).questions
+    return tuple(
+        QuestionChange(qid, old[qid].level if qid in old else None, q.level, q.prompted)
+        for qid, q in new.items()
+        if qid in rescored
+    )
 
 
 def _with_follow_up(follow_ups: FollowUpSource, p: Planned, t: RescoredTurn) -> RescoredTurn:
@@ -310,6 +350,7 @@ def results_json(results: Sequence[SessionRescore]) -> str:
                 "unchanged": r.unchanged,
                 "criteria": [c.__dict__ for c in r.criteria],
                 "figures": [f.__dict__ for f in r.figures],
+                "questions": [{**q.__dict__, "prompted": list(q.prompted)} for q in r.questions],
                 "problems": list(r.problems),
             }
             for r in results
