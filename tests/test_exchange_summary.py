@@ -3,19 +3,28 @@ the follow-up answers too, and the points that needed a follow-up are marked."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
+import pytest
+from rich.console import Console
+
 from tests.conftest import MakeSession
-from tests.fakes import QID, STRONG, VAGUE, ScriptedEngines, ScriptedTranscriber
-from voice_interviewer.review.export import export_json, export_md
+from tests.fakes import QID, STRONG, VAGUE, ScriptedEngines, ScriptedTranscriber, timed
+from voice_interviewer.cli.ui import RichSessionUI
+from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
+from voice_interviewer.review.export import export_csv, export_json, export_md
 from voice_interviewer.review.progress import progress
 from voice_interviewer.review.records import open_session, select_cards, summary_of
 from voice_interviewer.review.report import render_report
 from voice_interviewer.review.rescore import RescoreOptions, rescore, results_json
 from voice_interviewer.review.runners import InProcess
-from voice_interviewer.store.sessions import SessionStore
+from voice_interviewer.scoring.scorecard import score_answer
+from voice_interviewer.store.sessions import Session, SessionStore, Turn
 from voice_interviewer.store.summary import summarize
 from voice_interviewer.track.rubric import Track
+from voice_interviewer.types import ModelsUsed
 
 # a weak first answer, then a follow-up answer that makes the points
 WEAK_THEN_STRONG = ((QID, VAGUE), (QID, STRONG))
@@ -82,6 +91,10 @@ def test_progress_export_and_report_use_the_exchange(make_session: MakeSession, 
     assert saved["level"] == q.level and saved["first_level"] == first_level
     assert saved["prompted"] == list(q.prompted) and saved["answers"] == 2
 
+    rows = list(csv.DictReader(io.StringIO(export_csv(rec, cards))))
+    assert [r["question_level"] for r in rows] == [str(q.level)] * 2
+    assert rows[0]["prompted"] == "; ".join(q.prompted) and rows[0]["level"] == str(first_level)
+
     md = export_md(rec, cards)
     assert f"| {QID} | {q.level_text} |" in md and f"first answer {first_level}" in q.level_text
     assert all(p in md for p in q.prompted)
@@ -107,3 +120,35 @@ def test_a_rescore_reports_each_questions_exchange_level(
     after = summary_of(rec.session, select_cards(open_session(session_store, folder.name))).questions[QID]
     assert after.level == change.new_level
     assert json.loads(results_json([r]))[0]["questions"][0]["new_level"] == change.new_level
+
+
+@pytest.mark.slow
+def test_answers_scored_with_meaning_are_combined_with_the_same_embedder(
+    track: Track, embedder: MiniLMEmbedder
+) -> None:
+    q, rnd = track.question(QID)
+    models = ModelsUsed(embeddings=embedder.name, rubric_version=rnd.round.version, rubric_sha256=rnd.sha256)
+    cards = [score_answer(q, rnd, timed(text), embedder, models) for text in (VAGUE, STRONG)]
+    turns = [
+        Turn(index=n, question_id=QID, kind=kind, interviewer_text="?", transcript=c.transcript, scorecard=c)
+        for n, (kind, c) in enumerate(zip(("question", "follow-up"), cards, strict=True), 1)
+    ]
+    s = Session(id="20261101-100000-phone-screen", created="", track=track.name, round="phone-screen", mode="demo")
+    s = s.model_copy(update={"turns": turns})
+    summary = summarize(s, track, embedder).questions[QID]
+    assert summary.level > cards[0].content.level and summary.prompted
+    # without the embedder the answers were scored with, the exchange is not re-scored differently
+    alone = summarize(s, track).questions[QID]
+    assert (alone.level, alone.prompted) == (cards[0].content.level, ())
+
+
+def test_the_live_summary_shows_the_exchange_level(
+    make_session: MakeSession, session_store: SessionStore, track: Track
+) -> None:
+    s = session_store.load(make_session(answers=WEAK_THEN_STRONG).name)
+    q = summarize(s, track).questions[QID]
+    console = Console(record=True, width=200)
+    RichSessionUI(console).summary(s, "folder", track)
+    shown = console.export_text()
+    assert q.level_text in shown and "needed a follow-up" in shown
+    assert q.prompted[0][:40] in shown

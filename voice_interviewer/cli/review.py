@@ -304,7 +304,7 @@ def export(
     text = (
         export_json(rec, cards, scores, review_embedder())
         if fmt == "json"
-        else export_csv(rec, cards)
+        else export_csv(rec, cards, review_embedder())
         if fmt == "csv"
         else export_md(rec, cards, review_embedder())
     )

@@ -20,6 +20,10 @@ from voice_interviewer.track.rubric import Track
 from voice_interviewer.types import Scorecard, Transcript
 
 
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
+
+
 class RichSessionUI:
     def __init__(self, console: Console, full_scorecards: bool = True) -> None:
         self.c = console
@@ -83,11 +87,11 @@ class RichSessionUI:
         table = Table(title="Session summary", show_lines=True)
         table.add_column("question", style="cyan")
         table.add_column("level")
-        table.add_column("after follow-ups")
+        table.add_column("needed a follow-up")
         table.add_column("missed")
         for qid, q in s.questions.items():
             table.add_row(
-                qid, q.level_text, "\n".join(f"{p}" for p in q.prompted) or "-", "\n".join(q.missed[:3]) or "-"
+                qid, q.level_text, "\n".join(_short(p) for p in q.prompted) or "-", "\n".join(q.missed[:3]) or "-"
             )
         self.c.print(table)
         if s.words_per_minute is not None:

@@ -49,15 +49,19 @@ CSV_COLUMNS = (
     "recommendation",
     "criteria",
     "missed",
+    "question_level",  # the question's level over its whole exchange (answer and follow-up answers)
+    "prompted",  # the question's key points that came only after a follow-up
     "stt_model",
     "rubric_version",
     "transcript",
 )
 
 
-def export_csv(record: SessionRecord, cards: dict[int, Scorecard]) -> str:
-    """One row per turn; criteria as ``name=level`` joined by "; "."""
+def export_csv(record: SessionRecord, cards: dict[int, Scorecard], embedder: Embedder | None = None) -> str:
+    """One row per turn; criteria as ``name=level`` joined by "; "; each row also carries its
+    question's level over the whole exchange and the points that needed a follow-up."""
     s = _require(record)
+    questions = summary_of(s, cards, embedder).questions
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
@@ -84,6 +88,8 @@ def export_csv(record: SessionRecord, cards: dict[int, Scorecard]) -> str:
                 c.content.recommendation if c else "",
                 "; ".join(f"{cr.name}={cr.level}" for cr in c.content.criteria) if c else "",
                 "; ".join(p.text for cr in c.content.criteria for p in cr.missed) if c else "",
+                questions[t.question_id].level if t.question_id in questions else "",
+                "; ".join(questions[t.question_id].prompted) if t.question_id in questions else "",
                 (c.models.stt or "typed") if c else "",
                 c.models.rubric_version if c else "",
                 (c.transcript.text if c else t.transcript.text if t.transcript else ""),

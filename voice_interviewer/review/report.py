@@ -45,6 +45,7 @@ th, td { text-align: left; vertical-align: top; border-bottom: 1px solid var(--l
 th { font-size: 13px; color: var(--muted); }
 .covered { color: var(--good); }
 .missed { color: var(--bad); }
+.prompted { color: var(--filler); }
 .evidence { color: var(--muted); font-style: italic; display: block; margin: 2px 0 6px 16px; }
 .probe { color: var(--muted); display: block; margin: 2px 0 6px 16px; }
 .problems { border-color: #f5b7b1; background: #fdf2f1; }
