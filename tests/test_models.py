@@ -225,3 +225,94 @@ def test_unknown_stt_model_folder_is_a_usage_error(home: DataHome, tmp_path: Pat
     (tmp_path / "empty-model").mkdir()
     with pytest.raises(UserError, match=r"no model\.bin"):
         stt.resolve_model(str(tmp_path / "empty-model"), home, Checksums(home))
+
+
+def _fake_base_parts(root: Path, monkeypatch: pytest.MonkeyPatch) -> bytes:
+    """Whisper base's two part packages, faked (a few MB of weights); returns the joined weights."""
+    parts = [os.urandom(3 << 20) + bytes([n]) * (1 << 20) for n in (1, 2)]
+    extras = {
+        name: f"{name} of the fake model".encode() for name in ("config.json", "tokenizer.json", "vocabulary.txt")
+    }
+    pkgs = []
+    for n, (module, files) in enumerate(
+        (
+            ("vi_fake_base_part1", {"data/model.bin.part1": parts[0], **{f"data/{k}": v for k, v in extras.items()}}),
+            ("vi_fake_base_part2", {"data/model.bin.part2": parts[1]}),
+        ),
+        1,
+    ):
+        for rel, content in files.items():
+            (root / module / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / module / rel).write_bytes(content)
+        (root / module / "__init__.py").write_text("")
+        pkgs.append(
+            ModelPackage(
+                name="base",
+                package=module.replace("_", "-"),
+                module=module,
+                version="1.0.0",
+                files=tuple(ModelFile(rel, hashlib.sha256(c).hexdigest(), len(c)) for rel, c in files.items()),
+                description=f"fake Whisper base, part {n} of 2",
+            )
+        )
+    monkeypatch.syspath_prepend(str(root))
+    monkeypatch.setattr(models, "WHISPER_BASE_PART1", pkgs[0])
+    monkeypatch.setattr(models, "WHISPER_BASE_PART2", pkgs[1])
+    return parts[0] + parts[1]
+
+
+def test_first_runs_at_once_join_whisper_base_safely(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, home: DataHome
+) -> None:
+    """Several first runs with ``--stt-model base`` at once: every one gets the whole model, none fails."""
+    import threading
+
+    joined = _fake_base_parts(tmp_path / "site", monkeypatch)
+    runs = 6
+    start = threading.Barrier(runs)
+    got: list[Path] = []
+    errors: list[BaseException] = []
+
+    def first_run() -> None:
+        sums = Checksums(home)  # one per run, as separate processes have
+        start.wait()
+        try:
+            folder = models.whisper_base_dir(home, sums)
+            assert (folder / "model.bin").read_bytes() == joined  # whole as soon as it is returned
+            got.append(folder)
+        except BaseException as e:  # noqa: BLE001 reported below with the others
+            errors.append(e)
+
+    threads = [threading.Thread(target=first_run) for _ in range(runs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert got == [home.models / "whisper-base"] * runs
+    folder = got[0]
+    assert (folder / "config.json").read_bytes() == b"config.json of the fake model"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".joined-from",
+        "config.json",
+        "model.bin",
+        "tokenizer.json",
+        "vocabulary.txt",
+    ]  # no temporary file left behind
+
+    # a later run finds it joined and writes nothing
+    before = (folder / "model.bin").stat().st_mtime_ns
+    assert models.whisper_base_dir(home, Checksums(home)) == folder
+    assert (folder / "model.bin").stat().st_mtime_ns == before
+
+
+def test_a_join_cut_short_is_redone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, home: DataHome) -> None:
+    """A run killed while joining leaves no stamp: the next one joins again, whole."""
+    joined = _fake_base_parts(tmp_path / "site", monkeypatch)
+    folder = home.models / "whisper-base"
+    folder.mkdir(parents=True)
+    (folder / "model.bin").write_bytes(joined[: len(joined) // 2])  # what an older, non-atomic join could leave
+    (folder / ".model.bin.x1y2.tmp").write_bytes(b"half")  # a temporary file of a killed run
+    assert models.whisper_base_dir(home, Checksums(home)) == folder
+    assert (folder / "model.bin").read_bytes() == joined
+    assert not list(folder.glob("*.tmp"))

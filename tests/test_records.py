@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from tests.fakes import QID, VAGUE
 from voice_interviewer.cli import app
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.review.records import list_sessions, open_session, select_cards
+from voice_interviewer.store.lock import SessionLock
 from voice_interviewer.store.rescores import RescoredTurn, RescoreRecord
 from voice_interviewer.store.sessions import SessionStore
 from voice_interviewer.types import Scorecard
@@ -139,6 +141,74 @@ def test_session_ids_are_validated_no_path_traversal(runner: CliRunner, session_
 def test_unknown_session_says_how_to_list(runner: CliRunner) -> None:
     res = run(runner, "sessions", "show", "20261101-100000-phone-screen")
     assert res.exit_code == ExitCode.USAGE and "voice-interviewer sessions" in res.stderr
+
+
+def test_a_truncated_answer_wav_is_a_problem_and_what_it_holds_is_used(
+    runner: CliRunner, make_session: MakeSession, session_store: SessionStore
+) -> None:
+    # libsndfile reads a short WAV quietly; only the header tells that it promised more
+    cut = make_session("20261101-100001-phone-screen")
+    wav = cut / "turn-02-answer.wav"  # 0.6 s at 16 kHz, 16-bit: 19200 bytes of samples
+    data = wav.read_bytes()
+    wav.write_bytes(data[: len(data) - 9600])  # the last 0.3 s gone
+    odd = make_session("20261101-100002-phone-screen")
+    wav = odd / "turn-01-answer.wav"
+    wav.write_bytes(wav.read_bytes()[:-1])  # cut inside the last sample
+    stream = make_session("20261101-100003-phone-screen")
+    wav = stream / "turn-01-answer.wav"  # a streaming writer's "unknown length" header, ended mid-sample
+    data = bytearray(wav.read_bytes())
+    at = data.index(b"data") + 4
+    data[at : at + 4] = b"\xff\xff\xff\xff"
+    wav.write_bytes(bytes(data) + b"\x01")
+    make_session("20261101-100004-phone-screen")  # intact
+
+    rows = {r.id: r for r in list_sessions(session_store)}
+    (p,) = rows[cut.name].problems
+    assert p.startswith("turn 2: answer audio turn-02-answer.wav is truncated")
+    assert "promises 0.60 s, the file holds 0.30 s" in p
+    (p,) = rows[odd.name].problems
+    assert p.startswith("turn 1: answer audio turn-01-answer.wav is cut mid-sample")
+    (p,) = rows[stream.name].problems
+    assert "cut mid-sample" in p and "after 0.30 s" in p
+    assert rows["20261101-100004-phone-screen"].problems == ()
+
+    rec = open_session(session_store, cut.name)
+    answer = rec.answers[2]
+    assert answer is not None and answer.problem is None  # still replayed and re-scored
+    assert answer.seconds == pytest.approx(0.3, abs=0.01)
+
+    res = run(runner, "sessions")
+    assert res.exit_code == 0, res.output
+    assert "is truncated" in res.stdout and "cut mid-sample" in res.stdout
+    res = run(runner, "sessions", "show", cut.name)
+    assert res.exit_code == 0, res.output
+    assert "turn-02-answer.wav is truncated" in " ".join(res.stdout.split())
+
+
+def test_a_session_owned_by_a_live_process_is_running_not_a_crash(
+    runner: CliRunner, make_session: MakeSession, session_store: SessionStore
+) -> None:
+    folder = make_session("20261101-100001-phone-screen", status="in-progress")
+    # its second answer is being recorded: raw PCM, no transcript yet
+    data = json.loads((folder / "session.json").read_text())
+    data["turns"][1]["transcript"] = data["turns"][1]["scorecard"] = None
+    (folder / "session.json").write_text(json.dumps(data))
+    (folder / "turn-02-answer.wav").unlink()
+    (folder / "turn-02-answer.pcm").write_bytes(b"\x00\x01" * 1600)
+
+    with SessionLock(folder).acquire(folder.name):  # held by this (live) test process
+        (r,) = list_sessions(session_store)
+        assert (r.status, r.problems) == ("running", ())
+        res = run(runner, "sessions")
+        assert res.exit_code == 0, res.output
+        assert "running" in res.stdout and "crash" not in res.stdout
+        res = run(runner, "sessions", "show", folder.name)
+        assert res.exit_code == 0, res.output
+        assert f"Running: process {os.getpid()}" in res.stdout and "crash" not in res.stdout
+
+    (r,) = list_sessions(session_store)  # its owner gone: now it is what a crash left
+    assert r.status == "in-progress"
+    assert any("crash?" in p for p in r.problems) and any(".pcm" in p for p in r.problems)
 
 
 # --- show ----------------------------------------------------------------------------------------

@@ -8,10 +8,13 @@ by (path, size, mtime) in the data home so later runs pay nothing.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import importlib.util
 import json
 import os
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,26 +220,61 @@ def verified_folder(pkg: ModelPackage, sums: Checksums) -> Path:
 
 
 def whisper_base_dir(home: DataHome, sums: Checksums) -> Path:
-    """Join the two parts of Whisper base once into the data home and return the model folder."""
+    """Join the two parts of Whisper base once into the data home and return the model folder.
+
+    Safe when several processes start with ``--stt-model base`` at once: one joins while holding a
+    ``flock`` on ``whisper-base.lock`` (the others wait, then find it done), each file is written to
+    a temporary name of its own and renamed into place, and the stamp that says "done" comes last.
+    """
     p1 = verified_folder(WHISPER_BASE_PART1, sums)
     p2 = verified_file(WHISPER_BASE_PART2, "data/model.bin.part2", sums)
     out = home.models / "whisper-base"
     stamp = out / ".joined-from"
     expect = f"{WHISPER_BASE_PART1.files[0].sha256}+{WHISPER_BASE_PART2.files[0].sha256}"
-    if stamp.is_file() and stamp.read_text() == expect and (out / "model.bin").is_file():
+
+    def joined() -> bool:
+        try:
+            return stamp.read_text() == expect and (out / "model.bin").is_file()
+        except OSError:
+            return False
+
+    if joined():
         return out
     out.mkdir(parents=True, exist_ok=True)
-    tmp = out / "model.bin.joining"
-    with tmp.open("wb") as dst:
-        for part in (p1 / "model.bin.part1", p2):
-            with part.open("rb") as src:
-                while block := src.read(1 << 22):
-                    dst.write(block)
-    tmp.replace(out / "model.bin")
-    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
-        (out / name).write_bytes((p1 / name).read_bytes())
-    stamp.write_text(expect)
+    fd = os.open(home.models / "whisper-base.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another process joining: wait for it, then find it done
+        if joined():
+            return out
+        for left in (stamp, out / "model.bin.joining", *out.glob(".*.tmp")):  # other parts' stamp; a killed run's files
+            with contextlib.suppress(FileNotFoundError):
+                left.unlink()
+        _write_atomically(out / "model.bin", (p1 / "model.bin.part1", p2))
+        for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+            _write_atomically(out / name, (p1 / name,))
+        stamp_tmp = stamp.with_name(f"{stamp.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        stamp_tmp.write_text(expect)
+        stamp_tmp.replace(stamp)
+    finally:
+        os.close(fd)  # drops the flock
     return out
+
+
+def _write_atomically(dest: Path, sources: tuple[Path, ...]) -> None:
+    """``dest`` becomes the concatenation of ``sources``; readers see the old file or the whole new one."""
+    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as dst:
+            for part in sources:
+                with part.open("rb") as src:
+                    while block := src.read(1 << 22):
+                        dst.write(block)
+        tmp.replace(dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 # --- installing the model packages into this tool's environment --------------------------------

@@ -81,6 +81,10 @@ class TurnOptions:
     prepare_s: float = 1.0  # silence after which the end is likely even without a complete verdict
     text_threshold: float = 0.1  # with a finished sentence, the voice need only be this likely complete
     text_wait_s: float = 0.4  # past the hold, how long a complete verdict waits for the words (their veto)
+    # Speech before a semantic end may end the turn. An answer's opening words ("And so, my fellow
+    # Americans,") can sound complete, and the pause after them is a speaker gathering the answer: the
+    # real JFK clip was cut there. Shorter answers end at the cap (end_silence_s) instead.
+    min_answer_s: float = 4.0
 
 
 @dataclass(frozen=True)
@@ -191,8 +195,8 @@ class TurnDetector:
 
     def _decide(self) -> str | None:
         p, text = self._p, self._text
-        if p is None or text is False:
-            complete = False  # a hanging sentence is a thinking pause, whatever the voice sounds like
+        if p is None or text is False or self.speech_s < self.o.min_answer_s:
+            complete = False  # a hanging sentence (or a mere opening) is a thinking pause, whatever the voice
         elif text is True:
             complete = p >= self.o.text_threshold
         else:

@@ -112,5 +112,21 @@ def practice(
             highlight=False,
             soft_wrap=True,
         )
+        _exit_now_if_a_generation_runs(int(ExitCode.INTERRUPTED))
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     ui.summary(session, folder, engines.track, engines.embedder)
+    _exit_now_if_a_generation_runs(0)
+
+
+def _exit_now_if_a_generation_runs(code: int) -> None:
+    """Everything is saved by now. A llama.cpp generation still running in the background (one that
+    timed out) crashes the interpreter while it shuts down (SIGSEGV), so leave without that shutdown."""
+    import os
+    import sys
+
+    from voice_interviewer.session.practice import generation_running
+
+    if generation_running():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)

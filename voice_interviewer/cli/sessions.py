@@ -117,7 +117,7 @@ def sessions_list(
     t.add_column("time", justify="right")
     t.add_column("status")
     for r in rows:
-        status = Text(r.status, style="green" if r.status == "complete" else "yellow")
+        status = Text(r.status, style={"complete": "green", "running": "cyan"}.get(r.status, "yellow"))
         if r.problems:
             status.append("!", style="bold red")
         if r.rescores:
@@ -155,7 +155,10 @@ def sessions_show(
     if s is None:
         raise UserError(f"Session {rec.id} cannot be shown: {'; '.join(rec.problems)}.")
     cards = select_cards(rec, scores)
-    out.rule(f"[bold]{s.id}[/] · {display_date(s.created, s.id)} · {s.mode} · {s.status}")
+    running = rec.owner is not None and s.status == "in-progress"
+    out.rule(f"[bold]{s.id}[/] · {display_date(s.created, s.id)} · {s.mode} · {'running' if running else s.status}")
+    if rec.owner is not None and running:
+        out.print(f"[cyan]Running:[/] {rec.owner.describe()} is recording it; what it saved so far:", highlight=False)
     for p in rec.problems:
         out.print(f"[red]![/] {p}", highlight=False)
     for t in s.turns:

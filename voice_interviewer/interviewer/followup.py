@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["FollowUp", "FollowUpContext", "Interviewer", "PendingFollowUp"]
 
 
+GENERATION_THREAD = "vi-follow-up"  # the thread of each generation (callers wait for it before exiting)
+
+
 @dataclass(frozen=True)
 class FollowUp:
     text: str  # what the interviewer says next
@@ -155,7 +158,7 @@ class Interviewer:
                 except BaseException as e:  # noqa: BLE001 (handed to the caller through the future)
                     fut.set_exception(e)
 
-        threading.Thread(target=work, name="vi-follow-up", daemon=True).start()
+        threading.Thread(target=work, name=GENERATION_THREAD, daemon=True).start()
         return fut
 
     def warm_up(self, ctx: FollowUpContext) -> None:

@@ -12,6 +12,7 @@ another is asked for.
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,6 +23,7 @@ import numpy as np
 from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.scoring.content import Embedder
+from voice_interviewer.store.lock import Owner, is_owned, read_owner
 from voice_interviewer.store.reader import read_session
 from voice_interviewer.store.rescores import Rescore, load_rescores
 from voice_interviewer.store.sessions import Session, SessionStore, Turn, validate_id
@@ -41,6 +43,7 @@ class AudioFile:
     seconds: float | None  # None when unreadable
     problem: str | None = None
     pcm: bool = False  # raw 16-bit PCM left by a crash (no WAV header)
+    damage: str | None = None  # readable but incomplete (a truncated WAV): what is there is still used
 
 
 def _inside(folder: Path, name: str | None) -> Path | None:
@@ -51,6 +54,60 @@ def _inside(folder: Path, name: str | None) -> Path | None:
     if not name or name in (".", "..") or Path(name).name != name or "\\" in name:
         return None
     return folder / name
+
+
+_UNKNOWN_SIZES = (0, 0xFFFFFFFF)  # what streaming writers put in a header before they know the length
+
+
+def wav_damage(path: Path) -> str | None:
+    """What is missing from a RIFF/WAVE file whose header promises more than the file holds.
+
+    libsndfile and the decoders quietly read what is there, so only the header tells: the ``data``
+    chunk's declared size against the bytes after it, and whether those bytes end mid-sample. Reads
+    the chunk headers only. None for an intact file, another format, or an unparseable one (the
+    decoders report those).
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            block_align = rate = 0
+            while True:
+                chunk = f.read(8)
+                if len(chunk) < 8:
+                    return None  # no data chunk: unreadable, which check_audio reports
+                cid, csize = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+                if cid == b"fmt ":
+                    if csize < 16:
+                        return None
+                    fmt = f.read(16)
+                    if len(fmt) < 16:
+                        return None
+                    _, _, rate, _, block_align, _ = struct.unpack("<HHIIHH", fmt)
+                    f.seek(csize - 16 + (csize & 1), 1)
+                elif cid == b"data":
+                    start = f.tell()
+                    break
+                else:
+                    f.seek(csize + (csize & 1), 1)
+    except OSError:
+        return None
+    if block_align <= 0 or rate <= 0:
+        return None
+    held = max(0, size - start)
+    declared = None if csize in _UNKNOWN_SIZES else csize
+    per_second = block_align * rate
+    whole = held // block_align * block_align / per_second  # seconds of whole samples in the file
+    kind = "cut mid-sample" if min(held, declared if declared is not None else held) % block_align else ""
+    if declared is not None and held < declared:
+        return (
+            f"{kind or 'truncated'} (its header promises {declared / per_second:.2f} s, the file holds {whole:.2f} s)"
+        )
+    if kind:
+        return f"{kind} (it ends inside a sample after {whole:.2f} s)"
+    return None
 
 
 def check_audio(path: Path) -> AudioFile:
@@ -71,7 +128,7 @@ def check_audio(path: Path) -> AudioFile:
         return AudioFile(path, None, f"unreadable ({reason[:60]})")
     if info.frames <= 0:
         return AudioFile(path, 0.0, "holds no audio")
-    return AudioFile(path, info.frames / info.samplerate)
+    return AudioFile(path, info.frames / info.samplerate, damage=wav_damage(path))
 
 
 def answer_file(folder: Path, turn: Turn) -> AudioFile | None:
@@ -115,6 +172,11 @@ class SessionRecord:
     rescores: tuple[Rescore, ...] = ()
     answers: dict[int, AudioFile | None] = field(default_factory=dict)  # by turn index
     lines: dict[int, AudioFile | None] = field(default_factory=dict)  # the interviewer's, by turn index
+    owner: Owner | None = None  # set while a live process records this session (it is running)
+
+    @property
+    def running(self) -> bool:
+        return self.owner is not None
 
     @property
     def duration_s(self) -> float | None:
@@ -134,26 +196,36 @@ def open_session(store: SessionStore, session_id: str) -> SessionRecord:
     problems += more
     answers: dict[int, AudioFile | None] = {}
     lines: dict[int, AudioFile | None] = {}
+    owner: Owner | None = None
+    if (session is None or session.status == "in-progress") and is_owned(folder):
+        # a live process holds the session: its raw audio is the recording going on, not a crash
+        owner = read_owner(folder) or Owner(None, "", "")
     if session is not None:
-        if session.status == "in-progress":
+        if session.status == "in-progress" and owner is None:
             problems.append("status in-progress: the recording stopped without finishing (a crash?)")
         for t in session.turns:
             answers[t.index] = a = answer_file(folder, t)
             lines[t.index] = line = interviewer_file(folder, t)
-            if a is not None and a.pcm:
+            if owner is not None and t is session.turns[-1] and (a is None or a.pcm or a.problem):
+                pass  # the running session's current answer: still being recorded
+            elif a is not None and a.pcm:
                 problems.append(
                     f"turn {t.index}: the answer is raw audio left by a crash ({a.path.name}); "
                     f"re-scoring reads it, `practice --resume {session_id}` finishes it"
                 )
             elif a is not None and a.problem:
                 problems.append(f"turn {t.index}: answer audio {a.path.name} is {a.problem}")
+            elif a is not None and a.damage:
+                problems.append(
+                    f"turn {t.index}: answer audio {a.path.name} is {a.damage}; the part that is there is used"
+                )
             elif a is None and t.transcript is not None and t.transcript.source == "audio":
                 problems.append(f"turn {t.index}: no answer audio (only the saved transcript)")
-            if line is not None and line.problem:
-                problems.append(f"turn {t.index}: interviewer audio {line.path.name} is {line.problem}")
-    elif any(folder.glob("*.pcm")):
+            if line is not None and (line.problem or line.damage):
+                problems.append(f"turn {t.index}: interviewer audio {line.path.name} is {line.problem or line.damage}")
+    elif owner is None and any(folder.glob("*.pcm")):
         problems.append("raw audio left by a crash (.pcm files)")
-    return SessionRecord(session_id, folder, session, tuple(problems), tuple(rescores), answers, lines)
+    return SessionRecord(session_id, folder, session, tuple(problems), tuple(rescores), answers, lines, owner)
 
 
 def resolve_id(store: SessionStore, session_id: str) -> str:
@@ -235,7 +307,7 @@ class SessionRow:
     id: str
     date: str  # "2026-11-27 23:15"
     round: str
-    status: str  # complete, interrupted, in-progress, or "damaged"
+    status: str  # complete, interrupted, running (owned by a live process), in-progress (a crash), or "damaged"
     questions: int
     answers: int  # answers with a scorecard
     overall_level: float | None  # mean level of the questions' main answers, 1..4
@@ -256,8 +328,9 @@ def row(record: SessionRecord, which: str = LATEST) -> SessionRow:
     s = record.session
     if s is None:
         round_ = record.id[16:]  # ids end with the round (see store.new_session_id)
+        status = "running" if record.running else "damaged"  # a running session may not have written it yet
         return SessionRow(
-            record.id, display_date("", record.id), round_, "damaged", 0, 0, None, record.duration_s, 0, record.problems
+            record.id, display_date("", record.id), round_, status, 0, 0, None, record.duration_s, 0, record.problems
         )
     cards = select_cards(record, which)
     summary = summary_of(s, cards)
@@ -265,7 +338,7 @@ def row(record: SessionRecord, which: str = LATEST) -> SessionRow:
         id=record.id,
         date=display_date(s.created, record.id),
         round=s.round,
-        status=s.status,
+        status="running" if record.running and s.status == "in-progress" else s.status,
         questions=len({t.question_id for t in s.turns if t.kind == "question"}),
         answers=len(cards),
         overall_level=summary.overall_level if cards else None,

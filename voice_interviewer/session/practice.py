@@ -291,7 +291,7 @@ def _let_model_work_finish(timeout_s: float, notify: Callable[[str], None]) -> N
     """Wait (bounded) for a follow-up generation still running in the background, e.g. the warm-up
     when typed input ends after the first answer: exiting under a running llama.cpp generation
     crashes the interpreter at shutdown (exit 139) after everything was saved."""
-    busy = [t for t in threading.enumerate() if t.name == "vi-follow-up" and t.is_alive()]
+    busy = _generations()
     if busy:
         notify("Waiting for the follow-up model to finish its current reply...")
     deadline = time.monotonic() + timeout_s
@@ -300,6 +300,17 @@ def _let_model_work_finish(timeout_s: float, notify: Callable[[str], None]) -> N
             t.join(max(0.0, deadline - time.monotonic()))
     except KeyboardInterrupt:
         pass  # a second Ctrl-C: stop waiting (the session is saved; the first interruption is reported)
+
+
+def _generations() -> list[threading.Thread]:
+    """The follow-up generations still running (each runs on its own ``vi-follow-up`` thread)."""
+    from voice_interviewer.interviewer.followup import GENERATION_THREAD
+
+    return [t for t in threading.enumerate() if t.name == GENERATION_THREAD and t.is_alive()]
+
+
+def generation_running() -> bool:
+    return bool(_generations())
 
 
 def _now() -> str:
