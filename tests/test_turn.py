@@ -35,7 +35,7 @@ def frames(seconds: float, p: float) -> np.ndarray:
 
 
 def test_a_complete_verdict_ends_the_turn_at_the_hold() -> None:
-    det = TurnDetector(TurnOptions(propose_s=0.25, hold_s=0.6, end_silence_s=2.5))
+    det = TurnDetector(TurnOptions(propose_s=0.25, hold_s=0.6, end_silence_s=2.5, min_answer_s=0))
     assert det.push(frames(3.0, 0.9)) is None
     assert det.push(frames(0.2, 0.1)) is None  # not yet: 0.2 s of silence
     assert det.push(frames(0.1, 0.1)) == POSSIBLE_END
@@ -45,6 +45,21 @@ def test_a_complete_verdict_ends_the_turn_at_the_hold() -> None:
     assert 0.6 <= det.silence_s < 0.7  # long before the cap
     assert det.verdicts[-1].probability == pytest.approx(0.83)
     assert det.verdicts[-1].at_s == pytest.approx(det.last_speech, abs=1e-3)
+
+
+def test_the_opening_words_of_an_answer_never_end_it() -> None:
+    # "And so, my fellow Americans," sounds complete; with less than min_answer_s of speech only the cap ends
+    det = TurnDetector(TurnOptions(propose_s=0.25, hold_s=0.6, end_silence_s=2.0, min_answer_s=4.0))
+    assert det.push(frames(2.5, 0.9)) is None
+    assert det.push(frames(0.3, 0.1)) == POSSIBLE_END
+    assert det.judge(0.95) is None  # complete-sounding, but too early to be an answer
+    assert det.push(frames(1.0, 0.1)) == LIKELY_END  # prepared for, in case it is the whole answer
+    assert det.push(frames(0.8, 0.1)) == SILENCE  # the cap ends it
+    det = TurnDetector(TurnOptions(propose_s=0.25, hold_s=0.6, min_answer_s=4.0))
+    assert det.push(frames(4.5, 0.9)) is None
+    assert det.push(frames(0.3, 0.1)) == POSSIBLE_END
+    assert det.judge(0.95) == LIKELY_END  # past min_answer_s the same verdict ends it at the hold
+    assert det.push(frames(0.35, 0.1)) == COMPLETE
 
 
 def test_an_incomplete_verdict_keeps_listening_up_to_the_cap() -> None:
@@ -58,7 +73,7 @@ def test_an_incomplete_verdict_keeps_listening_up_to_the_cap() -> None:
 
 
 def test_speech_after_a_complete_sounding_pause_lengthens_the_hold() -> None:
-    det = TurnDetector(TurnOptions(propose_s=0.25, hold_s=0.6, max_hold_s=1.0))
+    det = TurnDetector(TurnOptions(propose_s=0.25, hold_s=0.6, max_hold_s=1.0, min_answer_s=0))
     det.push(frames(2.0, 0.9))
     assert det.push(frames(0.3, 0.0)) == POSSIBLE_END
     assert det.judge(0.9) == LIKELY_END
@@ -99,7 +114,7 @@ def test_no_proposal_before_the_answer_starts_or_without_the_semantic_mode() -> 
 
 
 def test_hanging_words_veto_a_complete_sounding_voice() -> None:
-    det = TurnDetector(TurnOptions(hold_s=0.6, end_silence_s=2.5))
+    det = TurnDetector(TurnOptions(hold_s=0.6, end_silence_s=2.5, min_answer_s=0))
     det.expects_text = True
     det.push(frames(2.0, 0.9))
     assert det.push(frames(0.3, 0.0)) == POSSIBLE_END
@@ -111,7 +126,7 @@ def test_hanging_words_veto_a_complete_sounding_voice() -> None:
 
 
 def test_a_finished_sentence_ends_a_flat_voice_at_the_hold() -> None:
-    det = TurnDetector(TurnOptions(hold_s=0.6, text_threshold=0.1))
+    det = TurnDetector(TurnOptions(hold_s=0.6, text_threshold=0.1, min_answer_s=0))
     det.expects_text = True
     det.push(frames(2.0, 0.9))
     assert det.push(frames(0.3, 0.0)) == POSSIBLE_END
@@ -121,7 +136,7 @@ def test_a_finished_sentence_ends_a_flat_voice_at_the_hold() -> None:
 
 
 def test_a_complete_verdict_waits_a_little_for_the_words() -> None:
-    det = TurnDetector(TurnOptions(hold_s=0.6, text_wait_s=0.4))
+    det = TurnDetector(TurnOptions(hold_s=0.6, text_wait_s=0.4, min_answer_s=0))
     det.expects_text = True
     det.push(frames(2.0, 0.9))
     det.push(frames(0.3, 0.0))
@@ -253,7 +268,7 @@ def test_end_of_speech_time_is_the_last_voiced_frame(tmp_path: Path, monkeypatch
         paced(),
         tmp_path / "a.wav",
         ScriptedVad(),  # type: ignore[arg-type]
-        TurnOptions(min_speech_s=0.2),
+        TurnOptions(min_speech_s=0.2, min_answer_s=0),
         turn_model=FakeTurnModel(1),
     )
     assert cap.ended_by == COMPLETE and cap.speech_ended_at is not None and cap.last_speech_s is not None
