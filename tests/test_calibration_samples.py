@@ -20,7 +20,7 @@ MARGIN = 15.0  # points between a strong and a vague answer, and a vague and a w
 STORY_MARGIN = 2.0
 
 
-def _score(question, text: str, embedder) -> float:  # type: ignore[no-untyped-def]
+def _score(question, text: str, embedder) -> float:
     return score_content(question, text, embedder=embedder).score
 
 
@@ -31,7 +31,7 @@ def test_every_question_has_samples(track: Track) -> None:
 
 
 @pytest.mark.parametrize(("qid", "answers"), SAMPLES, ids=[q for q, _ in SAMPLES])
-def test_samples_rank_in_order(track: Track, embedder, qid: str, answers: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_samples_rank_in_order(track: Track, embedder, qid: str, answers: dict[str, str]) -> None:
     question, _ = track.question(qid)
     scores = {k: _score(question, v, embedder) for k, v in answers.items()}
     assert "strong" in scores

@@ -52,7 +52,7 @@ def question(track: Track) -> Question:
 
 
 @pytest.fixture(scope="module")
-def score(question: Question, embedder: Embedder):  # type: ignore[no-untyped-def]
+def score(question: Question, embedder: Embedder):
     def run(text: str, words: tuple[Word, ...] = ()) -> Content:
         return score_content(question, text, words, embedder)
 
@@ -63,7 +63,7 @@ def covered_ids(c: Content) -> set[str]:
     return {p.id for crit in c.criteria for p in crit.covered}
 
 
-def test_strong_beats_vague_beats_wrong(score) -> None:  # type: ignore[no-untyped-def]
+def test_strong_beats_vague_beats_wrong(score) -> None:
     strong, vague, wrong = score(STRONG), score(VAGUE), score(WRONG)
     assert strong.score >= 80 and strong.level >= 3, strong
     assert strong.score - vague.score >= 30, (strong.score, vague.score)
@@ -75,7 +75,7 @@ def test_strong_beats_vague_beats_wrong(score) -> None:  # type: ignore[no-untyp
     assert wrong.recommendation in ("strong no hire", "lean no hire")
 
 
-def test_a_red_flag_lowers_the_score_is_named_and_caps_the_level(score) -> None:  # type: ignore[no-untyped-def]
+def test_a_red_flag_lowers_the_score_is_named_and_caps_the_level(score) -> None:
     clean = score(STRONG)
     flagged = score(STRONG + " " + MISCONCEPTION)
     assert [f.id for f in flagged.red_flags] == ["data-fixes-bias"]
@@ -88,20 +88,20 @@ def test_a_red_flag_lowers_the_score_is_named_and_caps_the_level(score) -> None:
     assert any("misconception" in n for n in flagged.notes)
 
 
-def test_wrong_answer_names_both_misconceptions(score) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_answer_names_both_misconceptions(score) -> None:
     wrong = score(WRONG)
     assert {f.id for f in wrong.red_flags} == {"data-fixes-bias", "variance-is-good"}
     assert wrong.level <= 2
 
 
-def test_a_negated_misconception_is_not_flagged(score) -> None:  # type: ignore[no-untyped-def]
+def test_a_negated_misconception_is_not_flagged(score) -> None:
     c = score(STRONG + " " + NEGATED)
     assert c.red_flags == ()
     assert c.score == pytest.approx(score(STRONG).score, abs=1.0)
     assert c.level >= 3
 
 
-def test_evidence_quotes_the_matched_transcript_words(score) -> None:  # type: ignore[no-untyped-def]
+def test_evidence_quotes_the_matched_transcript_words(score) -> None:
     c = score(STRONG)
     sents = sentences(STRONG)
     points = {p.id: p for crit in c.criteria for p in crit.covered}
@@ -119,7 +119,7 @@ def test_evidence_quotes_the_matched_transcript_words(score) -> None:  # type: i
             assert all(m.lower() in low for m in ev.matched), (p.id, ev)
 
 
-def test_missed_points_carry_the_follow_up(score, question: Question) -> None:  # type: ignore[no-untyped-def]
+def test_missed_points_carry_the_follow_up(score, question: Question) -> None:
     c = score(VAGUE)
     missed = {p.id: p for crit in c.criteria for p in crit.missed}
     assert "train-val-gap" in missed
@@ -128,7 +128,7 @@ def test_missed_points_carry_the_follow_up(score, question: Question) -> None:  
     assert all(p.credit == 0 and p.evidence == () for p in missed.values())
 
 
-def test_evidence_has_the_time_of_its_sentence(score) -> None:  # type: ignore[no-untyped-def]
+def test_evidence_has_the_time_of_its_sentence(score) -> None:
     text = (
         "We had a state-of-the-art model with 95% recall on the holdout set last year. "
         "Then the model overfits the training data badly, because it memorizes the noise."
@@ -144,20 +144,20 @@ def test_evidence_has_the_time_of_its_sentence(score) -> None:  # type: ignore[n
     assert ev.start == float(spoken.index("Then"))
 
 
-def test_a_buzzword_list_scores_low(score) -> None:  # type: ignore[no-untyped-def]
+def test_a_buzzword_list_scores_low(score) -> None:
     c = score(BUZZWORDS)
     assert c.score < 25, c
     assert c.level == 1
     assert all(p.credit <= 0.5 for crit in c.criteria for p in crit.covered)
 
 
-def test_reading_the_question_back_scores_about_zero(score) -> None:  # type: ignore[no-untyped-def]
+def test_reading_the_question_back_scores_about_zero(score) -> None:
     c = score(READ_BACK)
     assert c.score <= 5, c
     assert c.level == 1
 
 
-def test_too_short_answer_is_level_1(score) -> None:  # type: ignore[no-untyped-def]
+def test_too_short_answer_is_level_1(score) -> None:
     short = "High bias underfits from simple assumptions, and high variance overfits noise, so regularize."
     assert len(short.split()) < 15
     c = score(short)
@@ -166,12 +166,12 @@ def test_too_short_answer_is_level_1(score) -> None:  # type: ignore[no-untyped-
     assert any("Too short" in n for n in c.notes)  # ...but too little to judge
 
 
-def test_empty_answer(score) -> None:  # type: ignore[no-untyped-def]
+def test_empty_answer(score) -> None:
     c = score("")
     assert c.score == 0 and c.level == 1
 
 
-def test_scores_are_deterministic(score, question: Question, embedder: Embedder) -> None:  # type: ignore[no-untyped-def]
+def test_scores_are_deterministic(score, question: Question, embedder: Embedder) -> None:
     for text in (STRONG, VAGUE, WRONG):
         a = score(text)
         b = score_content(question, text, (), embedder)
@@ -179,7 +179,7 @@ def test_scores_are_deterministic(score, question: Question, embedder: Embedder)
         assert a.model_dump_json() == b.model_dump_json()
 
 
-def test_score_is_in_range_and_level_matches(score) -> None:  # type: ignore[no-untyped-def]
+def test_score_is_in_range_and_level_matches(score) -> None:
     names: dict[int, set[str]] = {}
     for text in (STRONG, VAGUE, WRONG, BUZZWORDS, READ_BACK):
         c = score(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -64,7 +65,7 @@ def test_v1_turns_get_a_status_from_what_they_hold() -> None:
     answered = {"index": 1, "question_id": "q/a", "kind": "question", "interviewer_text": "Q?", "ended_by": "typed"}
     answered["transcript"] = {"text": "an answer", "source": "text"}
     cut = {"index": 2, "question_id": "q/b", "kind": "question", "interviewer_text": "Q2?", "ended_by": "interrupted"}
-    raw = {"schema_version": 1, "id": V0_ID, "created": "", "track": "t", "round": "r", "mode": "text"}
+    raw: dict[str, Any] = {"schema_version": 1, "id": V0_ID, "created": "", "track": "t", "round": "r", "mode": "text"}
     raw["turns"] = [answered, cut]
     data, applied = migrate(raw, SCHEMA_VERSION)
     assert applied == (1,)

@@ -87,7 +87,7 @@ def test_the_reply_length_cap_reaches_an_openai_compatible_server() -> None:
     compatible = init_chat_model(
         "smollm2", model_provider="openai", api_key="unused", **generation_limits("openai", env)
     )
-    payload = compatible._get_request_payload([HumanMessage("hi")])  # type: ignore[attr-defined]
+    payload = compatible._get_request_payload([HumanMessage("hi")])
     assert payload["extra_body"]["max_tokens"] == FOLLOW_UP_MAX_TOKENS
     assert generation_limits("openai", {}) == {"max_tokens": FOLLOW_UP_MAX_TOKENS}
     assert generation_limits("ollama", {}) == {"num_predict": FOLLOW_UP_MAX_TOKENS}

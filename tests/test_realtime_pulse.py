@@ -68,7 +68,7 @@ def _levels(raw: Path) -> np.ndarray:
     return np.sqrt(np.mean(np.square(data[: n * FRAME].reshape(n, FRAME)), axis=1)) if n else np.zeros(0)
 
 
-def _wait_for(cond, timeout: float, what: str):  # type: ignore[no-untyped-def]
+def _wait_for(cond, timeout: float, what: str):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         got = cond()

@@ -156,10 +156,10 @@ def test_a_truncated_answer_wav_is_a_problem_and_what_it_holds_is_used(
     wav.write_bytes(wav.read_bytes()[:-1])  # cut inside the last sample
     stream = make_session("20261101-100003-phone-screen")
     wav = stream / "turn-01-answer.wav"  # a streaming writer's "unknown length" header, ended mid-sample
-    data = bytearray(wav.read_bytes())
-    at = data.index(b"data") + 4
-    data[at : at + 4] = b"\xff\xff\xff\xff"
-    wav.write_bytes(bytes(data) + b"\x01")
+    header = bytearray(wav.read_bytes())
+    at = header.index(b"data") + 4
+    header[at : at + 4] = b"\xff\xff\xff\xff"
+    wav.write_bytes(bytes(header) + b"\x01")
     make_session("20261101-100004-phone-screen")  # intact
 
     rows = {r.id: r for r in list_sessions(session_store)}

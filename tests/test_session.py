@@ -304,7 +304,7 @@ class PeekingAnswers:
         self.store, self.session_id = store, session_id
         self.seen: list[tuple[int, str, str | None]] = []
 
-    def answer(self, question, kind, prompt, wav_path, target, prepare=None):  # type: ignore[no-untyped-def]
+    def answer(self, question, kind, prompt, wav_path, target, prepare=None):
         on_disk = self.store.load(self.session_id).turns[-1]
         self.seen.append((on_disk.index, on_disk.status, on_disk.interviewer_text))
         return ScriptedAnswers([STRONG_BV]).answer(question, kind, prompt, wav_path, target)

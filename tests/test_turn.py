@@ -292,7 +292,7 @@ class SlowPieces:
     """Fake speech model: one word per piece, after a short delay (transcription takes time)."""
 
     name = "fake"
-    sha256 = None
+    sha256: str | None = None
     supports_word_timings = True
 
     def __init__(self, delay: float = 0.05) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import signal
 import time
@@ -36,7 +37,7 @@ def test_sigkill_at_random_moments_then_resume_keeps_every_answer(practice_cli: 
         resume = ["--resume", folder.name] if folder else []
         proc = practice_cli.start("practice", *demo, "--realtime", *resume)
         pid = proc.pid
-        folder = wait_for("the run to own its session", lambda pid=pid: owned_by(practice_cli, pid), proc=proc)
+        folder = wait_for("the run to own its session", functools.partial(owned_by, practice_cli, pid), proc=proc)
         assert folder is not None
         time.sleep(rng.uniform(0.0, 14.0))  # a moment in the interviewer's line, an answer, or scoring
         if proc.poll() is None:

@@ -23,7 +23,7 @@ def test_a_fragment_shorter_than_a_word_is_no_speech_exit_3(cli: Cli) -> None:
         assert "too short to hold a word" in err
 
 
-def test_words_whisper_only_guessed_are_no_speech_but_real_speech_is_kept(transcriber) -> None:  # type: ignore[no-untyped-def]
+def test_words_whisper_only_guessed_are_no_speech_but_real_speech_is_kept(transcriber) -> None:
     from voice_interviewer.stt.transcriber import LOW_WORD_PROBABILITY
 
     speech, rate = sf.read(str(JFK), dtype="float32")
