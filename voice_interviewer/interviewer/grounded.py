@@ -78,25 +78,24 @@ class GroundedFollowUps:
         Call ``.result(budget_s)`` on the handle when the turn ends, or ``.cancel()`` when the
         candidate goes on.
         """
-        try:
-            retrieved = self.context(question, card.transcript.text) if self.context else ()
-        except Exception as e:  # noqa: BLE001 (retrieval is optional: any failure falls back to the rubric)
-            self._tell_once(
-                "retrieval",
-                f"Retrieval failed ({describe_error(e)}); this follow-up is the rubric's own probe.",
-            )
-            reason = f"retrieval failed ({describe_error(e)})"
-            return PendingFollowUp(follow_up_context(question, card, asked), None, reason)
+        retrieved, failed = self._retrieve(question, card)
+        if failed:
+            return PendingFollowUp(follow_up_context(question, card, asked), None, failed)
         return self.interviewer.prepare(follow_up_context(question, card, asked, retrieved))
 
     def next_line(self, question: Question, card: Scorecard, asked: tuple[str, ...]) -> FollowUp:
+        retrieved, failed = self._retrieve(question, card)
+        if failed:
+            return PendingFollowUp(follow_up_context(question, card, asked), None, failed).result(0.0)
+        return self.interviewer.follow_up(follow_up_context(question, card, asked, retrieved))
+
+    def _retrieve(self, question: Question, card: Scorecard) -> tuple[tuple[str, ...], str | None]:
+        """(retrieved notes, None), or ((), why) when retrieval failed: the follow-up is then the rubric's probe."""
         try:
-            retrieved = self.context(question, card.transcript.text) if self.context else ()
+            return (self.context(question, card.transcript.text) if self.context else ()), None
         except Exception as e:  # noqa: BLE001 (retrieval is optional: any failure falls back to the rubric)
             self._tell_once(
                 "retrieval",
                 f"Retrieval failed ({describe_error(e)}); this follow-up is the rubric's own probe.",
             )
-            reason = f"retrieval failed ({describe_error(e)})"
-            return PendingFollowUp(follow_up_context(question, card, asked), None, reason).result(0.0)
-        return self.interviewer.follow_up(follow_up_context(question, card, asked, retrieved))
+            return (), f"retrieval failed ({describe_error(e)})"
