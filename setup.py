@@ -15,6 +15,9 @@ setup(
         *(f"voice_interviewer._data.{d}" for d in DATA_DIRS),
     ],
     package_dir={f"voice_interviewer._data.{d}": d for d in DATA_DIRS},
-    package_data={f"voice_interviewer._data.{d}": ["**/*.yaml", "**/*.yml", "**/*.md", "**/*.txt"] for d in DATA_DIRS},
+    package_data={
+        **{f"voice_interviewer._data.{d}": ["**/*.yaml", "**/*.yml", "**/*.md", "**/*.txt"] for d in DATA_DIRS},
+        "voice_interviewer.scoring": ["fitted.json"],  # the fitted score's parameters
+    },
     include_package_data=False,
 )

@@ -78,7 +78,8 @@ class RichSessionUI:
 
     def info(self, message: str) -> None:
         self._stop_live()
-        self.c.print(f"[dim]{message}[/]")
+        # soft_wrap: a command in a message (a resume hint) stays on one line, whole, to copy
+        self.c.print(f"[dim]{message}[/]", soft_wrap=True, highlight=False)
 
     def summary(
         self, session: Session, folder: Any, track: Track | None = None, embedder: Embedder | None = None
