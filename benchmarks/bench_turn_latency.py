@@ -40,14 +40,15 @@ from voice_interviewer.audio.turn import DANGLING, TurnOptions
 from voice_interviewer.audio.vad import SileroVad
 from voice_interviewer.engines import Engines, Settings
 from voice_interviewer.interviewer.followup import Interviewer
-from voice_interviewer.interviewer.grounded import GroundedFollowUps
+from voice_interviewer.interviewer.grounded import GroundedFollowUps, missed_points
 from voice_interviewer.paths import data_home
 from voice_interviewer.retrieval.context import retrieval_context
 from voice_interviewer.retrieval.index import build_index
 from voice_interviewer.scoring.scorecard import score_answer
 from voice_interviewer.session.answers import StopEvent, _listen
 from voice_interviewer.session.demo import load_samples
-from voice_interviewer.session.prepare import BUDGET_S, Preparer, first_probe, probe_for
+from voice_interviewer.session.loop import line_by
+from voice_interviewer.session.prepare import BUDGET_S, Line, Preparer, probe_for
 from voice_interviewer.tts.speaker import Pyttsx3Speaker, _to_16k, espeak_wav, synthesize
 
 JFK = Path(__file__).resolve().parent.parent / "tests" / "data" / "speech" / "jfk.flac"
@@ -154,12 +155,14 @@ def jfk_answer(name: str, pause_s: float, repeats: int) -> Spoken:
         if 3 * SAMPLE_RATE < k * frame < 8 * SAMPLE_RATE and run > best:
             best, best_at = run, k
     cut = (best_at - best // 2) * frame
+    quiet_s = best * frame / SAMPLE_RATE  # the speaker's own pause there counts toward the thinking pause
+    added = max(0.0, pause_s - quiet_s)
     parts, pauses, t = [], [], 0.0
     for r in range(repeats):
-        parts += [clip[:cut], np.zeros(int(pause_s * SAMPLE_RATE), np.float32), clip[cut:]]
+        parts += [clip[:cut], np.zeros(int(added * SAMPLE_RATE), np.float32), clip[cut:]]
         t += cut / SAMPLE_RATE
-        pauses.append((t, pause_s))
-        t += pause_s + (clip.size - cut) / SAMPLE_RATE
+        pauses.append((t, max(pause_s, quiet_s)))
+        t += added + (clip.size - cut) / SAMPLE_RATE
         if r < repeats - 1:
             parts.append(np.zeros(int(0.5 * SAMPLE_RATE), np.float32))
             t += 0.5
@@ -236,6 +239,7 @@ def main() -> None:
             line=lambda card, q=question, a=asked: follow.next_line(q, card, a),
             render=speaker.render,
             folder=home.state / f"prepared-{k}",
+            gaps=missed_points,
         )
         opts = TurnOptions(end_silence_s=args.end_silence)
         ans = _listen(
@@ -252,13 +256,16 @@ def main() -> None:
         cut_in = heard_s < sp.speech_end_s - 0.05
         reached = sum(1 for start, _ in sp.pauses if start < heard_s)
         t_end = time.monotonic()
-        job, prepared = prep.job_for(ans.transcript)
         deadline = (ans.end_decided_at or time.monotonic()) + BUDGET_S
-        line = prep.line(job, deadline, unscored=lambda q=question, a=asked: first_probe(q, a))
+        line = line_by(prep, ans, deadline, question, asked)  # as the session does: by the budget
+        if line is None:
+            line = Line("(no words)", "rubric", "no speech")
         if line.audio is None:
             speaker.render(line.text, home.state / "late.wav")
         first_audio = time.monotonic()
-        prep.card(job)  # as in a session: the scorecard is finished while the follow-up plays
+        transcript = ans.transcript  # as in a session: the final transcript and scorecard come after
+        job, _ = prep.job_for(transcript, decided=True)
+        prep.card(job)
         prep.close()
         latency = first_audio - ans.speech_ended_at if ans.speech_ended_at is not None else None
         row = {
@@ -274,18 +281,29 @@ def main() -> None:
             "wait_for_line_s": round(first_audio - t_end, 3),
             "job": job.timings,
             "preparations": prep.started,
-            "prepared": prepared,
+            "prepared": line.prepared,
+            "earlier_pause": line.earlier,
+            "model_calls": prep.model_calls,
             "source": line.source,
             "reason": line.reason,
             "follow_up": line.text,
-            "transcript_words": len(ans.transcript.text.split()),
+            "transcript_words": len(transcript.text.split()),
+            "heard_s": heard_s,
+            "turn_model_last_p": ans.timings.get("turn_model_last_p"),
+            "last_words": " ".join(transcript.text.split()[-8:]),
         }
         rows.append(row)
         print(
             f"{sp.name:>14} {sp.voice:>10} {sp.speech_end_s:6.1f}s pauses {reached} ended {ans.ended_by:>9} "
             f"cut-in {'YES' if cut_in else 'no '} latency {row['end_of_speech_to_first_audio_s']} "
-            f"prepared {prepared} {line.source} (end {row['end_of_speech_to_end_of_turn_s']}, "
-            f"tail {row['transcription_after_end_s']}, wait {row['wait_for_line_s']}, job {job.timings})",
+            f"prepared {line.prepared} earlier {line.earlier} {line.source} "
+            f"(end {row['end_of_speech_to_end_of_turn_s']}, "
+            f"tail {row['transcription_after_end_s']}, wait {row['wait_for_line_s']}, job {job.timings})"
+            + (
+                f"\n{'':>16}cut in at {heard_s} s, p {row['turn_model_last_p']}: ...{row['last_words']}"
+                if cut_in
+                else ""
+            ),
             file=log,
         )
     lat = sorted(r["end_of_speech_to_first_audio_s"] for r in rows if r["end_of_speech_to_first_audio_s"] is not None)

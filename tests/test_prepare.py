@@ -1,4 +1,4 @@
-"""The follow-up prepared while the candidate talks: stale work thrown away, the budget after the end."""
+"""The follow-up prepared while the candidate talks: lines kept for the same gaps, the budget after the end."""
 
 from __future__ import annotations
 
@@ -64,23 +64,89 @@ def test_a_job_prepared_at_the_possible_end_is_used_for_the_same_words(tmp_path:
     prep.close()
 
 
-def test_speech_after_the_possible_end_makes_the_preparation_stale(tmp_path: Path) -> None:
-    st = Stages()
-    prep = Preparer(st.score, st.probe, st.line, None, tmp_path)
+def _gaps_by_words(card: Scorecard) -> tuple[str, ...]:
+    """A stand-in for the missed key points: "the rest" is covered once the answer says it."""
+    return () if "the rest" in card.transcript.text else ("the rest",)
+
+
+def _stale_job(prep: Preparer, text: str) -> None:
+    """A job prepared at a pause, after which the candidate went on."""
     gate = threading.Event()
 
     def slow_transcript() -> Transcript:
         gate.wait(5)
-        return tr("first part")
+        return tr(text)
 
-    old = prep.start(slow_transcript)
+    prep.start(slow_transcript)
     prep.discard()  # the candidate went on
     gate.set()
-    old.finished.wait(5)
-    assert old.stale and old.card is None and st.asked == []  # stopped before scoring and the model
+
+
+def test_a_line_written_at_an_earlier_pause_is_not_used_when_the_gaps_changed(tmp_path: Path) -> None:
+    st = Stages()
+    prep = Preparer(st.score, st.probe, st.line, None, tmp_path, gaps=_gaps_by_words)
+    _stale_job(prep, "first part")
     job, prepared = prep.job_for(tr("first part and the rest"))
     assert not prepared
-    assert prep.line(job, time.monotonic() + 5).text == "Why first part and the rest?"
+    got = prep.line(job, time.monotonic() + 5)
+    assert got.text == "Why first part and the rest?" and not got.earlier  # the rest changed the gaps
+    prep.close()
+
+
+def test_a_line_written_at_an_earlier_pause_is_used_when_the_gaps_are_the_same(tmp_path: Path) -> None:
+    st = Stages()
+    prep = Preparer(st.score, st.probe, st.line, None, tmp_path, gaps=_gaps_by_words)
+    _stale_job(prep, "first part")
+    deadline = time.monotonic() + 5
+    while prep.model_calls == 0 and time.monotonic() < deadline:  # the stale job still gets its line
+        time.sleep(0.01)
+    job, prepared = prep.job_for(tr("first part and more words"))
+    assert not prepared
+    got = prep.line(job, time.monotonic() + 5)
+    assert got.text == "Why first part?" and got.source == "llm" and got.earlier
+    assert st.asked == ["first part"] and prep.model_calls == 1  # the final answer did not ask again
+    assert st.scored == ["first part", "first part and more words"]  # but it was scored, for its gaps
+    prep.close()
+
+
+def test_the_end_waits_for_a_line_still_being_written_for_the_same_gaps(tmp_path: Path) -> None:
+    st = Stages(model_s=0.6)
+    prep = Preparer(st.score, st.probe, st.line, None, tmp_path, gaps=_gaps_by_words)
+    _stale_job(prep, "first part")
+    while prep.model_calls == 0:
+        time.sleep(0.01)
+    job, _ = prep.job_for(tr("first part and more words"))
+    got = prep.line(job, time.monotonic() + 3)
+    assert got.text == "Why first part?" and got.earlier
+    assert st.asked == ["first part"]
+    prep.close()
+
+
+def test_without_a_gaps_function_only_the_same_words_reuse_a_line(tmp_path: Path) -> None:
+    st = Stages()
+    prep = Preparer(st.score, st.probe, st.line, None, tmp_path)
+    _stale_job(prep, "first part")
+    job, _ = prep.job_for(tr("first part and more words"))
+    assert prep.line(job, time.monotonic() + 5).text == "Why first part and more words?"
+    prep.close()
+
+
+def test_a_job_replaced_while_waiting_never_runs(tmp_path: Path) -> None:
+    st = Stages()
+    prep = Preparer(st.score, st.probe, st.line, None, tmp_path)
+    gate = threading.Event()
+
+    def blocked() -> Transcript:
+        gate.wait(5)
+        return tr("one")
+
+    prep.start(blocked)  # the worker is busy with this one
+    waiting = prep.start(lambda: tr("two"))
+    newest = prep.start(lambda: tr("three"))
+    gate.set()
+    newest.finished.wait(5)
+    assert waiting.superseded and waiting.card is None
+    assert "two" not in st.scored and st.scored[-1] == "three"
     prep.close()
 
 
@@ -172,9 +238,9 @@ class SpokenAnswers:
 
     mode = "voice"
 
-    def __init__(self, texts: list[str], go_on_after_pause: bool = False) -> None:
+    def __init__(self, texts: list[str]) -> None:
         self.texts = texts
-        self.go_on = go_on_after_pause
+        self.first: str | None = None  # the words at an earlier pause, after which the candidate went on
 
     def answer(self, question, kind, prompt, wav_path, target, prepare=None):
         from voice_interviewer.session.loop import Answer
@@ -182,10 +248,11 @@ class SpokenAnswers:
         text = self.texts.pop(0)
         spoke_until = time.monotonic()
         if prepare is not None:
-            first = text.rsplit(" ", 2)[0] if self.go_on else text
-            prepare.start(lambda: tr(first))
-            if self.go_on:
+            first, self.first = self.first, None
+            prepare.start(lambda: tr(first or text))
+            if first is not None:
                 prepare.discard()  # the candidate went on after the pause
+                time.sleep(0.5)  # and talked a while
         time.sleep(0.05)  # the hold
         words = Transcript(text=text, no_speech=False, source="audio")
         return Answer(words, "complete", None, time.monotonic(), {}, speech_ended_at=spoke_until)
@@ -271,7 +338,94 @@ def test_a_slow_model_is_not_waited_for_past_the_budget(track: Track) -> None:
     assert second.interviewer_text in probes
 
 
-def test_speech_after_the_pause_means_the_follow_up_was_not_prepared(track: Track) -> None:
-    saved = _run(track, SpokenAnswers([ANSWER, ANSWER], go_on_after_pause=True), SlowFollowUps(0.0), budget=5.0)
+def test_speech_after_the_pause_that_changes_the_gaps_means_the_follow_up_was_not_prepared(track: Track) -> None:
+    said = "Bias is error from a model that is too simple."
+    more = (
+        " Variance is error from sensitivity to the particular training sample, so a very flexible model fits"
+        " noise and does much worse on held-out data than on training data."
+    )
+    answers = SpokenAnswers([said + more, ANSWER])
+    answers.first = said  # the pause came after the first sentence; the second covers another point
+    follow = SlowFollowUps(0.0)
+    saved = _run(track, answers, follow, budget=5.0)
     assert saved.turns[0].timings["follow_up_prepared"] == 0.0
+    assert "follow_up_from_earlier_pause" not in saved.turns[0].timings
     assert saved.turns[1].follow_up_source == "llm"
+
+
+def test_speech_after_the_pause_that_leaves_the_gaps_is_answered_with_the_line_written_there(track: Track) -> None:
+    answers = SpokenAnswers([ANSWER + " That is all I would say about it.", ANSWER])
+    answers.first = ANSWER  # the last sentence adds nothing the rubric asks for
+    follow = SlowFollowUps(0.0)
+    saved = _run(track, answers, follow, budget=5.0)
+    assert saved.turns[0].timings["follow_up_from_earlier_pause"] == 1.0
+    assert saved.turns[1].follow_up_source == "llm" and follow.calls == 1
+
+
+class LateTranscriptAnswers(SpokenAnswers):
+    """A live answer whose last piece is still being transcribed when the turn ends (a busy machine)."""
+
+    def __init__(self, texts: list[str], release: threading.Event) -> None:
+        super().__init__(texts)
+        self.release = release
+
+    def answer(self, question, kind, prompt, wav_path, target, prepare=None):
+        from concurrent.futures import Future
+
+        from voice_interviewer.session.loop import Answer
+
+        text = self.texts.pop(0)
+        words: Future[Transcript] = Future()
+
+        def finish() -> None:
+            self.release.wait(10)
+            words.set_result(Transcript(text=text, no_speech=False, source="audio"))
+
+        threading.Thread(target=finish, daemon=True).start()
+        now = time.monotonic()
+        return Answer(words, "complete", None, now, {}, speech_ended_at=now)
+
+
+def test_a_transcript_still_running_at_the_budget_gets_the_rubrics_first_probe(track: Track) -> None:
+    release = threading.Event()
+    said: list[str] = []
+
+    class Speaker:
+        name = "listening"
+
+        def say(self, text, wav_path=None):
+            said.append(text)
+            if len(said) == 2:
+                assert not release.is_set()  # the follow-up is said while the transcript is not final
+                release.set()
+
+    from voice_interviewer.paths import data_home
+    from voice_interviewer.session.loop import SessionDeps, run_session
+    from voice_interviewer.store.sessions import Session, SessionStore
+    from voice_interviewer.types import ModelsUsed
+
+    store = SessionStore(data_home().ensure())
+    follow = SlowFollowUps(0.0)
+    deps = SessionDeps(
+        store=store,
+        track=track,
+        embedder=None,
+        follow_ups=follow,
+        speaker=Speaker(),
+        answers=LateTranscriptAnswers([ANSWER, ANSWER], release),
+        ui=NullUI(),
+        models=lambda r: ModelsUsed(rubric_version=r.round.version, rubric_sha256=r.sha256),
+        budget_s=0.2,
+    )
+    s = Session(id="20261129-120000-phone-screen", created="2026-11-29T12:00:00+00:00", track="netflix-mle",
+                round="phone-screen", mode="voice")  # fmt: skip
+    store.create(s)
+    run_session(deps, s, ["phone-screen/bias-variance"], 1)
+    saved = store.load(s.id)
+    first, second = saved.turns
+    assert second.follow_up_source == "rubric" and "not transcribed" in (second.follow_up_reason or "")
+    assert (
+        second.interviewer_text == said[1] == track.question("phone-screen/bias-variance")[0].points()[0][1].follow_up
+    )
+    assert first.transcript is not None and first.transcript.text == ANSWER  # the final transcript is kept
+    assert first.scorecard is not None and follow.calls == 0

@@ -6,6 +6,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -85,20 +86,38 @@ def _listen(
         )  # fmt: skip
     finally:
         stop.set()  # ends the microphone stream
-    t0 = time.monotonic()
-    transcript = inc.finish()
-    timings: dict[str, float] = {
-        "answer_s": round(cap.audio.size / SAMPLE_RATE, 2),
-        "transcription_after_end_s": round(time.monotonic() - t0, 3),
-    }
+    timings: dict[str, float] = {"answer_s": round(cap.audio.size / SAMPLE_RATE, 2)}
     if cap.speech_ended_at is not None:
         timings["end_of_speech_to_end_of_turn_s"] = round(cap.end_decided_at - cap.speech_ended_at, 3)
     if cap.verdicts:
         timings["turn_model_last_p"] = cap.verdicts[-1].probability
         timings["possible_ends"] = len(cap.verdicts)
     return Answer(
-        transcript, cap.ended_by, wav_path.name, cap.end_decided_at, timings, speech_ended_at=cap.speech_ended_at
+        _finish_in_background(inc, timings),
+        cap.ended_by,
+        wav_path.name,
+        cap.end_decided_at,
+        timings,
+        speech_ended_at=cap.speech_ended_at,
     )
+
+
+def _finish_in_background(inc: IncrementalTranscriber, timings: dict[str, float]) -> Future[Transcript]:
+    """The last piece's transcription, on its own thread: the interviewer's next line need not wait for it."""
+    out: Future[Transcript] = Future()
+    t0 = time.monotonic()
+
+    def run() -> None:
+        try:
+            transcript = inc.finish()
+        except BaseException as e:  # noqa: BLE001 (handed to whoever waits for the transcript)
+            out.set_exception(e)
+            return
+        timings["transcription_after_end_s"] = round(time.monotonic() - t0, 3)
+        out.set_result(transcript)
+
+    threading.Thread(target=run, name="final-transcript", daemon=True).start()
+    return out
 
 
 class KeyboardLines:

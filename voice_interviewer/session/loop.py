@@ -10,12 +10,15 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.interviewer.followup import FollowUp
+from voice_interviewer.interviewer.grounded import missed_points
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.scorecard import score_answer
 from voice_interviewer.session.prepare import BUDGET_S, Job, Line, Preparer, first_probe, probe_for
@@ -31,12 +34,26 @@ MOVING_ON = "Let's move on."
 
 @dataclass(frozen=True)
 class Answer:
-    transcript: Transcript
+    words: Transcript | Future[Transcript]  # the transcript, or (a live answer) its last piece still transcribing
     ended_by: str  # silence, enter, done, max-length, no-speech, typed, source-ended
     audio_file: str | None = None  # name in the session folder
     end_decided_at: float | None = None  # time.monotonic() at the end-of-turn decision
     timings: dict[str, float] = field(default_factory=dict)
     speech_ended_at: float | None = None  # time.monotonic() at the end of the last voiced frame
+
+    @property
+    def transcript(self) -> Transcript:
+        """The final transcript (for a live answer, waits for its last piece)."""
+        return self.words.result() if isinstance(self.words, Future) else self.words
+
+    def transcript_by(self, deadline: float) -> Transcript | None:
+        """The final transcript if it is ready by ``deadline`` (time.monotonic()), else None."""
+        if not isinstance(self.words, Future):
+            return self.words
+        try:
+            return self.words.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FuturesTimeout:
+            return None
 
 
 class InputEnded(UserError):
@@ -226,12 +243,19 @@ def _ask_question(
             turn.status = "interrupted"
             turn.ended_by = getattr(e, "ended_by", "interrupted")
             raise
-        turn.status = "answered"
         turn.answer_audio = ans.audio_file
         turn.ended_by = ans.ended_by
-        turn.transcript = ans.transcript
-        turn.timings = {"interviewer_speech_s": round(spoke_s, 3), **ans.timings}
-        if ans.transcript.no_speech:
+        turn.timings = {"interviewer_speech_s": round(spoke_s, 3)}
+        ahead: Line | None = None  # chosen at the budget, while the last piece may still be transcribing
+        live = ans.end_decided_at is not None and ans.ended_by not in ("typed", "end-of-input", "no-speech")
+        if want_follow_up and live and not _input_ended(deps):
+            deadline = (ans.end_decided_at or time.monotonic()) + deps.budget_s
+            ahead = line_by(prep, ans, deadline, question, tuple(asked))
+        transcript = ans.transcript  # the final transcript (its last piece may still have been transcribing)
+        turn.status = "answered"
+        turn.transcript = transcript
+        turn.timings.update(ans.timings)
+        if transcript.no_speech:
             prep.close()
             deps.store.save(session)
             if not retried:
@@ -242,10 +266,10 @@ def _ask_question(
             deps.ui.info("No answer again; moving on.")
             deps.speaker.say(MOVING_ON, None)
             return
-        job, prepared = prep.job_for(ans.transcript)
+        job, prepared = prep.job_for(transcript, decided=ahead is not None)
         turn.timings["follow_up_prepared"] = prepared
         turn.timings["preparations"] = prep.started
-        deps.ui.transcript(ans.transcript)
+        deps.ui.transcript(transcript)
         if ans.speech_ended_at is not None:
             heard.append((turn, ans.speech_ended_at))
         if not want_follow_up:
@@ -258,18 +282,43 @@ def _ask_question(
         if _input_ended(deps):  # typed input ended with this answer: no follow-up to wait for
             deps.ui.scorecard(_scored(deps, session, turn, prep, job))
             raise InputEnded()
-        if ans.ended_by == "typed":  # nobody is waiting in silence: the model gets its own timeout
-            got: Line = prep.line(job, float("inf"))
+        if ahead is not None:
+            got = ahead
+        elif ans.ended_by == "typed":  # nobody is waiting in silence: the model gets its own timeout
+            got = prep.line(job, float("inf"))
         else:
             deadline = (ans.end_decided_at or time.monotonic()) + deps.budget_s
             got = prep.line(job, deadline, unscored=lambda: first_probe(question, tuple(asked)))
         line, source, reason, audio = got.text, got.source, got.reason, got.audio
+        if got.prepared:  # written before the end: for these words, or for the gaps they still have
+            turn.timings["follow_up_prepared"] = True
+        if got.earlier:
+            turn.timings["follow_up_from_earlier_pause"] = True
+        turn.timings["model_calls"] = prep.model_calls
         if ans.end_decided_at is not None:
-            turn.timings["end_of_turn_to_follow_up_text_s"] = round(time.monotonic() - ans.end_decided_at, 3)
+            turn.timings["end_of_turn_to_follow_up_text_s"] = round(got.chosen_at - ans.end_decided_at, 3)
         scoring = (turn, prep, job)  # the scorecard is waited for after the follow-up is said
         kind = "follow-up"
         asked.append(line)
         k += 1
+
+
+def line_by(prep: Preparer, ans: Answer, deadline: float, question: Question, asked: tuple[str, ...]) -> Line | None:
+    """The follow-up to a live answer, chosen by ``deadline`` whether or not the transcript is final.
+
+    When the turn ended at a settled pause, the job prepared there heard every word; otherwise the
+    final transcript is waited for until the deadline. None: the answer had no words after all.
+    """
+    job = prep.settled()
+    if job is None:
+        transcript = ans.transcript_by(deadline)
+        if transcript is None:
+            why = "the answer was not transcribed within the budget after the end of the turn"
+            return Line(first_probe(question, asked), "rubric", why)
+        if transcript.no_speech:
+            return None
+        job, _ = prep.job_for(transcript)
+    return prep.line(job, deadline, unscored=lambda: first_probe(question, asked))
 
 
 def _scored(deps: SessionDeps, session: Session, turn: Turn, prep: Preparer, job: Job) -> Scorecard:
@@ -309,4 +358,5 @@ def _preparer(
         line=(lambda card: deps.follow_ups.next_line(question, card, asked)) if want_follow_up else None,
         render=render if want_follow_up and callable(render) else None,
         folder=folder / ".prepared",
+        gaps=missed_points,
     )

@@ -1,12 +1,16 @@
 """The follow-up, prepared while the candidate talks.
 
-At each possible end of the turn (a short silence) the transcript so far is final up to that
-point, so scoring, the rubric's probe, retrieval and the interviewer's model can start at once,
-in the background. Speech that comes back makes the preparation stale: it stops before its next
-stage and its result is thrown away. Two worker threads: one transcribes, scores and renders the
-probe; the other asks the model (one llama.cpp model, one generation at a time), so a stale
-generation still running never holds up the next probe. On both, the newest job replaces one
-still waiting.
+At each likely end of the turn (a pause that sounds complete, or a long one) the transcript so far
+is final up to that point, so scoring, the rubric's probe, retrieval and the interviewer's model
+can start at once, in the background. Two worker threads: one transcribes, scores and renders the
+probe; the other asks the model (one llama.cpp model, one generation at a time). On both, the
+newest job replaces one still waiting (it is *superseded* and never runs).
+
+Speech that comes back makes a job *stale*: the candidate went on, so its line is not used as it
+stands. But an interviewer forms the next question while listening, and keeps it when what follows
+does not change it: a stale job's line is kept as a candidate, and at the end of the turn it is
+used when the final answer's gaps (its missed key points, in order) are the gaps the line was
+written for. A job whose gaps equal an earlier job's line does not ask the model again.
 
 When the turn ends, the job prepared for the same words is used; the model's line is waited for
 only until a hard budget after the end of the turn (:data:`BUDGET_S`), after which the rubric's
@@ -19,8 +23,8 @@ import queue
 import tempfile
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from voice_interviewer.interviewer.followup import FollowUp
@@ -33,6 +37,7 @@ ScoreFn = Callable[[Transcript], Scorecard]
 LineFn = Callable[[Scorecard], FollowUp]  # the follow-up: text, source "llm"/"rubric", reason
 ProbeFn = Callable[[Scorecard], str]  # the rubric's probe for the answer's first missed point
 RenderFn = Callable[[str, Path], Path]  # text-to-speech into a WAV file
+GapsFn = Callable[[Scorecard], Hashable]  # what a follow-up is written for: the answer's missed points
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,9 @@ class Line:
     source: str  # "llm" or "rubric"
     reason: str | None  # why the model's line was not used
     audio: Path | None = None  # already rendered speech, when a renderer was given
+    earlier: bool = False  # written at an earlier pause, for the same gaps as the final answer
+    prepared: bool = field(default=False, compare=False)  # ready before the end of the turn
+    chosen_at: float = field(default_factory=time.monotonic, compare=False)  # time.monotonic() when chosen
 
 
 def probe_for(question: Question, card: Scorecard, asked: tuple[str, ...]) -> str:
@@ -72,15 +80,18 @@ def first_probe(question: Question, asked: tuple[str, ...]) -> str:
 class Job:
     """One preparation for the answer up to a possible end. Stages run on the preparer's worker."""
 
-    def __init__(self, transcript: Callable[[], Transcript | None], started_at: float) -> None:
+    def __init__(self, transcript: Callable[[], Transcript | None], started_at: float, before_end: bool = True) -> None:
         self._transcript_fn = transcript
         self.started_at = started_at  # time.monotonic()
-        self.stale = False  # the candidate went on: nothing of this job is used
+        self.before_end = before_end  # started at a pause while the candidate could still go on
+        self.stale = False  # the candidate went on: the line is only a candidate for the same gaps
+        self.superseded = False  # a newer job replaced this one before it ran: nothing of it runs
         self.decided = False  # the line was chosen without waiting for the rest of this job
         self.transcript: Transcript | None = None
         self.card: Scorecard | None = None
         self.probe: Line | None = None
         self.line: Line | None = None
+        self.gaps: Hashable | None = None  # set with the scorecard when a gaps function was given
         self.error: BaseException | None = None
         self.timings: dict[str, float] = {}
         self.have_transcript = threading.Event()
@@ -103,34 +114,44 @@ class Preparer:
         line: LineFn | None = None,
         render: RenderFn | None = None,
         folder: Path | None = None,
+        gaps: GapsFn | None = None,
     ) -> None:
         self._score = score
         self._probe = probe
         self._line = line
         self._render = render
+        self._gaps = gaps  # without it, a line is only used for the words it was written for
         self._folder = Path(folder or tempfile.mkdtemp(prefix="vi-prepared-"))
         self._q: queue.Queue[Job | None] = queue.Queue()
         self._model_q: queue.Queue[Job | None] = queue.Queue()
         self.current: Job | None = None
         self.started = 0  # jobs started (one per likely end)
+        self.model_calls = 0  # lines asked of the model (a job with an earlier line's gaps asks none)
         self._n = 0
-        self._render_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._rendered: dict[str, Path] = {}  # text -> speech already rendered for it
+        self._written: list[Job] = []  # jobs with a model line, oldest first (candidates for the same gaps)
+        self._asking: Job | None = None  # the job the model is writing a line for
         threading.Thread(target=self._run, name="prepare-follow-up", daemon=True).start()
         threading.Thread(target=self._run_model, name="prepare-model", daemon=True).start()
 
     # --- told by the listener -----------------------------------------------------------------
 
-    def start(self, transcript: Callable[[], Transcript | None]) -> Job:
-        """Prepare for the answer whose transcript ``transcript()`` returns (it may block)."""
+    def start(self, transcript: Callable[[], Transcript | None], before_end: bool = True, decided: bool = False) -> Job:
+        """Prepare for the answer whose transcript ``transcript()`` returns (it may block).
+
+        ``decided``: the follow-up is already chosen; only the scorecard is wanted.
+        """
         self.discard()
-        job = Job(transcript, time.monotonic())
+        job = Job(transcript, time.monotonic(), before_end)
+        job.decided = decided
         self.current = job
         self.started += 1
         _replace(self._q, job)
         return job
 
     def discard(self) -> None:
-        """The candidate went on: what is being prepared is stale."""
+        """The candidate went on: what is being prepared is stale (its line stays a candidate)."""
         if self.current is not None:
             self.current.stale = True
             self.current = None
@@ -155,19 +176,36 @@ class Preparer:
     def _run_model(self) -> None:
         while (job := self._model_q.get()) is not None:
             try:
-                if not job.stale and not job.decided:
+                if not job.superseded and not job.decided:
                     self._ask_model(job)
             except BaseException as e:  # noqa: BLE001 (handed to the caller through the job)
                 job.error = e
+            finally:
+                self._asking = None
             _finish(job)
 
     def _speech(self, text: str) -> Path | None:
         if self._render is None:
             return None
-        with self._render_lock:
+        with self._lock:
+            if text in self._rendered:
+                return self._rendered[text]
             self._n += 1
             path = self._folder / f"prepared-{self._n:03d}.wav"
-        return self._render(text, path)
+        out = self._render(text, path)
+        with self._lock:
+            self._rendered[text] = out
+        return out
+
+    def _earlier_line(self, gaps: Hashable | None) -> Line | None:
+        """The newest model line written for the same gaps, if any."""
+        if gaps is None:
+            return None
+        with self._lock:
+            for old in reversed(self._written):
+                if old.gaps == gaps and old.line is not None and old.line.source == "llm":
+                    return replace(old.line, earlier=True)
+        return None
 
     def _do(self, job: Job) -> bool:
         """Transcript, scorecard, probe; True when the model should be asked next."""
@@ -175,45 +213,66 @@ class Preparer:
         job.transcript = job._transcript_fn()
         job.have_transcript.set()
         job.timings["transcript_s"] = round(time.monotonic() - t, 3)
-        if job.stale or job.transcript is None or job.transcript.no_speech:
+        if job.superseded or job.transcript is None or job.transcript.no_speech:
             return False
         t = time.monotonic()
         job.card = self._score(job.transcript)
+        job.gaps = self._gaps(job.card) if self._gaps is not None else None
         job.scored.set()
         job.timings["scoring_s"] = round(time.monotonic() - t, 3)
-        if job.stale or job.decided or self._probe is None:
+        if job.superseded or job.decided or self._probe is None:
             return False
         text = self._probe(job.card)
         job.probe = Line(text, "rubric", None, self._speech(text))
         job.probed.set()
-        return not job.stale and not job.decided and self._line is not None
+        if self._line is None or job.superseded or job.decided:
+            return False
+        earlier = self._earlier_line(job.gaps)
+        if earlier is not None:  # the gaps have not changed since that line was written
+            job.line = earlier
+            return False
+        return True
 
     def _ask_model(self, job: Job) -> None:
         assert self._line is not None and job.card is not None and job.probe is not None
+        earlier = self._earlier_line(job.gaps)
+        if earlier is not None:  # written while this job waited its turn
+            job.line = earlier
+            return
+        self._asking = job
+        self.model_calls += 1
         t = time.monotonic()
         f = self._line(job.card)
         text, source, reason = f.text, f.source, f.reason
         job.timings["follow_up_s"] = round(time.monotonic() - t, 3)
-        if job.stale or job.decided:
+        if job.decided:
             return
         if source == "rubric" and job.probe.text == text:
             job.line = Line(text, source, reason, job.probe.audio)
         else:
             job.line = Line(text, source, reason, self._speech(text))
+        with self._lock:
+            self._written.append(job)
 
     # --- after the end of the turn ------------------------------------------------------------
 
-    def job_for(self, transcript: Transcript, wait_s: float = 2.0) -> tuple[Job, bool]:
+    def settled(self) -> Job | None:
+        """The job prepared at the last pause when no speech came after it (it heard every word)."""
+        job = self.current
+        return job if job is not None and not job.stale else None
+
+    def job_for(self, transcript: Transcript, wait_s: float = 2.0, decided: bool = False) -> tuple[Job, bool]:
         """(the job for the final transcript, whether it was prepared before the end).
 
-        The current job is used when it heard the same words; otherwise a new one starts now.
+        The current job is used when it heard the same words; otherwise a new one starts now
+        (``decided``: for the scorecard only, the follow-up being chosen already).
         """
         job = self.current
         if job is not None and not job.stale:
             heard = job.wait_transcript(wait_s)
             if heard is not None and heard.text == transcript.text:
-                return job, True
-        return self.start(lambda: transcript), False
+                return job, job.before_end
+        return self.start(lambda: transcript, before_end=False, decided=decided), False
 
     @staticmethod
     def card(job: Job) -> Scorecard | None:
@@ -222,15 +281,37 @@ class Preparer:
             raise job.error
         return job.card
 
+    def _wait_for_line(self, job: Job, deadline: float) -> Line | None:
+        """Until ``deadline``: this job's line, or a line written (or being written) for its gaps."""
+        remaining = lambda: None if deadline == float("inf") else max(0.0, deadline - time.monotonic())  # noqa: E731
+        job.scored.wait(remaining())
+        while True:
+            if job.line is not None:
+                return job.line
+            if job.error or job.finished.is_set():
+                return None
+            if job.scored.is_set() and (earlier := self._earlier_line(job.gaps)) is not None:
+                job.decided = True  # the final answer's gaps are those the earlier line was written for
+                return earlier
+            asking = self._asking
+            if asking is not None and asking is not job and job.gaps is not None and asking.gaps == job.gaps:
+                waited_on = asking  # an earlier job is writing a line for the same gaps: wait for either
+            else:
+                waited_on = job
+            left = remaining()
+            if left is not None and left <= 0:
+                return None
+            waited_on.finished.wait(0.02 if left is None else min(0.02, left))
+
     def line(self, job: Job, deadline: float, unscored: Callable[[], str] | None = None) -> Line:
         """The model's line when it is ready by ``deadline`` (time.monotonic()), else the rubric's probe
         for the answer's first missed point; when even the answer's scoring is not done by then (a busy
         machine), ``unscored()`` gives the line: the wait never passes the deadline."""
-        job.finished.wait(None if deadline == float("inf") else max(0.0, deadline - time.monotonic()))
+        got = self._wait_for_line(job, deadline)
         if job.error:
             raise job.error
-        if job.line is not None:
-            return job.line
+        if got is not None:
+            return replace(got, prepared=job.before_end or got.earlier, chosen_at=time.monotonic())
         if unscored is not None and not job.probed.is_set():
             job.decided = True  # scoring goes on (the scorecard needs it); no probe or model line
             return Line(unscored(), "rubric", "the answer was not scored within the budget after the end of the turn")
@@ -241,18 +322,18 @@ class Preparer:
             raise RuntimeError("the follow-up preparation produced no line")
         job.decided = True  # the model's line, when it comes, is not rendered or used
         late = "the model's question was not ready within the budget after the end of the turn"
-        return Line(job.probe.text, "rubric", late, job.probe.audio)
+        return Line(job.probe.text, "rubric", late, job.probe.audio, prepared=job.before_end)
 
 
 def _replace(q: queue.Queue[Job | None], job: Job) -> None:
-    """Put ``job`` on ``q``; jobs still waiting there are stale."""
+    """Put ``job`` on ``q``; jobs still waiting there are superseded."""
     while True:
         try:
             old = q.get_nowait()
         except queue.Empty:
             break
         if old is not None:
-            old.stale = True
+            old.superseded = True
             _finish(old)
     q.put(job)
 
