@@ -144,11 +144,13 @@ def jfk_answer(name: str, pause_s: float, repeats: int) -> Spoken:
 
     clip, sr = sf.read(str(JFK), dtype="float32")
     assert sr == SAMPLE_RATE
-    clip = _trim(clip)
+    frame = 512
+    voiced = np.flatnonzero(SileroVad().probs(clip) >= 0.5)
+    margin = int(0.05 * SAMPLE_RATE)  # cut to the voiced part, so repeats join with a fluent sentence gap
+    clip = clip[max(0, voiced[0] * frame - margin) : (voiced[-1] + 1) * frame + margin]
     probs = SileroVad().probs(clip)
     quiet = probs < 0.5
-    frame = 512
-    # the longest quiet run between 3 s and 8 s: the comma after "can do for you"
+    # the longest quiet run between 3 s and 8 s: the pause after "my fellow Americans"
     best, run, best_at = 0, 0, 0
     for k, q in enumerate(quiet):
         run = run + 1 if q else 0
@@ -164,8 +166,8 @@ def jfk_answer(name: str, pause_s: float, repeats: int) -> Spoken:
         pauses.append((t, max(pause_s, quiet_s)))
         t += added + (clip.size - cut) / SAMPLE_RATE
         if r < repeats - 1:
-            parts.append(np.zeros(int(0.5 * SAMPLE_RATE), np.float32))
-            t += 0.5
+            parts.append(np.zeros(int(SENTENCE_GAP_S * SAMPLE_RATE), np.float32))
+            t += SENTENCE_GAP_S
     audio = np.concatenate(parts)
     return Spoken(name, "real (jfk)", "behavioral/tell-me-about-yourself", audio, pauses, audio.size / SAMPLE_RATE)
 
