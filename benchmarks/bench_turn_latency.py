@@ -40,7 +40,7 @@ from voice_interviewer.audio.turn import DANGLING, TurnOptions
 from voice_interviewer.audio.vad import SileroVad
 from voice_interviewer.engines import Engines, Settings
 from voice_interviewer.interviewer.followup import Interviewer
-from voice_interviewer.interviewer.grounded import GroundedFollowUps, missed_points
+from voice_interviewer.interviewer.grounded import GroundedFollowUps
 from voice_interviewer.paths import data_home
 from voice_interviewer.retrieval.context import retrieval_context
 from voice_interviewer.retrieval.index import build_index
@@ -48,7 +48,7 @@ from voice_interviewer.scoring.scorecard import score_answer
 from voice_interviewer.session.answers import StopEvent, _listen
 from voice_interviewer.session.demo import load_samples
 from voice_interviewer.session.loop import line_by
-from voice_interviewer.session.prepare import BUDGET_S, Line, Preparer, probe_for
+from voice_interviewer.session.prepare import BUDGET_S, Line, Preparer, gap_for, probe_for
 from voice_interviewer.tts.speaker import Pyttsx3Speaker, _to_16k, espeak_wav, synthesize
 
 JFK = Path(__file__).resolve().parent.parent / "tests" / "data" / "speech" / "jfk.flac"
@@ -241,7 +241,7 @@ def main() -> None:
             line=lambda card, q=question, a=asked: follow.next_line(q, card, a),
             render=speaker.render,
             folder=home.state / f"prepared-{k}",
-            gaps=missed_points,
+            gaps=lambda card, q=question, a=asked: gap_for(q, card, a),
         )
         opts = TurnOptions(end_silence_s=args.end_silence)
         ans = _listen(

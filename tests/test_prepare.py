@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from voice_interviewer.interviewer.followup import FollowUp
-from voice_interviewer.session.prepare import Line, Preparer, probe_for
+from voice_interviewer.session.prepare import Line, Preparer, gap_for, probe_for
 from voice_interviewer.track.rubric import Track
 from voice_interviewer.types import Scorecard, Transcript
 
@@ -228,6 +228,9 @@ def test_the_probe_is_the_rubrics_own_for_the_first_missed_point(track: Track) -
     first = probe_for(q, card, (q.prompt,))
     assert first in probes
     assert probe_for(q, card, (q.prompt, first)) != first  # an asked probe is not asked again
+    gap = gap_for(q, card, (q.prompt,))
+    assert gap is not None and gap[1] == first  # the gap a line is written for is the point the probe asks
+    assert gap_for(q, card, (q.prompt, *probes)) is None  # every probe asked: no gap left to write for
 
 
 # --- in the session loop ----------------------------------------------------------------------
@@ -341,11 +344,11 @@ def test_a_slow_model_is_not_waited_for_past_the_budget(track: Track) -> None:
 def test_speech_after_the_pause_that_changes_the_gaps_means_the_follow_up_was_not_prepared(track: Track) -> None:
     said = "Bias is error from a model that is too simple."
     more = (
-        " Variance is error from sensitivity to the particular training sample, so a very flexible model fits"
-        " noise and does much worse on held-out data than on training data."
+        " To tell which one you have, compare training error with validation error: a large gap between them"
+        " means high variance, and both being high means high bias."
     )
     answers = SpokenAnswers([said + more, ANSWER])
-    answers.first = said  # the pause came after the first sentence; the second covers another point
+    answers.first = said  # the pause came after the first sentence; the second covers the point it missed first
     follow = SlowFollowUps(0.0)
     saved = _run(track, answers, follow, budget=5.0)
     assert saved.turns[0].timings["follow_up_prepared"] == 0.0
@@ -355,7 +358,7 @@ def test_speech_after_the_pause_that_changes_the_gaps_means_the_follow_up_was_no
 
 def test_speech_after_the_pause_that_leaves_the_gaps_is_answered_with_the_line_written_there(track: Track) -> None:
     answers = SpokenAnswers([ANSWER + " That is all I would say about it.", ANSWER])
-    answers.first = ANSWER  # the last sentence adds nothing the rubric asks for
+    answers.first = ANSWER  # the last sentence leaves the most important gap where it was
     follow = SlowFollowUps(0.0)
     saved = _run(track, answers, follow, budget=5.0)
     assert saved.turns[0].timings["follow_up_from_earlier_pause"] == 1.0

@@ -18,10 +18,9 @@ from typing import Protocol
 
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.interviewer.followup import FollowUp
-from voice_interviewer.interviewer.grounded import missed_points
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.scorecard import score_answer
-from voice_interviewer.session.prepare import BUDGET_S, Job, Line, Preparer, first_probe, probe_for
+from voice_interviewer.session.prepare import BUDGET_S, Job, Line, Preparer, first_probe, gap_for, probe_for
 from voice_interviewer.store.sessions import Session, SessionStore, Turn, next_turn_index
 from voice_interviewer.store.summary import summarize
 from voice_interviewer.track.rubric import LoadedRound, Question, Track
@@ -358,5 +357,5 @@ def _preparer(
         line=(lambda card: deps.follow_ups.next_line(question, card, asked)) if want_follow_up else None,
         render=render if want_follow_up and callable(render) else None,
         folder=folder / ".prepared",
-        gaps=missed_points,
+        gaps=lambda card: gap_for(question, card, asked),
     )

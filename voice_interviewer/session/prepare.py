@@ -9,8 +9,9 @@ newest job replaces one still waiting (it is *superseded* and never runs).
 Speech that comes back makes a job *stale*: the candidate went on, so its line is not used as it
 stands. But an interviewer forms the next question while listening, and keeps it when what follows
 does not change it: a stale job's line is kept as a candidate, and at the end of the turn it is
-used when the final answer's gaps (its missed key points, in order) are the gaps the line was
-written for. A job whose gaps equal an earlier job's line does not ask the model again.
+used when the final answer's most important gap (the missed point the model is told to probe,
+:func:`gap_for`) is the one the line was written for. A job with the same gap as an earlier
+job's line does not ask the model again.
 
 When the turn ends, the job prepared for the same words is used; the model's line is waited for
 only until a hard budget after the end of the turn (:data:`BUDGET_S`), after which the rubric's
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from voice_interviewer.interviewer.followup import FollowUp
+from voice_interviewer.interviewer.prompt import FollowUpContext, next_missed, rubric_probe
 from voice_interviewer.track.rubric import Question
 from voice_interviewer.types import Scorecard, Transcript
 
@@ -37,7 +39,7 @@ ScoreFn = Callable[[Transcript], Scorecard]
 LineFn = Callable[[Scorecard], FollowUp]  # the follow-up: text, source "llm"/"rubric", reason
 ProbeFn = Callable[[Scorecard], str]  # the rubric's probe for the answer's first missed point
 RenderFn = Callable[[str, Path], Path]  # text-to-speech into a WAV file
-GapsFn = Callable[[Scorecard], Hashable]  # what a follow-up is written for: the answer's missed points
+GapsFn = Callable[[Scorecard], Hashable]  # what a follow-up is written for: the gap it probes (gap_for)
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,10 @@ class Line:
     chosen_at: float = field(default_factory=time.monotonic, compare=False)  # time.monotonic() when chosen
 
 
-def probe_for(question: Question, card: Scorecard, asked: tuple[str, ...]) -> str:
-    """The rubric's probe for the answer's most important missed point not asked yet."""
+def _context(question: Question, card: Scorecard, asked: tuple[str, ...]) -> FollowUpContext:
     from voice_interviewer.interviewer.grounded import missed_points
-    from voice_interviewer.interviewer.prompt import FollowUpContext, rubric_probe
 
-    ctx = FollowUpContext(
+    return FollowUpContext(
         question_prompt=question.prompt,
         question_id=question.id,
         transcript=card.transcript.text,
@@ -65,13 +65,21 @@ def probe_for(question: Question, card: Scorecard, asked: tuple[str, ...]) -> st
         retrieved=(),
         asked=asked,
     )
-    return rubric_probe(ctx)
+
+
+def probe_for(question: Question, card: Scorecard, asked: tuple[str, ...]) -> str:
+    """The rubric's probe for the answer's most important missed point not asked yet."""
+    return rubric_probe(_context(question, card, asked))
+
+
+def gap_for(question: Question, card: Scorecard, asked: tuple[str, ...]) -> tuple[str, str] | None:
+    """The gap a follow-up to this answer is written for: the most important missed point not asked
+    yet (the point the model is told to probe; None when nothing is missed)."""
+    return next_missed(_context(question, card, asked))
 
 
 def first_probe(question: Question, asked: tuple[str, ...]) -> str:
     """The rubric's first probe not asked yet, without scoring the answer (when there is no time to)."""
-    from voice_interviewer.interviewer.prompt import FollowUpContext, rubric_probe
-
     missed = tuple((k.text, k.follow_up) for _, k in question.points())
     ctx = FollowUpContext(question.prompt, question.id, "", missed, (), (), asked)
     return rubric_probe(ctx)
