@@ -48,7 +48,7 @@ from voice_interviewer.scoring.scorecard import score_answer
 from voice_interviewer.session.answers import StopEvent, _listen
 from voice_interviewer.session.demo import load_samples
 from voice_interviewer.session.loop import line_by
-from voice_interviewer.session.prepare import BUDGET_S, Line, Preparer, gap_for, probe_for
+from voice_interviewer.session.prepare import BUDGET_S, Line, Preparer, first_probe, gap_for, probe_for
 from voice_interviewer.tts.speaker import Pyttsx3Speaker, _to_16k, espeak_wav, synthesize
 
 JFK = Path(__file__).resolve().parent.parent / "tests" / "data" / "speech" / "jfk.flac"
@@ -242,6 +242,7 @@ def main() -> None:
             render=speaker.render,
             folder=home.state / f"prepared-{k}",
             gaps=lambda card, q=question, a=asked: gap_for(q, card, a),
+            fallback=first_probe(question, asked),
         )
         opts = TurnOptions(end_silence_s=args.end_silence)
         ans = _listen(

@@ -183,11 +183,13 @@ def test_a_busy_machine_never_holds_the_line_past_the_budget(tmp_path: Path) -> 
         time.sleep(1.0)  # transcription and scoring running late
         return st.score(transcript)
 
-    prep = Preparer(slow_score, st.probe, st.line, None, tmp_path)
+    first = "What is the first thing you would check?"
+    prep = Preparer(slow_score, st.probe, st.line, st.render, tmp_path, fallback=first)
     job, _ = prep.job_for(tr("an answer"))
-    got = prep.line(job, time.monotonic() + 0.2, unscored=lambda: "What is the first thing you would check?")
+    got = prep.line(job, time.monotonic() + 0.2, unscored=lambda: first)
     assert job.card is None  # returned before the answer was scored
-    assert got.text == "What is the first thing you would check?" and got.source == "rubric"
+    assert got.text == first and got.source == "rubric"
+    assert got.audio is not None and got.audio.is_file()  # its speech was rendered before the answer began
     assert got.reason and "not scored" in got.reason
     card = prep.card(job)  # scoring still finishes, for the scorecard
     assert card is not None and card.transcript.text == "an answer"

@@ -313,7 +313,8 @@ def line_by(prep: Preparer, ans: Answer, deadline: float, question: Question, as
         transcript = ans.transcript_by(deadline)
         if transcript is None:
             why = "the answer was not transcribed within the budget after the end of the turn"
-            return Line(first_probe(question, asked), "rubric", why)
+            text = first_probe(question, asked)
+            return Line(text, "rubric", why, prep.rendered(text))
         if transcript.no_speech:
             return None
         job, _ = prep.job_for(transcript)
@@ -358,4 +359,5 @@ def _preparer(
         render=render if want_follow_up and callable(render) else None,
         folder=folder / ".prepared",
         gaps=lambda card: gap_for(question, card, asked),
+        fallback=first_probe(question, asked) if want_follow_up else None,
     )

@@ -123,7 +123,10 @@ class Preparer:
         render: RenderFn | None = None,
         folder: Path | None = None,
         gaps: GapsFn | None = None,
+        fallback: str | None = None,
     ) -> None:
+        """``fallback``: the line said when the answer is not even scored by the budget (the rubric's
+        first probe); its speech is rendered ahead, while the question is being asked."""
         self._score = score
         self._probe = probe
         self._line = line
@@ -142,6 +145,8 @@ class Preparer:
         self._asking: Job | None = None  # the job the model is writing a line for
         threading.Thread(target=self._run, name="prepare-follow-up", daemon=True).start()
         threading.Thread(target=self._run_model, name="prepare-model", daemon=True).start()
+        if fallback is not None and render is not None:
+            threading.Thread(target=self._speech, args=(fallback,), name="prepare-fallback", daemon=True).start()
 
     # --- told by the listener -----------------------------------------------------------------
 
@@ -204,6 +209,11 @@ class Preparer:
         with self._lock:
             self._rendered[text] = out
         return out
+
+    def rendered(self, text: str) -> Path | None:
+        """Speech already rendered for ``text``, if any (never renders)."""
+        with self._lock:
+            return self._rendered.get(text)
 
     def _earlier_line(self, gaps: Hashable | None) -> Line | None:
         """The newest model line written for the same gaps, if any."""
@@ -322,7 +332,9 @@ class Preparer:
             return replace(got, prepared=job.before_end or got.earlier, chosen_at=time.monotonic())
         if unscored is not None and not job.probed.is_set():
             job.decided = True  # scoring goes on (the scorecard needs it); no probe or model line
-            return Line(unscored(), "rubric", "the answer was not scored within the budget after the end of the turn")
+            text = unscored()
+            why = "the answer was not scored within the budget after the end of the turn"
+            return Line(text, "rubric", why, self.rendered(text))
         job.probed.wait()
         if job.error:
             raise job.error
