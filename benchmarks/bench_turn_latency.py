@@ -138,6 +138,20 @@ def build_answer(
     return Spoken(name, voice, qid, audio, pauses, audio.size / SAMPLE_RATE)
 
 
+def _quiet_run_s(audio: np.ndarray, at: int) -> float:
+    """Seconds of the quiet run (Silero below 0.5) around sample ``at``."""
+    quiet = SileroVad().probs(audio) < 0.5
+    k = min(at // 512, quiet.size - 1)
+    if not quiet[k]:
+        return 0.0
+    lo, hi = k, k
+    while lo > 0 and quiet[lo - 1]:
+        lo -= 1
+    while hi + 1 < quiet.size and quiet[hi + 1]:
+        hi += 1
+    return (hi - lo + 1) * 512 / SAMPLE_RATE
+
+
 def jfk_answer(name: str, pause_s: float, repeats: int) -> Spoken:
     """The real clip, said ``repeats`` times, with a thinking pause inside its sentence each time."""
     import soundfile as sf
@@ -157,13 +171,23 @@ def jfk_answer(name: str, pause_s: float, repeats: int) -> Spoken:
         if 3 * SAMPLE_RATE < k * frame < 8 * SAMPLE_RATE and run > best:
             best, best_at = run, k
     cut = (best_at - best // 2) * frame
-    quiet_s = best * frame / SAMPLE_RATE  # the speaker's own pause there counts toward the thinking pause
-    added = max(0.0, pause_s - quiet_s)
+    # Silence added at the cut, measured as Silero hears it (a soft onset after digital silence is heard
+    # late), so that the thinking pause is ``pause_s`` long, or the speaker's own pause when longer.
+    added = 0.0
+    for _ in range(4):
+        joined = np.concatenate([clip[:cut], np.zeros(int(added * SAMPLE_RATE), np.float32), clip[cut:]])
+        heard_s = _quiet_run_s(joined, cut)
+        if abs(heard_s - pause_s) <= 0.05 or (added == 0.0 and heard_s > pause_s):
+            break  # the pause is as long as asked (or the speaker's own is longer: nothing to add)
+        added = max(0.0, added + pause_s - heard_s)
+    pause_heard_s = _quiet_run_s(
+        np.concatenate([clip[:cut], np.zeros(int(added * SAMPLE_RATE), np.float32), clip[cut:]]), cut
+    )
     parts, pauses, t = [], [], 0.0
     for r in range(repeats):
         parts += [clip[:cut], np.zeros(int(added * SAMPLE_RATE), np.float32), clip[cut:]]
         t += cut / SAMPLE_RATE
-        pauses.append((t, max(pause_s, quiet_s)))
+        pauses.append((t, round(pause_heard_s, 2)))
         t += added + (clip.size - cut) / SAMPLE_RATE
         if r < repeats - 1:
             parts.append(np.zeros(int(SENTENCE_GAP_S * SAMPLE_RATE), np.float32))
