@@ -16,14 +16,22 @@ interview: setup
 demo: setup
 	@$(VI) practice --demo $(ARGS)
 
+# A test that ends the process (os._exit) would leave pytest's exit code at 0 with tests never run:
+# conftest.py writes .pytest-finished when the session really finishes.
+FINISHED = test -f .pytest-finished || { echo "pytest did not finish its session: a test ended the process early"; exit 1; }
+
 test: setup check-lock
 	$(VENV)/bin/ruff check voice_interviewer tests benchmarks scripts setup.py
 	$(VENV)/bin/ruff format --check voice_interviewer tests benchmarks scripts setup.py
 	$(VENV)/bin/mypy
+	@rm -f .pytest-finished
 	$(PY) -m pytest
+	@$(FINISHED)
 
 test-fast: setup
+	@rm -f .pytest-finished
 	$(PY) -m pytest -m "not slow"
+	@$(FINISHED)
 
 lint: setup
 	$(VENV)/bin/ruff check voice_interviewer tests benchmarks scripts setup.py

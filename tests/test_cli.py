@@ -270,3 +270,23 @@ def test_twenty_minute_file(runner: CliRunner, twenty_minute_flac: Path) -> None
     assert card["transcript"]["duration_s"] == pytest.approx(1200.0, abs=0.1)
     assert "fellow americans" in card["transcript"]["text"].lower()
     assert card["delivery"]["length_verdict"] == "too long"
+
+
+def test_a_follow_up_generation_is_waited_for_and_never_ends_a_host_process() -> None:
+    """The CLI leaves with os._exit only as the program itself; inside a test runner it returns."""
+    import threading
+    import time
+
+    from voice_interviewer.cli.practice import _exit_now_if_a_generation_runs, _we_are_the_program
+    from voice_interviewer.interviewer.followup import GENERATION_THREAD
+    from voice_interviewer.session.practice import generation_running
+
+    assert not _we_are_the_program()  # pytest's process, not voice-interviewer
+    gen = threading.Thread(target=time.sleep, args=(0.3,), name=GENERATION_THREAD, daemon=True)
+    gen.start()
+    assert generation_running()  # still generating
+    assert not generation_running(wait_s=5.0)  # waited until it finished
+    busy = threading.Thread(target=time.sleep, args=(0.5,), name=GENERATION_THREAD, daemon=True)
+    busy.start()
+    _exit_now_if_a_generation_runs(0)  # returns (this process is not ours to end)
+    assert not busy.is_alive()  # and the generation was given its moment to finish

@@ -120,13 +120,27 @@ def practice(
 
 def _exit_now_if_a_generation_runs(code: int) -> None:
     """Everything is saved by now. A llama.cpp generation still running in the background (one that
-    timed out) crashes the interpreter while it shuts down (SIGSEGV), so leave without that shutdown."""
+    timed out) crashes the interpreter while it shuts down (SIGSEGV): wait a moment for it, then, as
+    the program itself, leave without that shutdown. Run from another program (a test runner calling
+    the app), the process is not ours to end: the generation finishes long before its shutdown."""
     import os
     import sys
 
     from voice_interviewer.session.practice import generation_running
 
-    if generation_running():
+    if generation_running(wait_s=GENERATION_GRACE_S) and _we_are_the_program():
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+GENERATION_GRACE_S = 3.0  # a local follow-up's generation takes about a second or two
+
+
+def _we_are_the_program() -> bool:
+    """True when this process was started as voice-interviewer (its script, or ``python -m``)."""
+    import sys
+    from pathlib import Path
+
+    main_file = str(getattr(sys.modules.get("__main__"), "__file__", "") or "")
+    return Path(main_file).name == "voice-interviewer" or "voice_interviewer" in Path(main_file).parts

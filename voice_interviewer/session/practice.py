@@ -309,7 +309,11 @@ def _generations() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == GENERATION_THREAD and t.is_alive()]
 
 
-def generation_running() -> bool:
+def generation_running(wait_s: float = 0.0) -> bool:
+    """Whether a follow-up generation still runs after waiting up to ``wait_s`` for it to finish."""
+    deadline = time.monotonic() + wait_s
+    for t in _generations():
+        t.join(max(0.0, deadline - time.monotonic()))
     return bool(_generations())
 
 
