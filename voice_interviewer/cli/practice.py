@@ -57,6 +57,14 @@ def practice(
         bool, typer.Option("--realtime", help="Demo: feed the synthesized answer at speaking pace.")
     ] = False,
     resume: Annotated[str | None, typer.Option("--resume", help="Continue an interrupted session by id.")] = None,
+    barge_in: Annotated[
+        bool,
+        typer.Option(
+            "--barge-in/--no-barge-in",
+            help="Interrupt the interviewer: start speaking while it talks and it stops to listen. "
+            "Use headphones (through speakers the microphone hears the interviewer).",
+        ),
+    ] = False,
     stt_model: SttOpt = "tiny.en",
     device: DeviceOpt = "auto",
     chroma_url: Annotated[
@@ -70,6 +78,8 @@ def practice(
       voice-interviewer practice --round phone-screen --questions 5
 
       voice-interviewer practice --round behavioral --push-to-talk
+
+      voice-interviewer practice --barge-in        (with headphones: talk over the interviewer to stop it)
 
       voice-interviewer practice --demo            (no microphone needed)
 
@@ -99,6 +109,7 @@ def practice(
         speak=not quiet,
         realtime_demo=realtime,
         resume=resume,
+        barge_in=barge_in,
     )
     ui = RichSessionUI(out)
     engines = _engines(stt_model, device, chroma_url=chroma_url, llm=llm, llm_timeout_s=llm_timeout, tts=tts)
