@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import soundfile as sf
@@ -153,3 +156,27 @@ def real_speech_clips() -> list[tuple[str, np.ndarray, str]]:
         ref = f.stem.replace("_", " ")
         out.append((f.name, np.asarray(decode_audio(str(f), sampling_rate=SAMPLE_RATE), np.float32), ref))
     return out
+
+
+LEVEL_FRAME = SAMPLE_RATE // 50  # 20 ms
+T = TypeVar("T")
+
+
+def raw_levels(raw: Path, channels: int = 1) -> np.ndarray:
+    """RMS per 20 ms of a growing raw s16le recording (parec), one row per channel."""
+    data = raw.read_bytes()
+    whole = len(data) // (2 * channels * LEVEL_FRAME) * 2 * channels * LEVEL_FRAME
+    pcm = np.frombuffer(data[:whole], dtype="<i2").astype(np.float32).reshape(-1, channels).T / 32768
+    n = pcm.shape[1] // LEVEL_FRAME
+    return np.sqrt(np.mean(np.square(pcm.reshape(channels, n, LEVEL_FRAME)), axis=2))
+
+
+def wait_for(cond: Callable[[], T | None], timeout: float, what: str) -> T:
+    """Poll ``cond`` until it gives something other than None."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = cond()
+        if got is not None:
+            return got
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
