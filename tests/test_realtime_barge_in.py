@@ -46,12 +46,13 @@ def test_speaking_over_the_interviewer_stops_it_and_the_answer_keeps_its_first_w
     home = tmp_path / "home"
     env = {**pulse_headphones, "VOICE_INTERVIEWER_HOME": str(home)}
     rec = subprocess.Popen(
-        ["parec", "-d", "vi_all.monitor", "--format=s16le", "--rate", str(SAMPLE_RATE), "--channels=2", "--raw"],
+        ["parec", "-d", "vi_all.monitor", "--format=s16le", "--rate", str(SAMPLE_RATE), "--channels=2", "--raw",
+         "--latency-msec=20"],
         env=env, stdout=raw.open("wb"),
     )  # fmt: skip
     app = subprocess.Popen(
         [sys.executable, "-m", "voice_interviewer.cli", "practice", "-n", "1", "--follow-ups", "0",
-         "--round", "phone-screen", "--barge-in"],
+         "--round", "phone-screen", "--barge-in", "--rate", "110"],  # a slow interviewer: time to talk over it
         env=env, stdin=subprocess.DEVNULL, stdout=(tmp_path / "app.log").open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
@@ -62,7 +63,7 @@ def test_speaking_over_the_interviewer_stops_it_and_the_answer_keeps_its_first_w
             return True if np.any(raw_levels(raw, 2)[0] > SOUND) else None
 
         wait_for(interviewer_speaks, 900, "the interviewer's question")
-        time.sleep(0.8)  # the candidate starts while the question is still being asked
+        time.sleep(0.5)  # the candidate starts while the question is still being asked
         subprocess.run(["paplay", "-d", "vi_voice", str(answer_wav)], env=env, check=True, timeout=300)
         app.wait(timeout=600)  # one question, no follow-up: the session completes by itself
     finally:
