@@ -4,9 +4,7 @@ real engines, and sessions on disk for the tests of coming back to them."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -239,53 +237,27 @@ def make_session(track: Track, session_store: SessionStore, card_for: CardFor) -
 # --- real-time audio: a private PulseAudio daemon ---------------------------------------------------
 
 
-def _pulse_daemon(tmp_path: Path, modules: list[str], sink: str, source: str) -> Iterator[dict[str, str]]:
-    """A private PulseAudio daemon with ``modules`` loaded, ``sink`` as the default speakers and ``source``
-    as the default microphone; yields the environment that reaches it. Skipped where it cannot start."""
+def _pulse_daemon(tmp_path: Path, modules: tuple[str, ...], sink: str, source: str) -> Iterator[dict[str, str]]:
+    """The daemon of :func:`tests.audio_fixtures.pulse_daemon`, skipped where PulseAudio cannot start."""
+    from tests import audio_fixtures as af  # it imports this module: not at the top
+
     for tool in ("pulseaudio", "pactl", "paplay", "parec"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed (Debian: pulseaudio, pulseaudio-utils; make setup installs them)")
-    run = tmp_path / "pulse-run"
-    (run / "pulse").mkdir(parents=True)
-    env = {
-        **os.environ,
-        "XDG_RUNTIME_DIR": str(run),
-        "PULSE_RUNTIME_PATH": str(run / "pulse"),
-        "PULSE_SERVER": f"unix:{run / 'pulse' / 'native'}",
-        "HOME": str(tmp_path),
-    }
-    started = subprocess.run(
-        ["pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--system=false", "--disallow-exit", "--use-pid-file=yes",
-         "--load=module-native-protocol-unix", *(f"--load={m}" for m in modules)],
-        env=env, timeout=30, capture_output=True, text=True,
-    )  # fmt: skip
-    if started.returncode != 0:
-        pytest.skip(f"PulseAudio could not start here: {started.stderr.strip()[-300:]}")
     try:
-        for cmd in (["set-default-sink", sink], ["set-default-source", source]):
-            subprocess.run(["pactl", *cmd], env=env, check=True, timeout=10)
-        yield env
-    finally:
-        subprocess.run(["pulseaudio", "--kill"], env=env, timeout=10, capture_output=True)
+        with af.pulse_daemon(tmp_path, modules, sink, source) as env:
+            yield env
+    except af.PulseUnavailable as e:
+        pytest.skip(str(e))
 
 
 @pytest.fixture()
 def pulse(tmp_path: Path) -> Iterator[dict[str, str]]:
     """Loudspeakers: a null sink ``vi_null`` is the speakers and its monitor the microphone, so one
     recording of ``vi_null.monitor`` holds everything that was played, on one timeline."""
-    yield from _pulse_daemon(tmp_path, ["module-null-sink sink_name=vi_null rate=16000 channels=1"],
-                             "vi_null", "vi_null.monitor")  # fmt: skip
+    from tests.audio_fixtures import LOUDSPEAKERS
 
-
-HEADPHONES = (
-    "module-null-sink sink_name=vi_all rate=16000 channels=2 channel_map=front-left,front-right",
-    "module-remap-sink sink_name=vi_speakers master=vi_all channels=1 master_channel_map=front-left "
-    "channel_map=mono remix=no",
-    "module-remap-sink sink_name=vi_voice master=vi_all channels=1 master_channel_map=front-right "
-    "channel_map=mono remix=no",
-    "module-remap-source source_name=vi_mic master=vi_all.monitor channels=1 master_channel_map=front-right "
-    "channel_map=mono remix=no",
-)
+    yield from _pulse_daemon(tmp_path, LOUDSPEAKERS, "vi_null", "vi_null.monitor")
 
 
 @pytest.fixture()
@@ -293,4 +265,6 @@ def pulse_headphones(tmp_path: Path) -> Iterator[dict[str, str]]:
     """Headphones: the interviewer plays into ``vi_speakers`` (the left channel of ``vi_all``), the
     candidate speaks into ``vi_voice`` (the right channel), and the microphone ``vi_mic`` hears the
     right channel only. One stereo recording of ``vi_all.monitor`` holds both on one timeline."""
-    yield from _pulse_daemon(tmp_path, list(HEADPHONES), "vi_speakers", "vi_mic")
+    from tests.audio_fixtures import HEADPHONES
+
+    yield from _pulse_daemon(tmp_path, HEADPHONES, "vi_speakers", "vi_mic")

@@ -134,12 +134,21 @@ def play_wav(path: Path, device: int | str | None = None, interrupt: threading.E
     return play_interruptible(sd, data, rate, device, interrupt)
 
 
+PLAYBACK_LATENCY = "high"  # as sd.play uses for every other line; `benchmarks/bench_barge_in.py --latency low` compares
+
+
 def play_interruptible(
-    sd: Any, data: np.ndarray, rate: int, device: int | str | None, interrupt: threading.Event, poll_s: float = 0.01
+    sd: Any,
+    data: np.ndarray,
+    rate: int,
+    device: int | str | None,
+    interrupt: threading.Event,
+    poll_s: float = 0.01,
+    latency: str | float = PLAYBACK_LATENCY,
 ) -> float | None:
-    """Play ``data`` through an output stream fed by its callback, at low latency, checking ``interrupt``
-    every ``poll_s``: when it is set the stream is aborted (what PortAudio still holds is dropped) and
-    the seconds from the start to the stop are returned; None when the line played to its end."""
+    """Play ``data`` through an output stream fed by its callback, checking ``interrupt`` every ``poll_s``:
+    when it is set the stream is aborted (what PortAudio still holds is dropped) and the seconds from
+    the start to the stop are returned; None when the line played to its end."""
     if interrupt.is_set():
         return 0.0
     frames = data.reshape(data.shape[0], -1)
@@ -160,7 +169,7 @@ def play_interruptible(
         channels=frames.shape[1],
         dtype="float32",
         device=device,
-        latency="low",
+        latency=latency,
         callback=callback,
         finished_callback=finished.set,
     )
