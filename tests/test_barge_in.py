@@ -10,12 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from typer.testing import CliRunner
 
 from tests.audio_fixtures import jfk_audio
 from tests.fakes import FakeFollowUps, RecordingUI, ScriptedTranscriber
 from voice_interviewer.audio.barge_in import BargeInOptions, LineWatcher, SpeechOnset
 from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.audio.turn import FRAME, FRAME_S, TurnOptions
+from voice_interviewer.cli import app
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.paths import data_home
 from voice_interviewer.session.answers import VoiceAnswers
@@ -211,14 +213,16 @@ def scripted_microphone(
     return source
 
 
-def run_one_question(track: Track, barge_in: bool) -> tuple[Session, StoppableSpeaker, Path]:
-    speaker = StoppableSpeaker(line_s=3.0)
-    answers = VoiceAnswers(
+def jfk_answers(speaker: StoppableSpeaker, barge_in: bool) -> VoiceAnswers:
+    return VoiceAnswers(
         scripted_microphone(speaker, jfk_audio()),
         ScriptedTranscriber("And so my fellow Americans, ask not what your country can do for you."),
         TurnOptions(end_silence_s=1.5),
         barge_in=BargeInOptions() if barge_in else None,
     )
+
+
+def run_one_question(track: Track, answers: VoiceAnswers, speaker: StoppableSpeaker) -> tuple[Session, Path]:
     store = SessionStore(data_home().ensure())
     deps = SessionDeps(
         store=store,
@@ -234,11 +238,12 @@ def run_one_question(track: Track, barge_in: bool) -> tuple[Session, StoppableSp
                       track=track.name, round="phone-screen", mode="voice")  # fmt: skip
     store.create(session)
     run_session(deps, session, ["phone-screen/bias-variance"], follow_ups=0)
-    return store.load(session.id), speaker, store.folder(session.id)
+    return store.load(session.id), store.folder(session.id)
 
 
 def test_speaking_over_the_question_stops_it_and_the_answer_is_recorded_from_its_start(track: Track) -> None:
-    saved, speaker, folder = run_one_question(track, barge_in=True)
+    speaker = StoppableSpeaker(line_s=3.0)
+    saved, folder = run_one_question(track, jfk_answers(speaker, barge_in=True), speaker)
     (turn,) = saved.turns
     assert len(speaker.said) == 1  # asked once: the answer was heard, not lost under the question
     assert turn.timings["barged_in_at_s"] == 0.5
@@ -254,7 +259,8 @@ def test_speaking_over_the_question_stops_it_and_the_answer_is_recorded_from_its
 
 
 def test_without_barge_in_the_line_plays_to_its_end(track: Track) -> None:
-    saved, speaker, _ = run_one_question(track, barge_in=False)
+    speaker = StoppableSpeaker(line_s=3.0)
+    saved, _ = run_one_question(track, jfk_answers(speaker, barge_in=False), speaker)
     (turn,) = saved.turns
     assert "barged_in_at_s" not in turn.timings
     assert speaker.stopped_after_s is None
@@ -265,3 +271,25 @@ def test_push_to_talk_turns_barge_in_off() -> None:
         lambda stop: iter(()), ScriptedTranscriber(""), TurnOptions(), push_to_talk=True, barge_in=BargeInOptions()
     )
     assert answers.watch_line() is None
+    res = CliRunner().invoke(app, ["practice", "--barge-in", "--push-to-talk"])
+    assert res.exit_code == ExitCode.USAGE and "--barge-in or --push-to-talk" in res.stderr
+
+
+class InterruptedSpeaker(StoppableSpeaker):
+    def say(self, text: str, wav_path: Path | None = None) -> None:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_the_interviewer_speaks_closes_the_microphone(track: Track) -> None:
+    opened: list[threading.Event] = []
+
+    def source(stop: threading.Event) -> Iterator[np.ndarray]:
+        opened.append(stop)
+        while not stop.is_set():
+            yield quiet(0.1)
+
+    answers = VoiceAnswers(source, ScriptedTranscriber(""), TurnOptions(), barge_in=BargeInOptions())
+    with pytest.raises(KeyboardInterrupt):
+        run_one_question(track, answers, InterruptedSpeaker(line_s=3.0))
+    (stop,) = opened
+    assert stop.is_set()  # the stream was stopped, not left reading the microphone

@@ -90,6 +90,8 @@ def practice(
 
     if demo_mode and text_mode:
         raise UserError("Choose --demo or --text, not both.", ExitCode.USAGE)
+    if barge_in and push_to_talk:
+        raise UserError("Choose --barge-in or --push-to-talk, not both.", ExitCode.USAGE)
     mode = "demo" if demo_mode else "text" if text_mode else "auto"
 
     def dev(v: str | None) -> int | str | None:

@@ -180,8 +180,6 @@ def run_practice(
             turn_model = engines.turn_model
         except MissingModelError as e:
             ui.info(f"{e.message} Answers end after {opts.end_silence_s:g} s of silence.")
-    if opts.barge_in and opts.push_to_talk:
-        raise UserError("Choose --barge-in or --push-to-talk, not both.", ExitCode.USAGE)
     if opts.barge_in and mode != "voice":
         ui.info("--barge-in listens to the microphone while the interviewer speaks; it has no effect here.")
     if mode == "voice":
