@@ -134,7 +134,7 @@ def play_wav(path: Path, device: int | str | None = None, interrupt: threading.E
     return play_interruptible(sd, data, rate, device, interrupt)
 
 
-PLAYBACK_LATENCY = "high"  # as sd.play uses for every other line; `benchmarks/bench_barge_in.py --latency low` compares
+PLAYBACK_LATENCY = "high"  # as sd.play uses for every line; "low" stopped no sooner (bench_barge_in.py --latency low)
 
 
 def play_interruptible(
