@@ -149,9 +149,8 @@ class VoiceAnswers:
     ) -> None:
         self.source = source
         self.turn_model = turn_model
-        self.barge_in = (
-            None if push_to_talk else barge_in
-        )  # listen while the interviewer speaks (headphones): speech stops the line
+        # listen while the interviewer speaks (headphones): speech stops the line (not with push-to-talk)
+        self.barge_in = None if push_to_talk else barge_in
         self._watching: tuple[StopEvent, LineWatcher] | None = None
         self.transcriber = transcriber
         self.opts = opts
