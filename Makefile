@@ -51,6 +51,7 @@ bench: setup
 	$(PY) benchmarks/bench_retrieval.py
 	$(PY) benchmarks/bench_turn_latency.py
 	$(PY) benchmarks/bench_rescore.py
+	$(PY) benchmarks/bench_barge_in.py
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

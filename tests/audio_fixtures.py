@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import soundfile as sf
@@ -153,3 +159,73 @@ def real_speech_clips() -> list[tuple[str, np.ndarray, str]]:
         ref = f.stem.replace("_", " ")
         out.append((f.name, np.asarray(decode_audio(str(f), sampling_rate=SAMPLE_RATE), np.float32), ref))
     return out
+
+
+LEVEL_FRAME = SAMPLE_RATE // 50  # 20 ms
+T = TypeVar("T")
+
+
+def raw_levels(raw: Path, channels: int = 1) -> np.ndarray:
+    """RMS per 20 ms of a growing raw s16le recording (parec), one row per channel."""
+    data = raw.read_bytes()
+    whole = len(data) // (2 * channels * LEVEL_FRAME) * 2 * channels * LEVEL_FRAME
+    pcm = np.frombuffer(data[:whole], dtype="<i2").astype(np.float32).reshape(-1, channels).T / 32768
+    n = pcm.shape[1] // LEVEL_FRAME
+    return np.sqrt(np.mean(np.square(pcm.reshape(channels, n, LEVEL_FRAME)), axis=2))
+
+
+def wait_for(cond: Callable[[], T | None], timeout: float, what: str) -> T:
+    """Poll ``cond`` until it gives something other than None."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = cond()
+        if got is not None:
+            return got
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+# --- a private PulseAudio daemon: real-time audio devices for the end-to-end tests and benchmarks ----
+
+LOUDSPEAKERS = ("module-null-sink sink_name=vi_null rate=16000 channels=1",)  # vi_null; its monitor hears all
+HEADPHONES = (  # the interviewer in vi_all's left channel, the candidate in its right; the microphone hears the right
+    "module-null-sink sink_name=vi_all rate=16000 channels=2 channel_map=front-left,front-right",
+    "module-remap-sink sink_name=vi_speakers master=vi_all channels=1 master_channel_map=front-left "
+    "channel_map=mono remix=no",
+    "module-remap-sink sink_name=vi_voice master=vi_all channels=1 master_channel_map=front-right "
+    "channel_map=mono remix=no",
+    "module-remap-source source_name=vi_mic master=vi_all.monitor channels=1 master_channel_map=front-right "
+    "channel_map=mono remix=no",
+)
+
+
+class PulseUnavailable(RuntimeError):
+    """PulseAudio could not start here."""
+
+
+@contextlib.contextmanager
+def pulse_daemon(folder: Path, modules: tuple[str, ...], sink: str, source: str) -> Iterator[dict[str, str]]:
+    """A private PulseAudio daemon (its sockets under ``folder``) with ``modules`` loaded, ``sink`` as the
+    default speakers and ``source`` as the default microphone; yields the environment that reaches it."""
+    run = folder / "pulse-run"
+    (run / "pulse").mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "XDG_RUNTIME_DIR": str(run),
+        "PULSE_RUNTIME_PATH": str(run / "pulse"),
+        "PULSE_SERVER": f"unix:{run / 'pulse' / 'native'}",
+        "HOME": str(folder),
+    }
+    started = subprocess.run(
+        ["pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--system=false", "--disallow-exit", "--use-pid-file=yes",
+         "--load=module-native-protocol-unix", *(f"--load={m}" for m in modules)],
+        env=env, timeout=30, capture_output=True, text=True,
+    )  # fmt: skip
+    if started.returncode != 0:
+        raise PulseUnavailable(f"PulseAudio could not start here: {started.stderr.strip()[-300:]}")
+    try:
+        for cmd in (["set-default-sink", sink], ["set-default-source", source]):
+            subprocess.run(["pactl", *cmd], env=env, check=True, timeout=10)
+        yield env
+    finally:
+        subprocess.run(["pulseaudio", "--kill"], env=env, timeout=10, capture_output=True)

@@ -4,6 +4,7 @@ real engines, and sessions on disk for the tests of coming back to them."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -237,3 +238,39 @@ def make_session(track: Track, session_store: SessionStore, card_for: CardFor) -
         return folder
 
     return make
+
+
+# --- real-time audio: a private PulseAudio daemon ---------------------------------------------------
+
+
+def _pulse_daemon(tmp_path: Path, modules: tuple[str, ...], sink: str, source: str) -> Iterator[dict[str, str]]:
+    """The daemon of :func:`tests.audio_fixtures.pulse_daemon`, skipped where PulseAudio cannot start."""
+    from tests import audio_fixtures as af  # it imports this module: not at the top
+
+    for tool in ("pulseaudio", "pactl", "paplay", "parec"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed (Debian: pulseaudio, pulseaudio-utils; make setup installs them)")
+    try:
+        with af.pulse_daemon(tmp_path, modules, sink, source) as env:
+            yield env
+    except af.PulseUnavailable as e:
+        pytest.skip(str(e))
+
+
+@pytest.fixture()
+def pulse(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Loudspeakers: a null sink ``vi_null`` is the speakers and its monitor the microphone, so one
+    recording of ``vi_null.monitor`` holds everything that was played, on one timeline."""
+    from tests.audio_fixtures import LOUDSPEAKERS
+
+    yield from _pulse_daemon(tmp_path, LOUDSPEAKERS, "vi_null", "vi_null.monitor")
+
+
+@pytest.fixture()
+def pulse_headphones(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Headphones: the interviewer plays into ``vi_speakers`` (the left channel of ``vi_all``), the
+    candidate speaks into ``vi_voice`` (the right channel), and the microphone ``vi_mic`` hears the
+    right channel only. One stereo recording of ``vi_all.monitor`` holds both on one timeline."""
+    from tests.audio_fixtures import HEADPHONES
+
+    yield from _pulse_daemon(tmp_path, HEADPHONES, "vi_speakers", "vi_mic")

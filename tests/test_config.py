@@ -48,6 +48,7 @@ def test_an_empty_variable_counts_as_unset(cfg: Path) -> None:
         ("VOICE_INTERVIEWER_TTS", "espeak", "pyttsx3, piper"),
         ("VOICE_INTERVIEWER_RATE", "150.5", "whole number"),
         ("VOICE_INTERVIEWER_DEVICE", "gpu", "auto, cpu, cuda"),
+        ("VOICE_INTERVIEWER_BARGE_IN", "maybe", "true or false"),
     ],
 )
 def test_a_bad_variable_is_named_with_what_is_needed(cfg: Path, var: str, raw: str, says: str) -> None:
@@ -106,6 +107,17 @@ def test_every_setting_is_the_default_of_a_real_option() -> None:
 
 def _leaves(d: dict[str, object]) -> list[object]:
     return [x for v in d.values() for x in (_leaves(v) if isinstance(v, dict) else [v])]
+
+
+def test_barge_in_is_a_switch_in_the_file_the_environment_and_config_set(cfg: Path) -> None:
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text("barge_in = true\n")
+    assert resolve({}, cfg)["barge_in"].value is True
+    assert resolve({"VOICE_INTERVIEWER_BARGE_IN": "off"}, cfg)["barge_in"].value is False
+    set_value("barge_in", "no", cfg)
+    assert "barge_in = false" in cfg.read_text() and read_file(cfg)["barge_in"] is False
+    dm = config.default_map(typer.main.get_command(app), config.values({"VOICE_INTERVIEWER_BARGE_IN": "yes"}, cfg))
+    assert dm["practice"]["barge_in"] is True and "barge_in" not in dm.get("score", {})
 
 
 def test_round_and_llm_are_defaults_of_practice_only() -> None:

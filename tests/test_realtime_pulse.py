@@ -9,73 +9,26 @@ follow-up's first sound is printed as a figure (never asserted: timings depend o
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
+from tests.audio_fixtures import raw_levels, wait_for
 from voice_interviewer.audio.io import SAMPLE_RATE
 
 pytestmark = pytest.mark.slow
 
 RATE = SAMPLE_RATE
-FRAME = RATE // 50  # 20 ms
 ANSWER = (
     "Bias is error from a model that is too simple, so it underfits. Variance is sensitivity to the training "
     "sample, so the model overfits noise. I compare training and validation error to tell them apart."
 )
-
-
-@pytest.fixture()
-def pulse(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """A private PulseAudio daemon with a null sink as the default speakers and its monitor as the microphone."""
-    for tool in ("pulseaudio", "pactl", "paplay", "parec"):
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed (Debian: pulseaudio, pulseaudio-utils; make setup installs them)")
-    run = tmp_path / "pulse-run"
-    (run / "pulse").mkdir(parents=True)
-    env = {
-        **os.environ,
-        "XDG_RUNTIME_DIR": str(run),
-        "PULSE_RUNTIME_PATH": str(run / "pulse"),
-        "PULSE_SERVER": f"unix:{run / 'pulse' / 'native'}",
-        "HOME": str(tmp_path),
-    }
-    subprocess.run(
-        ["pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--system=false", "--disallow-exit", "--use-pid-file=yes",
-         "--load=module-native-protocol-unix", "--load=module-null-sink sink_name=vi_null rate=16000 channels=1"],
-        env=env, check=True, timeout=30, capture_output=True,
-    )  # fmt: skip
-    try:
-        for cmd in (["set-default-sink", "vi_null"], ["set-default-source", "vi_null.monitor"]):
-            subprocess.run(["pactl", *cmd], env=env, check=True, timeout=10)
-        yield env
-    finally:
-        subprocess.run(["pulseaudio", "--kill"], env=env, timeout=10, capture_output=True)
-
-
-def _levels(raw: Path) -> np.ndarray:
-    data = np.frombuffer(raw.read_bytes()[: (raw.stat().st_size // 2) * 2], dtype="<i2").astype(np.float32) / 32768
-    n = data.size // FRAME
-    return np.sqrt(np.mean(np.square(data[: n * FRAME].reshape(n, FRAME)), axis=1)) if n else np.zeros(0)
-
-
-def _wait_for(cond, timeout: float, what: str):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got = cond()
-        if got is not None:
-            return got
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_practice_answers_a_spoken_answer_through_pulseaudio(pulse: dict[str, str], tmp_path: Path) -> None:
@@ -104,24 +57,24 @@ def test_practice_answers_a_spoken_answer_through_pulseaudio(pulse: dict[str, st
         def question_done() -> int | None:
             if app.poll() is not None:
                 raise AssertionError((tmp_path / "app.log").read_text()[-2000:])
-            lv = _levels(raw)
+            lv = raw_levels(raw)[0]
             on = np.flatnonzero(lv > 0.01)
             quiet = int(1.5 * 50)
             if on.size and lv.size - on[-1] > quiet and app.poll() is None:
                 return lv.size
             return None
 
-        _wait_for(question_done, 900, "the interviewer's question")
+        wait_for(question_done, 900, "the interviewer's question")
         subprocess.run(["paplay", "-d", "vi_null", str(answer_wav)], env=env, check=True, timeout=300)
         time.sleep(0.3)  # what paplay wrote has reached the monitor
-        lv = _levels(raw)
+        lv = raw_levels(raw)[0]
         end_frame = int(np.flatnonzero(lv > 0.01)[-1]) + 1  # the answer's end on the recording's timeline
 
         def follow_up_heard() -> int | None:
-            after = np.flatnonzero(_levels(raw)[end_frame:] > 0.01)
+            after = np.flatnonzero(raw_levels(raw)[0][end_frame:] > 0.01)
             return int(after[0]) if after.size else None
 
-        gap_s = _wait_for(follow_up_heard, 300, "the interviewer's follow-up") / 50
+        gap_s = wait_for(follow_up_heard, 300, "the interviewer's follow-up") / 50
         print(f"\nend of the answer to the interviewer's first sound: {gap_s:.2f} s (real time, PulseAudio)")
 
         def first_turn_saved() -> dict | None:
@@ -131,7 +84,7 @@ def test_practice_answers_a_spoken_answer_through_pulseaudio(pulse: dict[str, st
                     return dict(turns[0])
             return None
 
-        first = _wait_for(first_turn_saved, 120, "the answer's turn in session.json")
+        first = wait_for(first_turn_saved, 120, "the answer's turn in session.json")
     finally:
         app.send_signal(signal.SIGINT)
         try:

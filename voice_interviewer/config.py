@@ -1,7 +1,7 @@
 """The user's defaults: a TOML configuration file and ``VOICE_INTERVIEWER_*`` environment variables.
 
 Every default of the command line (speech model, device, voices, round, track, end-of-answer
-silence, interviewer model and its timeout, Chroma server, audio devices) can be set once instead of
+silence, interviewer model and its timeout, Chroma server, audio devices, barge-in) can be set once instead of
 repeated as a flag. Precedence: a flag on the command line, then the environment variable
 (``VOICE_INTERVIEWER_STT_MODEL`` for ``stt_model``...), then the file, then the built-in default.
 
@@ -10,6 +10,7 @@ The file (see :func:`voice_interviewer.paths.config_file`) is flat ``key = value
     stt_model = "base"
     end_silence = 3.0
     tts = "piper"
+    barge_in = true
 
 API keys are never read or written here: each provider reads its own variable (``OPENAI_API_KEY``...).
 :func:`set_value` edits one line and keeps the rest of the file (comments included) as it was.
@@ -54,6 +55,17 @@ def _device(raw: object) -> Value:
     if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
         return str(raw)  # an index, as `devices` lists them
     return _text()(raw)
+
+
+def _flag(raw: object) -> Value:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in _FLAG_WORDS:
+        return _FLAG_WORDS[raw.strip().lower()]
+    raise ValueError("true or false is needed")
+
+
+_FLAG_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
 
 
 def _number(low: float, high: float, integer: bool = False) -> Callable[[object], Value]:
@@ -109,6 +121,13 @@ KEYS: tuple[Key, ...] = (
     Key("chroma_url", None, _text(), "a Chroma server, e.g. http://localhost:8000 (none: the embedded store)"),
     Key("input_device", None, _device, "microphone: index or name (see `devices`)"),
     Key("output_device", None, _device, "speakers: index or name"),
+    Key(
+        "barge_in",
+        False,
+        _flag,
+        "practice: speaking over the interviewer stops it (with headphones)",
+        commands=("practice",),
+    ),
 )
 BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
 
@@ -218,7 +237,9 @@ _LINE = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
 
 
 def _toml_value(v: Value) -> str:
-    if isinstance(v, bool) or v is None:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
         raise ValueError(f"cannot write {v!r}")
     if isinstance(v, int | float):
         return repr(v)

@@ -57,6 +57,14 @@ def practice(
         bool, typer.Option("--realtime", help="Demo: feed the synthesized answer at speaking pace.")
     ] = False,
     resume: Annotated[str | None, typer.Option("--resume", help="Continue an interrupted session by id.")] = None,
+    barge_in: Annotated[
+        bool,
+        typer.Option(
+            "--barge-in/--no-barge-in",
+            help="Interrupt the interviewer: start speaking while it talks and it stops to listen. "
+            "Use headphones (through speakers the microphone hears the interviewer).",
+        ),
+    ] = False,
     stt_model: SttOpt = "tiny.en",
     device: DeviceOpt = "auto",
     chroma_url: Annotated[
@@ -71,6 +79,8 @@ def practice(
 
       voice-interviewer practice --round behavioral --push-to-talk
 
+      voice-interviewer practice --barge-in        (with headphones: talk over the interviewer to stop it)
+
       voice-interviewer practice --demo            (no microphone needed)
 
       voice-interviewer practice --text --llm ollama:qwen2.5:7b
@@ -80,6 +90,8 @@ def practice(
 
     if demo_mode and text_mode:
         raise UserError("Choose --demo or --text, not both.", ExitCode.USAGE)
+    if barge_in and push_to_talk:
+        raise UserError("Choose --barge-in or --push-to-talk, not both.", ExitCode.USAGE)
     mode = "demo" if demo_mode else "text" if text_mode else "auto"
 
     def dev(v: str | None) -> int | str | None:
@@ -99,6 +111,7 @@ def practice(
         speak=not quiet,
         realtime_demo=realtime,
         resume=resume,
+        barge_in=barge_in,
     )
     ui = RichSessionUI(out)
     engines = _engines(stt_model, device, chroma_url=chroma_url, llm=llm, llm_timeout_s=llm_timeout, tts=tts)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from voice_interviewer.api import typed_transcript
+from voice_interviewer.audio.barge_in import BargeInOptions, LineWatcher
 from voice_interviewer.audio.capture import Level, capture_answer, chunked
 from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.audio.smart_turn import TurnModel
@@ -163,9 +164,13 @@ class VoiceAnswers:
         overflows: Callable[[], int] | None = None,
         notify: Callable[[str], None] | None = None,
         turn_model: TurnModel | None = None,
+        barge_in: BargeInOptions | None = None,
     ) -> None:
         self.source = source
         self.turn_model = turn_model
+        # listen while the interviewer speaks (headphones): speech stops the line (not with push-to-talk)
+        self.barge_in = None if push_to_talk else barge_in
+        self._watching: tuple[StopEvent, LineWatcher] | None = None
         self.transcriber = transcriber
         self.opts = opts
         self.push_to_talk = push_to_talk
@@ -191,6 +196,18 @@ class VoiceAnswers:
 
         threading.Thread(target=run, name="keyboard-watch", daemon=True).start()
 
+    def watch_line(self) -> LineWatcher | None:
+        """With barge-in, open the microphone before the interviewer's line and watch it (see
+        :mod:`voice_interviewer.audio.barge_in`); the next :meth:`answer` goes on from that stream."""
+        if self.barge_in is None:
+            return None
+        if self._watching is not None:  # a line whose answer never came (the loop went on without one)
+            self._watching[1].close()
+        stop = StopEvent()
+        watch = LineWatcher(self.source(stop), SileroVad(), self.barge_in, on_close=stop.set)
+        self._watching = (stop, watch)
+        return watch
+
     def answer(
         self,
         question: Question,
@@ -200,16 +217,16 @@ class VoiceAnswers:
         target: tuple[float, float],
         prepare: Preparer | None = None,
     ) -> Answer:
-        stop = StopEvent()
+        watching, self._watching = self._watching, None
+        stop = watching[0] if watching is not None else StopEvent()
         if self.keyboard is not None:
             self.keyboard.clear()  # keys pressed while the interviewer spoke do not end the answer
             if self.push_to_talk:
                 self.keyboard.get()  # Enter starts the answer
             self._watch_keyboard(self.keyboard, stop)
         before = self.overflows() if self.overflows else 0
-        ans = _listen(
-            self.source(stop), wav_path, self.transcriber, self.opts, stop, self.on_level, self.turn_model, prepare
-        )
+        chunks = watching[1].handoff() if watching is not None else self.source(stop)
+        ans = _listen(chunks, wav_path, self.transcriber, self.opts, stop, self.on_level, self.turn_model, prepare)
         dropped = (self.overflows() if self.overflows else 0) - before
         if dropped:
             ans.timings["input_overflows"] = dropped

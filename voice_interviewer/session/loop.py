@@ -8,6 +8,7 @@ the demo candidate (synthesized speech through the same capture path), or typed 
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -24,7 +25,7 @@ from voice_interviewer.session.prepare import BUDGET_S, Job, Line, Preparer, fir
 from voice_interviewer.store.sessions import Session, SessionStore, Turn, next_turn_index
 from voice_interviewer.store.summary import summarize
 from voice_interviewer.track.rubric import LoadedRound, Question, Track
-from voice_interviewer.tts.speaker import Speaker
+from voice_interviewer.tts.speaker import Interruptible, Speaker
 from voice_interviewer.types import ModelsUsed, Scorecard, Transcript
 
 AGAIN = "I didn't catch an answer there. Take your time; here is the question again."
@@ -79,6 +80,16 @@ class AnswerProvider(Protocol):
         """Listen to (or read) one answer. ``kind`` is "question" or "follow-up". A live answer tells
         ``prepare`` about each possible end, so the follow-up is prepared while the candidate talks."""
         ...
+
+
+class LineWatch(Protocol):
+    """Barge-in: the microphone watched while the interviewer speaks (an AnswerProvider's ``watch_line()``)."""
+
+    heard: threading.Event  # set when the candidate starts speaking: the line stops
+    speech_began_at: float | None  # time.monotonic() at the first voiced frame of that speech
+
+    def line_ended(self) -> None: ...
+    def close(self) -> None: ...
 
 
 class SessionUI(Protocol):
@@ -183,6 +194,35 @@ def _say(deps: SessionDeps, text: str, wav_path: Path | None, prepared: Path | N
     return started if isinstance(started, float) and started >= t0 else t0
 
 
+def _say_watched(deps: SessionDeps, text: str, wav_path: Path, prepared: Path | None) -> tuple[float, dict[str, float]]:
+    """:func:`_say` with barge-in when the answers offer it (``watch_line``): the candidate's speech stops
+    the line. Returns the first audio's time and, when the line was stopped, the turn's barge-in timings."""
+    watch_line = getattr(deps.answers, "watch_line", None)
+    watch: LineWatch | None = watch_line() if callable(watch_line) else None
+    speaker = deps.speaker if watch is not None and isinstance(deps.speaker, Interruptible) else None
+    if speaker is not None and watch is not None:
+        speaker.interrupt = watch.heard
+    try:
+        first_audio = _say(deps, text, wav_path, prepared)
+    except BaseException:
+        if watch is not None:
+            watch.close()
+        raise
+    finally:
+        if speaker is not None:
+            speaker.interrupt = None
+    stopped = time.monotonic()
+    if watch is None:
+        return first_audio, {}
+    watch.line_ended()
+    if speaker is None or speaker.stopped_after_s is None:
+        return first_audio, {}
+    out = {"barged_in_at_s": round(speaker.stopped_after_s, 3)}  # seconds into the line when it stopped
+    if watch.speech_began_at is not None:
+        out["barge_in_speech_to_stop_s"] = round(stopped - watch.speech_began_at, 3)
+    return first_audio, out
+
+
 def _ask_question(
     deps: SessionDeps,
     session: Session,
@@ -207,7 +247,7 @@ def _ask_question(
         n = next_turn_index(session, folder)  # never over an earlier turn's recording
         deps.ui.interviewer(line, kind, (target.min_s, target.max_s))
         t0 = time.monotonic()
-        first_audio = _say(deps, line, folder / _turn_audio(n, "interviewer"), audio)
+        first_audio, barge = _say_watched(deps, line, folder / _turn_audio(n, "interviewer"), audio)
         spoke_s = time.monotonic() - t0
         if heard:
             prev, speech_end = heard.pop()
@@ -244,7 +284,7 @@ def _ask_question(
             raise
         turn.answer_audio = ans.audio_file
         turn.ended_by = ans.ended_by
-        turn.timings = {"interviewer_speech_s": round(spoke_s, 3)}
+        turn.timings = {"interviewer_speech_s": round(spoke_s, 3), **barge}
         ahead: Line | None = None  # chosen at the budget, while the last piece may still be transcribing
         live = ans.end_decided_at is not None and ans.ended_by not in ("typed", "end-of-input", "no-speech")
         if want_follow_up and live and not _input_ended(deps):

@@ -45,6 +45,7 @@ class PracticeOptions:
     speak: bool = True  # play the interviewer's voice when there is an output device
     realtime_demo: bool = False
     resume: str | None = None
+    barge_in: bool = False  # the candidate's speech stops the interviewer's line (headphones)
 
 
 def choose_mode(requested: str, has_input: bool) -> tuple[str, str | None]:
@@ -179,7 +180,10 @@ def run_practice(
             turn_model = engines.turn_model
         except MissingModelError as e:
             ui.info(f"{e.message} Answers end after {opts.end_silence_s:g} s of silence.")
+    if opts.barge_in and mode != "voice":
+        ui.info("--barge-in listens to the microphone while the interviewer speaks; it has no effect here.")
     if mode == "voice":
+        from voice_interviewer.audio.barge_in import BargeInOptions
         from voice_interviewer.audio.microphone import MicSource
 
         mic = MicSource(opts.input_device)
@@ -196,7 +200,13 @@ def run_practice(
             overflows=lambda: mic.overflows,
             notify=ui.info,
             turn_model=turn_model,
+            barge_in=BargeInOptions() if opts.barge_in else None,
         )
+        if opts.barge_in:
+            ui.info(
+                "Barge-in: start speaking while the interviewer talks and it stops to listen. "
+                "Use headphones: through speakers the microphone hears the interviewer too."
+            )
         if opts.push_to_talk:
             ui.info("Push-to-talk: press Enter to start each answer and Enter again to finish.")
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import tempfile
+import threading
 import wave
 from pathlib import Path
 
@@ -64,6 +65,8 @@ class PiperSpeaker:
         self.length_scale = length_scale_for(rate)
         self.output_device = output_device
         self.play = play
+        self.interrupt: threading.Event | None = None  # set while a line plays: playback stops (barge-in)
+        self.stopped_after_s: float | None = None  # how far into the last line it stopped
 
     def render(self, text: str, wav_path: Path) -> Path:
         wav_path.parent.mkdir(parents=True, exist_ok=True)
@@ -71,6 +74,7 @@ class PiperSpeaker:
         return wav_path
 
     def say(self, text: str, wav_path: Path | None = None) -> None:
+        self.stopped_after_s = None
         if wav_path is None and not self.play:
             return
         with tempfile.TemporaryDirectory() as tmp:
@@ -78,4 +82,4 @@ class PiperSpeaker:
             if self.play:
                 from voice_interviewer.tts.speaker import play_wav
 
-                play_wav(path, self.output_device)
+                self.stopped_after_s = play_wav(path, self.output_device, self.interrupt)

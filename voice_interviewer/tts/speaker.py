@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -38,6 +38,15 @@ class Speaker(Protocol):
     name: str
 
     def say(self, text: str, wav_path: Path | None = None) -> None: ...
+
+
+@runtime_checkable
+class Interruptible(Protocol):
+    """A speaker whose playback stops when ``interrupt`` is set (barge-in); ``stopped_after_s`` is
+    how far into the last line it stopped (None when the line played to its end)."""
+
+    interrupt: threading.Event | None
+    stopped_after_s: float | None
 
 
 class Pyttsx3Speaker:
@@ -67,6 +76,8 @@ class Pyttsx3Speaker:
         self.play = play
         self.output_device = output_device
         self.started_at: float | None = None  # time.monotonic() when the last line started to sound
+        self.interrupt: threading.Event | None = None  # set while a line plays: playback stops (barge-in)
+        self.stopped_after_s: float | None = None
         self._lock = threading.Lock()  # lines are also rendered ahead, on another thread
 
     def render(self, text: str, wav_path: Path) -> Path:
@@ -82,17 +93,16 @@ class Pyttsx3Speaker:
         if wav_path is not None:
             shutil.copyfile(audio, wav_path)
         self.started_at = time.monotonic()
-        if self.play:
-            play_wav(audio, self.output_device)
+        self.stopped_after_s = play_wav(audio, self.output_device, self.interrupt) if self.play else None
 
     def say(self, text: str, wav_path: Path | None = None) -> None:
+        self.stopped_after_s = None
         if wav_path is None and not self.play:
             return
         with tempfile.TemporaryDirectory() as tmp:
             path = self.render(text, wav_path or Path(tmp) / "line.wav")
             self.started_at = time.monotonic()
-            if self.play:
-                play_wav(path, self.output_device)
+            self.stopped_after_s = play_wav(path, self.output_device, self.interrupt) if self.play else None
 
 
 def _wait_for_wav(path: Path, timeout_s: float = 15.0) -> None:
@@ -110,15 +120,66 @@ def _wait_for_wav(path: Path, timeout_s: float = 15.0) -> None:
         time.sleep(0.02)
 
 
-def play_wav(path: Path, device: int | str | None = None) -> None:
-    """Play a WAV file to the end (blocking)."""
+def play_wav(path: Path, device: int | str | None = None, interrupt: threading.Event | None = None) -> float | None:
+    """Play a WAV file to the end (blocking), or until ``interrupt`` is set: then the seconds it played."""
     import soundfile as sf
 
     from voice_interviewer.audio.devices import _sd
 
     sd = _sd()
     data, rate = sf.read(str(path), dtype="float32")
-    sd.play(data, rate, device=device, blocking=True)
+    if interrupt is None:
+        sd.play(data, rate, device=device, blocking=True)
+        return None
+    return play_interruptible(sd, data, rate, device, interrupt)
+
+
+PLAYBACK_LATENCY = "high"  # as sd.play uses for every line; "low" stopped no sooner (bench_barge_in.py --latency low)
+
+
+def play_interruptible(
+    sd: Any,
+    data: np.ndarray,
+    rate: int,
+    device: int | str | None,
+    interrupt: threading.Event,
+    poll_s: float = 0.01,
+    latency: str | float = PLAYBACK_LATENCY,
+) -> float | None:
+    """Play ``data`` through an output stream fed by its callback, checking ``interrupt`` every ``poll_s``:
+    when it is set the stream is aborted (what PortAudio still holds is dropped) and the seconds from
+    the start to the stop are returned; None when the line played to its end."""
+    if interrupt.is_set():
+        return 0.0
+    frames = data.reshape(data.shape[0], -1)
+    pos = 0
+    finished = threading.Event()
+
+    def callback(outdata: np.ndarray, n: int, time_info: object, status: object) -> None:
+        nonlocal pos
+        part = frames[pos : pos + n]
+        outdata[: len(part)] = part
+        outdata[len(part) :] = 0
+        pos += len(part)
+        if len(part) < n:
+            raise sd.CallbackStop
+
+    stream = sd.OutputStream(
+        samplerate=rate,
+        channels=frames.shape[1],
+        dtype="float32",
+        device=device,
+        latency=latency,
+        callback=callback,
+        finished_callback=finished.set,
+    )
+    with stream:
+        t0 = time.monotonic()
+        while not finished.wait(poll_s):
+            if interrupt.is_set():
+                stream.abort()
+                return time.monotonic() - t0
+    return None
 
 
 def build_speaker(
