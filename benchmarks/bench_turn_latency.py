@@ -47,8 +47,7 @@ from voice_interviewer.retrieval.index import build_index
 from voice_interviewer.scoring.scorecard import score_answer
 from voice_interviewer.session.answers import StopEvent, _listen
 from voice_interviewer.session.demo import load_samples
-from voice_interviewer.session.loop import line_by
-from voice_interviewer.session.prepare import BUDGET_S, Line, Preparer, first_probe, gap_for, probe_for
+from voice_interviewer.session.prepare import BUDGET_S, Line, Preparer, first_probe, gap_for, line_by, probe_for
 from voice_interviewer.tts.speaker import Pyttsx3Speaker, _to_16k, espeak_wav, synthesize
 
 JFK = Path(__file__).resolve().parent.parent / "tests" / "data" / "speech" / "jfk.flac"
@@ -284,7 +283,7 @@ def main() -> None:
         reached = sum(1 for start, _ in sp.pauses if start < heard_s)
         t_end = time.monotonic()
         deadline = (ans.end_decided_at or time.monotonic()) + BUDGET_S
-        line = line_by(prep, ans, deadline, question, asked)  # as the session does: by the budget
+        line = line_by(prep, ans.transcript_by, deadline, question, asked)  # as the session does: by the budget
         if line is None:
             line = Line("(no words)", "rubric", "no speech")
         if line.audio is None:

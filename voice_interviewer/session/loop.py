@@ -21,7 +21,7 @@ from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.interviewer.followup import FollowUp
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.scorecard import score_answer
-from voice_interviewer.session.prepare import BUDGET_S, Job, Line, Preparer, first_probe, gap_for, probe_for
+from voice_interviewer.session.prepare import BUDGET_S, Job, Line, Preparer, first_probe, gap_for, line_by, probe_for
 from voice_interviewer.store.sessions import Session, SessionStore, Turn, next_turn_index
 from voice_interviewer.store.summary import summarize
 from voice_interviewer.track.rubric import LoadedRound, Question, Track
@@ -289,7 +289,7 @@ def _ask_question(
         live = ans.end_decided_at is not None and ans.ended_by not in ("typed", "end-of-input", "no-speech")
         if want_follow_up and live and not _input_ended(deps):
             deadline = (ans.end_decided_at or time.monotonic()) + deps.budget_s
-            ahead = line_by(prep, ans, deadline, question, tuple(asked))
+            ahead = line_by(prep, ans.transcript_by, deadline, question, tuple(asked))
         transcript = ans.transcript  # the final transcript (its last piece may still have been transcribing)
         turn.status = "answered"
         turn.transcript = transcript
@@ -340,25 +340,6 @@ def _ask_question(
         kind = "follow-up"
         asked.append(line)
         k += 1
-
-
-def line_by(prep: Preparer, ans: Answer, deadline: float, question: Question, asked: tuple[str, ...]) -> Line | None:
-    """The follow-up to a live answer, chosen by ``deadline`` whether or not the transcript is final.
-
-    When the turn ended at a settled pause, the job prepared there heard every word; otherwise the
-    final transcript is waited for until the deadline. None: the answer had no words after all.
-    """
-    job = prep.settled()
-    if job is None:
-        transcript = ans.transcript_by(deadline)
-        if transcript is None:
-            why = "the answer was not transcribed within the budget after the end of the turn"
-            text = first_probe(question, asked)
-            return Line(text, "rubric", why, prep.rendered(text))
-        if transcript.no_speech:
-            return None
-        job, _ = prep.job_for(transcript)
-    return prep.line(job, deadline, unscored=lambda: first_probe(question, asked))
 
 
 def _scored(deps: SessionDeps, session: Session, turn: Turn, prep: Preparer, job: Job) -> Scorecard:

@@ -345,6 +345,32 @@ class Preparer:
         return Line(job.probe.text, "rubric", late, job.probe.audio, prepared=job.before_end)
 
 
+def line_by(
+    prep: Preparer,
+    transcript_by: Callable[[float], Transcript | None],
+    deadline: float,
+    question: Question,
+    asked: tuple[str, ...],
+) -> Line | None:
+    """The follow-up to a live answer, chosen by ``deadline`` whether or not the transcript is final.
+
+    When the turn ended at a settled pause, the job prepared there heard every word; otherwise the
+    final transcript (``transcript_by(deadline)``: None when not ready by then) is waited for until
+    the deadline. None: the answer had no words after all.
+    """
+    job = prep.settled()
+    if job is None:
+        transcript = transcript_by(deadline)
+        if transcript is None:
+            why = "the answer was not transcribed within the budget after the end of the turn"
+            text = first_probe(question, asked)
+            return Line(text, "rubric", why, prep.rendered(text))
+        if transcript.no_speech:
+            return None
+        job, _ = prep.job_for(transcript)
+    return prep.line(job, deadline, unscored=lambda: first_probe(question, asked))
+
+
 def _replace(q: queue.Queue[Job | None], job: Job) -> None:
     """Put ``job`` on ``q``; jobs still waiting there are superseded."""
     while True:
