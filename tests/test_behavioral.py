@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from voice_interviewer.paths import rubrics_root
-from voice_interviewer.scoring.behavioral import apply_behavioral, detect
+from voice_interviewer.scoring.behavioral import apply_behavioral, detect, story_part
 from voice_interviewer.scoring.content import Embedder, score_content
 from voice_interviewer.track.rubric import Question, Track, default_track
 from voice_interviewer.types import Behavioral
@@ -211,3 +211,61 @@ def test_a_story_told_in_the_abstract_carries_no_part_and_owns_nothing(failure: 
     abstract = score_content(failure, ABSTRACT)
     assert not [p for c in abstract.criteria for p in c.covered]
     assert abstract.score < score_content(failure, OWNED).score
+
+
+# --- the story's grammar in anyone's words -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I rerouted the nightly job to the backup cluster and paged the owner.",
+        "I quietly disabled the flaky feature for tablets only.",
+        "So, um, I, uh, merged the two event tables and reran the report.",
+    ],
+)
+def test_any_first_person_past_action_is_an_action(sentence: str) -> None:
+    # any regular past tense after "I", not only a fixed list of verbs, and fillers do not hide it
+    assert story_part(sentence) == "action"
+
+
+@pytest.mark.parametrize("sentence", ["I believed the old ranker was fine.", "I wanted a simpler model."])
+def test_a_state_of_mind_is_not_an_action(sentence: str) -> None:
+    assert story_part(sentence) != "action"
+
+
+def test_small_numbers_in_words_count_with_a_unit(failure: Question) -> None:
+    b = detect(failure, "I shipped the fix on Monday. Crash reports went down eight percent within a week.")
+    assert b.result_numbers == ("eight percent",)
+    # a small number word alone is not a measured result
+    assert detect(failure, "I shipped the fix. One of the dashboards broke for a while.").result_numbers == ()
+
+
+@pytest.mark.parametrize(
+    "owning",
+    [
+        "I forgot to warn the billing team before the switch.",
+        "I didn't run the backfill on a copy first.",
+        "My oversight was trusting the staging numbers.",
+        "Um, I, uh, hadn't tested it on older devices.",
+    ],
+)
+def test_owning_in_other_words(failure: Question, owning: str) -> None:
+    assert detect(failure, f"The release broke playback on some devices. {owning}").failure_owned
+
+
+@pytest.mark.parametrize("not_owning", ["I didn't agree with the launch date.", "I didn't want to wait for a review."])
+def test_disagreeing_or_wanting_is_not_owning(failure: Question, not_owning: str) -> None:
+    assert not detect(failure, f"The release broke playback on some devices. {not_owning}").failure_owned
+
+
+@pytest.mark.parametrize(
+    "lesson",
+    [
+        "Now whenever I touch a shared table, I write to its owner first.",
+        "Ever since, the rollback step goes in the first message.",
+        "These days I ask what a metric stands for before I argue about it.",
+    ],
+)
+def test_what_changed_afterwards_is_the_learning(lesson: str) -> None:
+    assert story_part(lesson) == "learning"

@@ -23,6 +23,27 @@ def _rx(*alts: str) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(alts) + r")\b", re.IGNORECASE)
 
 
+_NUMBER_WORDS = (
+    r"(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand|million|half|a third|a quarter|double|doubled|tripled)"
+)
+# Common irregular verbs in the past tense: what someone did.
+_IRREGULAR_DONE = (
+    r"built|wrote|ran|dug|set up|set|put|took|made|went|told|showed|shown|sent|got|gave|kept|met|found|led|drew|"
+    r"spoke|spent|brought|bought|caught|chose|cut|dropped|fought|flipped|held|hid|let|left|rolled|shut|split|"
+    r"stood|stopped|sat|sought|taught|threw|undid|wrote up|rewrote|reran|rebuilt|broke|began|did"
+)
+# Past-tense verbs that say what someone thought or wanted, not what they did.
+_STATES = r"(believed|wanted|liked|loved|hated|hoped|seemed|needed|used|preferred|expected|worried|feared)\b"
+# Hesitation sounds between words ("I, uh, joined") hide a story's grammar from its patterns.
+_FILLERS = re.compile(r"(,?\s*\b(?:um+|uh+|erm|er|hmm+|uh-huh)\b,?)+", re.IGNORECASE)
+
+
+def _plain(sentence: str) -> str:
+    """The sentence without hesitation sounds, for matching only."""
+    return _FILLERS.sub("", sentence)
+
+
 PARTS: dict[str, re.Pattern[str]] = {
     "situation": _rx(
         r"(at|when I was at|back at|while at) [A-Z]?\w+",
@@ -39,25 +60,26 @@ PARTS: dict[str, re.Pattern[str]] = {
         r"(we|I) (needed|had) to",
         r"I owned",
     ),
+    # "I" and a verb in the past tense: a regular one (not a state of mind) or a common irregular one
     "action": _rx(
-        r"I (built|wrote|ran|decided|proposed|analy[sz]ed|dug|rolled|pushed|talked|set up|added|changed|"
-        r"retrained|investigated|designed|shipped|launched|called|asked|went|started|set|put|took|made|"
-        r"pulled|compared|checked|wrote up|presented|rewrote|reverted|paused|stopped|scheduled|brought)",
+        r"I (also |then |just |first |finally |\w+ly )?(" + _IRREGULAR_DONE + r"|(?!" + _STATES + r")\w{2,}ed)",
     ),
     "result": _rx(
         r"as a result",
         r"(the )?result(s)? (was|were)",
         r"ended up",
         r"in the end",
-        r"(improved|reduced|increased|"
-        r"dropped|fell|rose|lifted|cut|grew|recovered|saved|lost)\b.{0,40}?(\d|percent|points?|%)",
+        r"(improved|reduced|increased|dropped|fell|rose|lifted|cut|grew|recovered|saved|lost|went (up|down|back)|"
+        r"climbed|jumped|doubled|halved|came back|shrank|moved)\b.{0,50}?(\d|percent|points?|%|" + _NUMBER_WORDS + r")",
     ),
     "learning": _rx(
         r"I learn(ed|t)",
         r"(the )?lesson",
         r"take ?away",
         r"since then",
-        r"(now|today) I (always|make sure|check|start)",
+        r"(now|today|these days),? (I|when I|whenever I|every time I|each time I|before I)",
+        r"ever since",
+        r"from then on",
         r"looking back",
         r"in hindsight",
         r"next time",
@@ -67,7 +89,7 @@ PARTS: dict[str, re.Pattern[str]] = {
     ),
 }
 # A measured amount alone makes a sentence a result only when it carries no other part.
-MEASURED = _rx(r"(\d+(\.\d+)?) ?(%|percent|points|x|times|ms|hours|days|weeks)")
+MEASURED = _rx(r"(\d+(\.\d+)?|" + _NUMBER_WORDS + r") ?(%|percent|points|x|times|ms|hours|days|weeks)")
 # When one sentence matches several parts, it carries the most telling one only: what was
 # learned, then what came of it, then what I did, what I had to do, and last the setting.
 _PRIORITY = ("learning", "result", "action", "task", "situation")
@@ -79,7 +101,11 @@ OWNED = _rx(
     r"(?<!not )(?<!n't )(?<!n’t )(?<!never )my (mistake|fault|error|call|miss|blind spot)",  # not "wasn't my fault"
     r"I take responsibility",
     r"(it|that) was on me",
-    r"I owned the (failure|mistake|miss)",
+    r"I (also )?owned (a|the|my|up to (a|the|my)) (failure|mistake|miss|error)",
+    r"I (forgot|neglected|slipped)",
+    r"I (didn[’']t|did not|hadn[’']t|had not) (?!agree|want|like|mind|care|blame)\w+",
+    r"(?<!not )(?<!n't )my (misstep|slip|oversight|part in it)",
+    r"where I (slipped|went wrong|messed up)",
 )
 HUMBLE_BRAG = _rx(
     r"work(ed)? too hard",
@@ -101,7 +127,10 @@ BLAME = _rx(
 )
 NUMBER = re.compile(
     r"\b\d+(?:[.,]\d+)?\s?(?:%|percent|x\b|times|points?|ms|milliseconds|hours|days|weeks|months|k\b|million|thousand)?"
-    r"|\b(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|half|double|doubled|tripled)\b",
+    r"|\b(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|half|double|doubled|tripled)\b"
+    # a small number in words counts with a unit after it ("two percent", "four days"), not alone ("one of them")
+    r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen)\s(?:percent|points?|x\b|times|hours|"
+    r"days|weeks|months|minutes|seconds)\b",
     re.IGNORECASE,
 )
 _TECH = frozenset(
@@ -154,14 +183,15 @@ def _about_story(sentence: str) -> bool:
 
 def story_part(sentence: str) -> str | None:
     """The one part of the story a sentence carries (None when it carries none)."""
-    hits = {name for name, pat in PARTS.items() if pat.search(sentence)}
-    if not hits and MEASURED.search(sentence):
+    plain = _plain(sentence)
+    hits = {name for name, pat in PARTS.items() if pat.search(plain)}
+    if not hits and MEASURED.search(plain):
         return "result"
     return next((name for name in _PRIORITY if name in hits), None)
 
 
 def _sentences_matching(sents: list[str], pattern: re.Pattern[str]) -> tuple[str, ...]:
-    return tuple(s for s in sents if pattern.search(s))
+    return tuple(s for s in sents if pattern.search(_plain(s)))
 
 
 @lru_cache(maxsize=256)
@@ -287,7 +317,7 @@ def story_panel(question: Question, text: str, evidence: Mapping[str, Sequence[s
 
 
 def owned_sentence(text: str) -> str | None:
-    return next((s for s in tx.sentences(text) if OWNED.search(s) and not _about_story(s)), None)
+    return next((s for s in tx.sentences(text) if OWNED.search(_plain(s)) and not _about_story(s)), None)
 
 
 def apply_behavioral(question: Question, text: str, content: Content) -> tuple[Content, Behavioral]:
