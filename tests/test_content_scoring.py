@@ -97,7 +97,8 @@ def test_wrong_answer_names_both_misconceptions(score) -> None:
 def test_a_negated_misconception_is_not_flagged(score) -> None:
     c = score(STRONG + " " + NEGATED)
     assert c.red_flags == ()
-    assert c.score == pytest.approx(score(STRONG).score, abs=1.0)
+    # not penalized; it may add a little, since the negated myth is itself a sentence that reasons
+    assert c.score >= score(STRONG).score - 1.0
     assert c.level >= 3
 
 

@@ -288,3 +288,56 @@ def test_level_cuts_lie_halfway_between_the_mean_fitted_grades() -> None:
     # an outlier moves a cut by its share of the mean only, and a missing grade falls back to j + 0.5
     assert fitting._cuts(np.append(z, 3.9), np.append(y, 1))[0] == pytest.approx((1.0 + 1.2 + 3.9) / 6 + 1.05)
     assert fitting._cuts(z[y != 2], y[y != 2])[:2] == pytest.approx((1.5, 2.5))
+
+
+# --- reasoning and breadth ----------------------------------------------------------------------
+
+EXPLAINED = (
+    "A rigid model misses real structure, so it does badly even on its own training data. "
+    "A flexible model chases noise in its sample, which is why it falls apart on new data. "
+    "Because extra capacity trades the first problem for the second, the best total error is in between."
+)
+NAMED = "Bias. Variance. Underfitting and overfitting. A trade-off between the two."
+
+
+def test_reasoning_counts_sentences_that_explain_the_topic(track: Track) -> None:
+    q, _ = track.question("phone-screen/bias-variance")
+    explained = analyse(q, EXPLAINED).features.reasoning
+    assert explained == pytest.approx(3 / 6, abs=1e-3)  # three explaining sentences of a full answer's six
+    assert analyse(q, NAMED).features.reasoning == 0.0  # names explain nothing
+    # explaining something off the topic is not reasoning about it
+    off = "I like hiking because the air is fresh, so I go every weekend when it is sunny."
+    assert analyse(q, off).features.reasoning == 0.0
+    # a claim about the answer explains nothing either, however it is worded
+    assert analyse(q, EXPLAINED + CLAIM).features.reasoning == explained
+
+
+def test_reasoning_is_capped_at_a_full_answer(track: Track) -> None:
+    q, _ = track.question("phone-screen/bias-variance")
+    assert analyse(q, " ".join([EXPLAINED] * 4)).features.reasoning == 1.0
+
+
+def test_breadth_counts_the_sentences_that_carry_points(track: Track) -> None:
+    q, _ = track.question("phone-screen/bias-variance")
+    two = (
+        "A model that underfits misses structure, so it is wrong even in training. "
+        "A model that overfits memorizes noise, so it fails on new data."
+    )
+    assert analyse(q, two).features.breadth == pytest.approx(2 / 6, abs=1e-3)
+    # one sentence that touches both points is one sentence
+    one = "A model underfits when it is too simple and overfits when it memorizes noise, so it depends."
+    assert analyse(q, one).features.breadth == pytest.approx(1 / 6, abs=1e-3)
+    assert analyse(q, NAMED).features.breadth == 0.0
+
+
+def test_the_shipped_model_rewards_reasoning_and_breadth() -> None:
+    model = fitted_model()
+    base = Features(0.5, 0.5, 0.0, 0.5)
+    tech, beh = model.for_kind("technical"), model.for_kind("behavioral")
+    assert tech.z(replace(base, reasoning=1.0)) >= tech.z(base)
+    for m in (tech, beh):
+        assert m.z(replace(base, breadth=1.0)) >= m.z(base)
+    # the fit keeps every weight's meaning: evidence never lowers the grade
+    for kind in ("technical", "behavioral"):
+        w = model.for_kind(kind).weights
+        assert all(w[f] * fitting.SIGNS[f] >= 0 for f in fitting.KIND_FEATURES[kind])

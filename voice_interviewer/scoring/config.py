@@ -54,6 +54,10 @@ class ContentConfig:
     # and the question itself by this much: a tie is within MiniLM's noise between paraphrases
     # (about 0.05), and a sentence that restates the topic is as near the question as the point.
     contrast_margin: float = 0.05
+    # The reasoning and breadth features (scoring.model) are full at this many sentences (that
+    # explain something about the topic; that carry a key point): about what a 60-90 s spoken
+    # answer holds. Hand-set, not tuned on the set.
+    reasoning_full_sentences: int = 6
     # A phrasing in a short sentence that explains nothing: the point is only named. Nothing:
     # naming the points is not answering (issue 10: "Also the train-validation gap." earned half).
     named_only_credit: float = 0.0

@@ -90,6 +90,16 @@ def _similarities(
     return sims, contrast
 
 
+def _reasoning(question: Question, sents: list[Sentence], question_stems: set[str]) -> float:
+    """The share (0-1, capped) of a full answer's worth of sentences that reason about the topic:
+    they explain, use a term of the question's key points that the question itself does not use
+    (reading the question back is not reasoning), and are neither lists, claims about the answer,
+    nor red flags (see scoring.model)."""
+    terms = set().union(*(tx.content_stems(k.text) for _, k in question.points())) - question_stems
+    n = sum(1 for s in sents if s.usable and s.explains and not s.is_list and terms & set(s.toks))
+    return round(min(1.0, n / _CFG.reasoning_full_sentences), 4)
+
+
 def _align_story(question: Question, text: str, points: list[_Point]) -> Behavioral:
     """The story panel, and the key points it shows set to agree with it (see KeyPoint.shown_by)."""
     from voice_interviewer.scoring.behavioral import PARTS, owned_sentence, story_panel
@@ -185,9 +195,12 @@ def analyse(
             )
         )
     misconception = min(1.0, sum(f.penalty for f in flags) / 100.0)
+    reasoning = _reasoning(question, sents, question_stems)
     if behavioral is not None:
         story += phrase_cov  # the story's coverage and its own signals, one to one (see scoring.model)
-    features = Features(round(phrase_cov, 4), round(meaning_cov, 4), misconception, round(story, 4))
+    carrying = {e.sentence for c in criteria for p in c.covered for e in p.evidence}
+    breadth = round(min(1.0, len(carrying) / _CFG.reasoning_full_sentences), 4)
+    features = Features(round(phrase_cov, 4), round(meaning_cov, 4), misconception, round(story, 4), reasoning, breadth)
     return Analysis(tuple(criteria), tuple(flags), features, len(tx.words(text)), behavioral)
 
 

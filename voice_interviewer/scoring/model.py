@@ -7,6 +7,14 @@ Features (each 0-1):
 - ``meaning``: weighted closeness of the best sentence to each key point, contrasted with the
   point's misconceptions (partial credit);
 - ``misconception``: the red flags stated (their penalties over 100, at most 1);
+- ``reasoning``: how much of the answer reasons about the topic: the sentences that explain
+  (a causal, contrastive or conditional word) and use a term of the question's key points, that
+  state no red flag, claim nothing about the answer and are not lists of terms, over a cap (six
+  such sentences is a full spoken answer). Coverage says which points were reached; this says
+  whether they were explained or only reached (grade 3 against 2, 4 against 3);
+- ``breadth``: how many different sentences carry credited evidence for some key point, over the
+  same cap: a story or an explanation spread over several sentences that each carry something,
+  against one sentence that touches many points at once;
 - ``story`` (behavioral questions): ``phrase`` plus the story's own signals (parts, owned
   failure, I against we, numbers, specificity) as one adjustment over 100. The behavioral model
   uses this sum and the misconceptions only: with four behavioral questions in the set, fitting
@@ -32,7 +40,7 @@ import numpy as np
 
 from voice_interviewer.scoring.config import CONFIG
 
-FEATURES = ("phrase", "meaning", "misconception", "story")
+FEATURES = ("phrase", "meaning", "misconception", "story", "reasoning", "breadth")
 PARAMS_FILE = Path(__file__).with_name("fitted.json")
 
 
@@ -42,6 +50,8 @@ class Features:
     meaning: float
     misconception: float
     story: float = 0.0
+    reasoning: float = 0.0
+    breadth: float = 0.0
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, f) for f in FEATURES], dtype=float)
@@ -64,8 +74,8 @@ def _best_story() -> float:
 
 # The features of an answer with no evidence at all (it scores 0), and of one with every point
 # carried and the best story (it scores 100).
-EMPTY = Features(0.0, 0.0, 0.0, _empty_story())
-FULL = Features(1.0, 1.0, 0.0, 1.0 + _best_story())
+EMPTY = Features(0.0, 0.0, 0.0, _empty_story(), 0.0, 0.0)
+FULL = Features(1.0, 1.0, 0.0, 1.0 + _best_story(), 1.0, 1.0)
 
 
 @dataclass(frozen=True)
