@@ -8,6 +8,11 @@ with the Piper voice or espeak-ng, transcribed with the default speech model (ti
 from the transcript. Audio and transcripts are cached in the data home (``state/cache/validity``),
 keyed by a hash of text, voice and model, so reruns only re-score.
 
+Beside each condition, ``<condition> LOQO``: the same answers scored by models fitted
+leave-one-question-out (each question by a model fitted on the typed answers to the other
+questions, as the shipped model is fitted on typed answers), so the figures are about questions
+the score was not fitted on (``--no-loqo`` skips them).
+
 Printed per condition, overall and per round: Spearman of ``content.score`` against the grade
 (average ranks for ties), the share of better/worse pairs within a question ordered right (a tie
 in score counts half), and the share of answers whose ``content.level`` equals the grade.
@@ -31,7 +36,9 @@ import numpy as np
 
 from voice_interviewer import api
 from voice_interviewer.engines import Engines, Settings
+from voice_interviewer.scoring import fit as fitting
 from voice_interviewer.scoring.devset import DevAnswer, DevQuestion, DevSet, Row, load_devset, summarize
+from voice_interviewer.scoring.validity import GradedAnswer
 from voice_interviewer.types import Scorecard, Transcript
 
 VOICES = ("piper", "espeak")
@@ -55,14 +62,50 @@ def typed_rows(engines: Engines, items: Sequence[Item]) -> list[Row]:
 
 def spoken_rows(
     engines: Engines, items: Sequence[Item], voice: str, cache: Path, log: Callable[[str], None]
-) -> list[Row]:
-    rows = []
+) -> tuple[list[Row], dict[str, Transcript]]:
+    """Rows of the spoken answers, and their transcripts by answer (question id and answer id)."""
+    rows, transcripts = [], {}
     for i, (q, a) in enumerate(items, 1):
         transcript = cached_transcript(engines, a.text, voice, cache)
+        transcripts[f"{q.id}/{a.id}"] = transcript
         rows.append(row_of(q, a, api.score_transcript(engines, transcript, q.id)))
         if i % 10 == 0:
             log(f"  {voice}: {i}/{len(items)}")
-    return rows
+    return rows, transcripts
+
+
+# --- leave-one-question-out ----------------------------------------------------------------------
+
+
+def graded(items: Sequence[Item]) -> list[GradedAnswer]:
+    return [GradedAnswer(question=q.id, id=a.id, grade=a.grade, style=a.style, text=a.text) for q, a in items]
+
+
+def loqo_rows(
+    engines: Engines,
+    items: Sequence[Item],
+    train: Sequence[fitting.Example] | None = None,
+    transcripts: dict[str, Transcript] | None = None,
+) -> tuple[list[Row], list[fitting.Example]]:
+    """Rows scored leave-one-question-out, and the examples they were analysed into.
+
+    With ``transcripts`` the answers are their transcripts; the models are always fitted on
+    ``train`` (default: these examples), the typed answers.
+    """
+
+    def heard(it: GradedAnswer) -> tuple[str, Sequence[object]]:
+        t = (transcripts or {})[f"{it.question}/{it.id}"]
+        return t.text, t.words
+
+    examples = fitting.examples_for(
+        graded(items), engines.track, engines.embedder, heard if transcripts is not None else None
+    )
+    scores, levels = fitting.leave_one_question_out(examples, train)
+    rows = [
+        Row(question=q.id, round=q.round, grade=a.grade, score=s, level=lv, answer=a.id)
+        for (q, a), s, lv in zip(items, scores, levels, strict=True)
+    ]
+    return rows, examples
 
 
 # --- speech, cached --------------------------------------------------------------------------
@@ -177,6 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--devset", type=Path, default=None, help="folder of <round>.yaml (default: devset/<first track>)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--by-style", action="store_true", help="also print the mean score per style and grade")
+    ap.add_argument("--no-loqo", action="store_true", help="skip the leave-one-question-out columns")
     args = ap.parse_args(argv)
 
     def log(msg: str) -> None:
@@ -192,12 +236,17 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     conditions["typed"] = typed_rows(engines, items)
     seconds["typed"] = time.perf_counter() - t0
+    typed_examples: list[fitting.Example] = []
+    if not args.no_loqo:
+        conditions["typed LOQO"], typed_examples = loqo_rows(engines, items)
     if not args.typed_only:
         for voice in [v.strip() for v in args.voices.split(",") if v.strip()]:
             log(f"spoken ({voice}, {args.stt_model}): {len(items)} answers")
             t0 = time.perf_counter()
-            conditions[f"spoken-{voice}"] = spoken_rows(engines, items, voice, cache, log)
+            conditions[f"spoken-{voice}"], transcripts = spoken_rows(engines, items, voice, cache, log)
             seconds[f"spoken-{voice}"] = time.perf_counter() - t0
+            if not args.no_loqo:
+                conditions[f"spoken-{voice} LOQO"], _ = loqo_rows(engines, items, typed_examples, transcripts)
 
     result = table(conditions)
     if args.json:
