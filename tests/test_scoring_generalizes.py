@@ -293,9 +293,9 @@ def test_level_cuts_lie_halfway_between_the_mean_fitted_grades() -> None:
 # --- reasoning and breadth ----------------------------------------------------------------------
 
 EXPLAINED = (
-    "A rigid model misses real structure, so it does badly even on its own training data. "
-    "A flexible model chases noise in its sample, which is why it falls apart on new data. "
-    "Because extra capacity trades the first problem for the second, the best total error is in between."
+    "A model that underfits is too rigid, so it misses real structure even on its own training data. "
+    "A model that overfits chases noise in its sample, which is why it falls apart on new data. "
+    "Because regularization limits how far the weights can stretch, it trades a little fit for stability."
 )
 NAMED = "Bias. Variance. Underfitting and overfitting. A trade-off between the two."
 
@@ -307,14 +307,28 @@ def test_reasoning_counts_sentences_that_explain_the_topic(track: Track) -> None
     assert analyse(q, NAMED).features.reasoning == 0.0  # names explain nothing
     # explaining something off the topic is not reasoning about it
     off = "I like hiking because the air is fresh, so I go every weekend when it is sunny."
-    assert analyse(q, off).features.reasoning == 0.0
+    assert analyse(q, EXPLAINED + " " + off).features.reasoning == explained
     # a claim about the answer explains nothing either, however it is worded
     assert analyse(q, EXPLAINED + CLAIM).features.reasoning == explained
 
 
-def test_reasoning_is_capped_at_a_full_answer(track: Track) -> None:
+def test_reasoning_needs_sentences_that_carry_a_point(track: Track) -> None:
     q, _ = track.question("phone-screen/bias-variance")
-    assert analyse(q, " ".join([EXPLAINED] * 4)).features.reasoning == 1.0
+    # on the topic and full of "because", but no key point is carried: it reasons about nothing asked
+    vague = (
+        "Bias and variance matter because every model has some of each, so you always have to think about them. "
+        "It depends on the data, which is why there is no single answer."
+    )
+    a = analyse(q, vague)
+    assert a.features.breadth == 0.0 and a.features.reasoning == 0.0
+
+
+def test_reasoning_is_bounded_by_the_sentences_that_carry_points(track: Track) -> None:
+    q, _ = track.question("phone-screen/bias-variance")
+    # twelve explaining sentences, but the same three points: each point's evidence is one sentence
+    f = analyse(q, " ".join([EXPLAINED] * 4)).features
+    assert f.breadth == pytest.approx(3 / 6, abs=1e-3)
+    assert f.reasoning == f.breadth
 
 
 def test_breadth_counts_the_sentences_that_carry_points(track: Track) -> None:

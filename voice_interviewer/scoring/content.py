@@ -200,6 +200,9 @@ def analyse(
         story += phrase_cov  # the story's coverage and its own signals, one to one (see scoring.model)
     carrying = {e.sentence for c in criteria for p in c.covered for e in p.evidence}
     breadth = round(min(1.0, len(carrying) / _CFG.reasoning_full_sentences), 4)
+    # reasoning counts no more than the sentences that carry a point: an answer that reaches none
+    # of them explains nothing the question asks, however many "because" it has
+    reasoning = min(reasoning, breadth)
     features = Features(round(phrase_cov, 4), round(meaning_cov, 4), misconception, round(story, 4), reasoning, breadth)
     return Analysis(tuple(criteria), tuple(flags), features, len(tx.words(text)), behavioral)
 

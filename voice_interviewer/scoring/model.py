@@ -10,8 +10,9 @@ Features (each 0-1):
 - ``reasoning``: how much of the answer reasons about the topic: the sentences that explain
   (a causal, contrastive or conditional word) and use a term of the question's key points, that
   state no red flag, claim nothing about the answer and are not lists of terms, over a cap (six
-  such sentences is a full spoken answer). Coverage says which points were reached; this says
-  whether they were explained or only reached (grade 3 against 2, 4 against 3);
+  such sentences is a full spoken answer), and never more than ``breadth``: an answer that
+  carries no point reasons about nothing the question asks. Coverage says which points were
+  reached; this says whether they were explained or only reached (grade 3 against 2, 4 against 3);
 - ``breadth``: how many different sentences carry credited evidence for some key point, over the
   same cap: a story or an explanation spread over several sentences that each carry something,
   against one sentence that touches many points at once;
