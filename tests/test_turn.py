@@ -136,13 +136,29 @@ def test_a_finished_sentence_ends_a_flat_voice_at_the_hold() -> None:
 
 
 def test_a_complete_verdict_waits_a_little_for_the_words() -> None:
-    det = TurnDetector(TurnOptions(hold_s=0.6, text_wait_s=0.4, min_answer_s=0))
+    det = TurnDetector(TurnOptions(hold_s=0.6, text_wait_s=0.4, sure_threshold=0.9, min_answer_s=0))
     det.expects_text = True
     det.push(frames(2.0, 0.9))
     det.push(frames(0.3, 0.0))
-    det.judge(0.9)
+    det.judge(0.7)
     assert det.push(frames(0.4, 0.0)) is None  # at the hold, the words are not in yet
     assert det.push(frames(0.35, 0.0)) == COMPLETE  # they did not come in time: the voice decides
+
+
+def test_a_sure_verdict_does_not_wait_for_the_words_but_words_in_time_still_veto() -> None:
+    sure = TurnDetector(TurnOptions(hold_s=0.6, text_wait_s=0.4, sure_threshold=0.9, min_answer_s=0))
+    sure.expects_text = True
+    sure.push(frames(2.0, 0.9))
+    sure.push(frames(0.3, 0.0))
+    sure.judge(0.95)
+    assert sure.push(frames(0.35, 0.0)) == COMPLETE  # at the hold, words or not
+    vetoed = TurnDetector(TurnOptions(hold_s=0.6, text_wait_s=0.4, sure_threshold=0.9, min_answer_s=0))
+    vetoed.expects_text = True
+    vetoed.push(frames(2.0, 0.9))
+    vetoed.push(frames(0.3, 0.0))
+    vetoed.judge(0.95)
+    vetoed.judge_text(text_sounds_finished("and the reason is mostly the"))
+    assert vetoed.push(frames(1.0, 0.0)) is None  # the words came first: a thinking pause
 
 
 @pytest.mark.parametrize(

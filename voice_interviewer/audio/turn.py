@@ -9,9 +9,10 @@ sounds complete and hands the probability back with :meth:`TurnDetector.judge`.
   sentences, each of which can sound complete on its own; it grows, up to ``max_hold_s``, for a
   speaker who has already gone on after a complete-sounding pause of that length.
 - The words so far (the transcript up to the possible end, which arrives a little later) are a
-  second opinion: a pause after a dangling word ("...and", "the", "um", "because") is a thinking
-  pause whatever the voice sounds like, and a finished sentence ends the turn at the hold even
-  when the model hears the voice as flat (synthetic or monotone voices read as unfinished).
+  second opinion (a verdict that is not sure waits a little past the hold for them): a pause
+  after a dangling word ("...and", "the", "um", "because") is a thinking pause whatever the voice
+  sounds like, and a finished sentence ends the turn at the hold even when the model hears the
+  voice as flat (synthetic or monotone voices read as unfinished).
 - Otherwise (a thinking pause, "so the way I'd do it is..."): keep listening, up to
   ``end_silence_s`` of silence, the cap that ends even a turn the model keeps calling
   incomplete (a long pause). The end is treated as likely from ``prepare_s`` on.
@@ -81,6 +82,10 @@ class TurnOptions:
     prepare_s: float = 1.0  # silence after which the end is likely even without a complete verdict
     text_threshold: float = 0.1  # with a finished sentence, the voice need only be this likely complete
     text_wait_s: float = 0.4  # past the hold, how long a complete verdict waits for the words (their veto)
+    # A verdict this sure ends the turn at the hold without waiting for the words (words that arrived by
+    # then still veto). The last piece's words come 0.5-0.9 s into the silence on a 2-core machine, so
+    # waiting for them held every finished answer to about 1 s of silence.
+    sure_threshold: float = 0.9
     # Speech before a semantic end may end the turn. An answer's opening words ("And so, my fellow
     # Americans,") can sound complete, and the pause after them is a speaker gathering the answer: the
     # real JFK clip was cut there. Shorter answers end at the cap (end_silence_s) instead.
@@ -164,7 +169,8 @@ class TurnDetector:
                 return MAX_LENGTH
             if self._complete and self.silence_s >= self.hold_s:
                 waited = self.silence_s >= self.hold_s + self.o.text_wait_s
-                if self._text_seen or not self.expects_text or waited:
+                sure = self._p is not None and self._p >= self.o.sure_threshold
+                if self._text_seen or not self.expects_text or waited or sure:
                     return COMPLETE
             if not self.o.semantic:
                 continue
