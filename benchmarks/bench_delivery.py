@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import statistics
 import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -67,8 +70,24 @@ ANSWERS = (
     "Feature leakage happens when a feature carries information from after the prediction time. I "
     "check every feature against the moment the prediction is made.",
 )
+HELD_OUT = (  # other answers, read by other voices at other paces: figures on speech the choices never saw
+    "A confusion matrix counts the hits and misses for each class. From it we read precision, recall "
+    "and the false alarm rate, and we choose the operating point the business can live with.",
+    "When two teams disagreed about the launch date, I set up a short meeting, listed the risks of "
+    "each date, and we agreed to ship a smaller version first and add the rest a month later.",
+    "A random forest averages many deep trees, each trained on a sample of the rows and a subset of "
+    "the columns. The averaging lowers the variance without adding much bias.",
+    "To detect drift I would compare the distribution of each input feature this week with the "
+    "training data, and alert when the difference stays above a threshold for several days.",
+    "The biggest mistake I made was shipping a model without a rollback plan. Since then every "
+    "release has a switch that sends traffic back to the previous version within minutes.",
+    "Embeddings map each title to a point in a space where similar titles sit close together. We "
+    "learn them from viewing sessions and reuse them for search and for recommendations.",
+)
 WRITTEN = ("um", "uh")
 VOICES = ("piper@0.9", "piper@1.2", "piper@1.5", "espeak@140", "espeak@175", "espeak@210")
+# espeak-ng voice variants (female and male, American and British) and Piper paces the bench never uses
+HELD_OUT_VOICES = ("piper@1.05", "piper@1.35", "espeak:en-us+f3@155", "espeak:en-gb-x-rp+m3@190", "espeak:en+f4@225")
 
 
 @dataclass(frozen=True)
@@ -83,16 +102,20 @@ class Answer:
 
 def speak(voice: str, text: str) -> np.ndarray:
     kind, pace = voice.split("@")
-    return piper_speech(text, float(pace)) if kind == "piper" else espeak_speech(text, int(pace))
+    if kind == "piper":
+        return piper_speech(text, float(pace))
+    return espeak_speech(text, int(pace), kind.partition(":")[2] or None)
 
 
-def make_answer(j: int) -> Answer:
+def make_answer(j: int, held_out: bool = False) -> Answer:
     """Answer ``j``: ``j % 9`` fillers (0..8) at random word gaps; every third answer with at least
-    one filler holds its first filler as a sound instead of a word."""
-    rng = random.Random(j)
+    one filler holds its first filler as a sound instead of a word. ``held_out``: other texts,
+    voices, seeds and hold pitches (up to a higher voice's) than the bench set."""
+    rng = random.Random(j + (1000 if held_out else 0))
     k = j % 9
-    voice = VOICES[j % len(VOICES)]
-    words = ANSWERS[j % len(ANSWERS)].split()
+    voices, texts_ = (HELD_OUT_VOICES, HELD_OUT) if held_out else (VOICES, ANSWERS)
+    voice = voices[j % len(voices)]
+    words = texts_[j % len(texts_)].split()
     gaps = sorted(rng.sample(range(1, len(words)), k))
     held_at = gaps[0] if k and j % 3 == 1 else None
     pieces: list[list[str]] = [[]]
@@ -109,35 +132,74 @@ def make_answer(j: int) -> Answer:
     texts = []
     for n, piece in enumerate(pieces):
         if n:  # the held filler: a pause, "uhhh", a pause
-            f0 = rng.uniform(95.0, 140.0)
+            f0 = rng.uniform(95.0, 210.0 if held_out else 140.0)
             audio += [silence(0.15), held_vowel(rng.uniform(0.4, 0.8), f0=f0, seed=j), silence(0.2)]
             texts.append("[uhhh]")
         text = " ".join(piece)
         texts.append(text)
         audio.append(speak(voice, text))
-    return Answer(f"a{j:02d}", voice, k, 1 if held_at is not None else 0, " ".join(texts), np.concatenate(audio))
+    name = f"{'h' if held_out else 'a'}{j:02d}"
+    return Answer(name, voice, k, 1 if held_at is not None else 0, " ".join(texts), np.concatenate(audio))
 
 
-def load(variant: str | None, model: str) -> FasterWhisperTranscriber:
-    """``variant``: "default" (as shipped), None (no prompt), or a prompt ("PROMPT@from=S": only on
-    clips of at least S seconds; 0 without)."""
+def load(variant: str, model: str) -> FasterWhisperTranscriber:
+    """``variant``: "default" (as shipped), "-" (no prompt) or a prompt text, then "@key=value"
+    changes to it: ``from=S`` (the prompt only on clips of at least S seconds), ``segment=S`` (the
+    prompt as a timed segment of S seconds) or ``segment=text`` (as plain text), ``tokens=N`` (at
+    most N tokens a second of audio) or ``tokens=any``."""
     home = data_home().ensure()
     path, name, sha = resolve_model(model, home, Checksums(home))
     opts = DecodeOptions(hesitations=False)  # the shipped decoding; the acoustic step is timed apart
-    if variant != "default":
-        prompt, _, min_s = (variant or "").partition("@from=")
-        opts = replace(opts, initial_prompt=prompt or None, prompt_min_s=float(min_s or 0.0))
-    return FasterWhisperTranscriber(path, name, sha, options=opts)
+    head, *changes = variant.split("@")
+    if head == "-":
+        opts = replace(opts, initial_prompt=None)
+    elif head != "default":
+        opts = replace(opts, initial_prompt=head, prompt_min_s=0.0)
+    for change in changes:
+        key, _, value = change.partition("=")
+        if key == "from":
+            opts = replace(opts, prompt_min_s=float(value))
+        elif key == "segment":
+            opts = replace(opts, prompt_segment_s=None if value == "text" else float(value))
+        elif key == "tokens":
+            opts = replace(opts, max_tokens_per_s=None if value == "any" else float(value))
+        else:
+            raise SystemExit(f"unknown change {change!r} in {variant!r}")
+    t = FasterWhisperTranscriber(path, name, sha, options=opts)
+    t._model.model = Counted(t._model.model)  # type: ignore[assignment]
+    return t
 
 
-def timed_transcribe(t: FasterWhisperTranscriber, audio: np.ndarray, repeat: int) -> tuple[Transcript, float]:
-    best, tr = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        tr = t.transcribe(audio)
-        best = min(best, time.perf_counter() - t0)
-    assert tr is not None
-    return tr, best
+class Counted:
+    """The CTranslate2 model with its work counted: encoder passes (one per 30 s window Whisper
+    decodes), greedy decodes, fallback decodes at a higher temperature (5 samples each), tokens."""
+
+    def __init__(self, model: Any) -> None:
+        self._m = model
+        self.encodes = self.decodes = self.fallbacks = self.tokens = 0
+
+    def encode(self, *a: Any, **kw: Any) -> Any:
+        self.encodes += 1
+        return self._m.encode(*a, **kw)
+
+    def generate(self, *a: Any, **kw: Any) -> Any:
+        out = self._m.generate(*a, **kw)
+        if kw.get("sampling_temperature", 0.0) > 0:
+            self.fallbacks += 1
+        else:
+            self.decodes += 1
+            self.tokens += sum(len(r.sequences_ids[0]) for r in out)
+        return out
+
+    def counts(self) -> tuple[int, int, int, int]:
+        return self.encodes, self.decodes, self.fallbacks, self.tokens
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._m, name)
+
+
+def counts_of(t: FasterWhisperTranscriber) -> tuple[int, int, int, int]:
+    return t._model.model.counts()  # type: ignore[no-any-return]
 
 
 def fillers_found(tr: Transcript, audio: np.ndarray, acoustic: bool) -> tuple[int, int, float]:
@@ -156,17 +218,99 @@ def spoken(text: str) -> str:
     )
 
 
+@dataclass
+class Run:
+    """One clip through one decoding: the first transcript, the median time, the work counted."""
+
+    tr: Transcript
+    seconds: float
+    counts: tuple[int, int, int, int]
+
+
+def run_all(models: dict[str, FasterWhisperTranscriber], clips: list[np.ndarray], repeat: int) -> list[dict[str, Run]]:
+    """Every clip through every decoding, ``repeat`` times, the decodings interleaved (the order
+    reversed every other round) so that a busy spell on the machine hits them alike."""
+    out = []
+    names = list(models)
+    for audio in clips:
+        times: dict[str, list[float]] = {p: [] for p in names}
+        first: dict[str, tuple[Transcript, tuple[int, int, int, int]]] = {}
+        for r in range(repeat):
+            for p in names if r % 2 == 0 else names[::-1]:
+                before = counts_of(models[p])
+                t0 = time.perf_counter()
+                tr = models[p].transcribe(audio)
+                times[p].append(time.perf_counter() - t0)
+                if p not in first:
+                    after = counts_of(models[p])
+                    first[p] = (tr, tuple(a - b for a, b in zip(after, before, strict=True)))  # type: ignore[assignment]
+        out.append({p: Run(first[p][0], statistics.median(times[p]), first[p][1]) for p in names})
+    return out
+
+
+def summarize(
+    p: str, answers: list[Answer], runs: list[dict[str, Run]], real: list[Any], real_runs: list[dict[str, Run]]
+) -> dict[str, Any]:
+    found = []
+    for a, r in zip(answers, runs, strict=True):
+        n_t, _, _ = fillers_found(r[p].tr, a.audio, acoustic=False)
+        n_b, n_ac, _ = fillers_found(r[p].tr, a.audio, acoustic=True)
+        found.append((a, n_t, n_b, n_ac, r[p].tr.text))
+    zero = [x for x in found if x[0].fillers == 0]
+    by_voice: dict[str, list[bool]] = {}
+    for x in found:
+        by_voice.setdefault(x[0].voice, []).append(abs(x[2] - x[0].fillers) <= 1)
+    real_text = [(name, ref, r[p].tr.text) for (name, _, ref), r in zip(real, real_runs, strict=True)]
+    n_ref = sum(len(normalize(x[1])) for x in real_text)
+    n_spoken = sum(len(spoken(x[0].text).split()) for x in found)
+    every = runs + real_runs
+    work = [sum(r[p].counts[i] for r in every) for i in range(4)]
+    return {
+        "decoding": p,
+        "answers": len(found),
+        "within_1_transcript": round(sum(abs(x[1] - x[0].fillers) <= 1 for x in found) / len(found), 3),
+        "within_1_both": round(sum(abs(x[2] - x[0].fillers) <= 1 for x in found) / len(found), 3),
+        "within_1_by_voice": {v: f"{sum(ok)}/{len(ok)}" for v, ok in sorted(by_voice.items())},
+        "exact_both": round(sum(x[2] == x[0].fillers for x in found) / len(found), 3),
+        "fillers_truth": sum(x[0].fillers for x in found),
+        "fillers_transcript": sum(x[1] for x in found),
+        "fillers_both": sum(x[2] for x in found),
+        "fillers_acoustic": sum(x[3] for x in found),
+        # words of the answer (fillers left out on both sides) that the transcript got wrong
+        "synth_wer_pooled": round(
+            sum(wer(spoken(x[0].text), spoken(x[4])) * len(spoken(x[0].text).split()) for x in found) / n_spoken, 3
+        ),
+        "zero_filler_answers": len(zero),
+        "zero_filler_answers_with_a_filler": sum(x[2] > 0 for x in zero),
+        "real_clips": len(real_text),
+        "real_wer_pooled": round(sum(wer(x[1], x[2]) * len(normalize(x[1])) for x in real_text) / n_ref, 3),
+        "real_wer_each": {x[0]: round(wer(x[1], x[2]), 2) for x in real_text},
+        "real_text": {x[0]: x[2] for x in real_text},
+        "encoder_passes": work[0],
+        "greedy_decodes": work[1],
+        "fallback_decodes": work[2],
+        "tokens_written": work[3],
+        "transcribe_s": round(sum(r[p].seconds for r in every), 2),
+        "transcribe_fluent_s": round(
+            sum(r[p].seconds for a, r in zip(answers, runs, strict=True) if a.fillers == 0)
+            + sum(r[p].seconds for r in real_runs),
+            2,
+        ),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--answers", type=int, default=27)
+    ap.add_argument("--held-out", type=int, default=0, help="answers of the held-out set (other texts and voices)")
     ap.add_argument("--prompts", nargs="+", default=["-", "default"])
     ap.add_argument("--stt-model", default="tiny.en")
-    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
-    prompts = [None if p == "-" else p for p in args.prompts]
+    prompts = list(dict.fromkeys(args.prompts))
 
-    answers = [make_answer(j) for j in range(args.answers)]
+    answers = [make_answer(j) for j in range(args.answers)] + [make_answer(j, True) for j in range(args.held_out)]
     real = real_speech_clips()
     quiet = [
         ("silence 5 s", silence(5.0)),
@@ -179,80 +323,39 @@ def main() -> None:
 
         quiet.append(("alsa Noise.wav", np.asarray(decode_audio(str(alsa_noise), sampling_rate=SAMPLE_RATE))))
     models = {p: load(p, args.stt_model) for p in prompts}
+    load_before = os.getloadavg()
+    runs = run_all(models, [a.audio for a in answers], args.repeat)
+    real_runs = run_all(models, [x[1] for x in real], args.repeat)
+    quiet_runs = run_all(models, [x[1] for x in quiet], 1)
+    load_after = os.getloadavg()
+    if args.verbose:
+        for a, r in zip(answers, runs, strict=True):
+            for p in prompts:
+                n = fillers_found(r[p].tr, a.audio, acoustic=True)[0]
+                print(f"{a.name} {a.voice} truth={a.fillers} {p!r}: {n} {r[p].counts} | {r[p].tr.text}")
+    t0 = time.perf_counter()
+    for a, r in zip(answers, runs, strict=True):
+        detect_hesitations(a.audio, r[prompts[-1]].tr.words)
+    acoustic_s = time.perf_counter() - t0
     rows = []
-    seconds = {p: 0.0 for p in prompts}
-    fluent_s = {p: 0.0 for p in prompts}  # answers without fillers and the real clips: the prompt's own cost
-    acoustic_s = 0.0
-    results: dict[str | None, dict[str, object]] = {p: {"answers": [], "real": [], "quiet": []} for p in prompts}
-    for a in answers:
-        for p in prompts:
-            tr, took = timed_transcribe(models[p], a.audio, args.repeat)
-            seconds[p] += took
-            fluent_s[p] += took if a.fillers == 0 else 0.0
-            n_t, _, _ = fillers_found(tr, a.audio, acoustic=False)
-            n_b, n_ac, hs = fillers_found(tr, a.audio, acoustic=True)
-            acoustic_s += hs if p == prompts[-1] else 0.0
-            results[p]["answers"].append((a, n_t, n_b, n_ac, tr.text))  # type: ignore[attr-defined]
-            if args.verbose:
-                print(f"{a.name} {a.voice} truth={a.fillers} held={a.held} {p!r}: {n_t}/{n_b} | {tr.text}")
-    for name, audio, ref in real:
-        for p in prompts:
-            tr, took = timed_transcribe(models[p], audio, args.repeat)
-            seconds[p] += took
-            fluent_s[p] += took
-            results[p]["real"].append((name, ref, tr.text))  # type: ignore[attr-defined]
-    for name, audio in quiet:
-        for p in prompts:
-            tr, _ = timed_transcribe(models[p], audio, 1)
-            n_b, _, _ = fillers_found(tr, audio, acoustic=True)
-            results[p]["quiet"].append((name, tr.text, n_b))  # type: ignore[attr-defined]
-    base = seconds[prompts[0]]
-    audio_s = sum(a.audio.size for a in answers) / SAMPLE_RATE + sum(x[1].size for x in real) / SAMPLE_RATE
     for p in prompts:
-        r = results[p]
-        ans = r["answers"]
-        zero = [x for x in ans if x[0].fillers == 0]  # type: ignore[attr-defined]
-        real_rows = r["real"]
-        ref_all = " ".join(x[1] for x in real_rows)  # type: ignore[attr-defined]
-        row = {
-            "prompt": p,
-            "answers": len(ans),  # type: ignore[arg-type]
-            "within_1_transcript": round(sum(abs(x[1] - x[0].fillers) <= 1 for x in ans) / len(ans), 3),  # type: ignore[attr-defined]
-            "within_1_both": round(sum(abs(x[2] - x[0].fillers) <= 1 for x in ans) / len(ans), 3),  # type: ignore[attr-defined]
-            "exact_both": round(sum(x[2] == x[0].fillers for x in ans) / len(ans), 3),  # type: ignore[attr-defined]
-            "fillers_truth": sum(x[0].fillers for x in ans),  # type: ignore[attr-defined]
-            "fillers_transcript": sum(x[1] for x in ans),  # type: ignore[attr-defined]
-            "fillers_both": sum(x[2] for x in ans),  # type: ignore[attr-defined]
-            "fillers_acoustic": sum(x[3] for x in ans),  # type: ignore[attr-defined]
-            # words of the answer (fillers left out on both sides) that the transcript got wrong
-            "synth_wer_pooled": round(
-                sum(wer(spoken(x[0].text), spoken(x[4])) * len(spoken(x[0].text).split()) for x in ans)  # type: ignore[attr-defined]
-                / sum(len(spoken(x[0].text).split()) for x in ans),  # type: ignore[attr-defined]
-                3,
-            ),
-            "zero_filler_answers": len(zero),
-            "zero_filler_answers_with_a_filler": sum(x[2] > 0 for x in zero),
-            "real_clips": len(real_rows),  # type: ignore[arg-type]
-            "real_wer_pooled": round(
-                sum(wer(x[1], x[2]) * len(normalize(x[1])) for x in real_rows) / len(normalize(ref_all)),
-                3,  # type: ignore[attr-defined]
-            ),
-            "real_wer_each": {x[0]: round(wer(x[1], x[2]), 2) for x in real_rows},  # type: ignore[attr-defined]
-            "real_text": {x[0]: x[2] for x in real_rows},  # type: ignore[attr-defined]
-            "quiet": {x[0]: {"text": x[1], "fillers": x[2]} for x in r["quiet"]},  # type: ignore[attr-defined]
-            "transcribe_s": round(seconds[p], 2),
-            "transcribe_vs_no_prompt": round(seconds[p] / base, 3) if base else None,
-            "transcribe_fluent_s": round(fluent_s[p], 2),
-            "transcribe_fluent_vs_no_prompt": round(fluent_s[p] / fluent_s[prompts[0]], 3)
-            if fluent_s[prompts[0]]
-            else None,
+        row = summarize(p, answers, runs, real, real_runs)
+        row["quiet"] = {
+            name: {"text": r[p].tr.text, "fillers": fillers_found(r[p].tr, audio, acoustic=True)[0]}
+            for (name, audio), r in zip(quiet, quiet_runs, strict=True)
         }
         rows.append(row)
+    for row in rows:
+        row["transcribe_vs_first"] = round(row["transcribe_s"] / rows[0]["transcribe_s"], 3)
+        row["transcribe_fluent_vs_first"] = round(row["transcribe_fluent_s"] / rows[0]["transcribe_fluent_s"], 3)
+    audio_s = sum(a.audio.size for a in answers) / SAMPLE_RATE + sum(x[1].size for x in real) / SAMPLE_RATE
     out = {
         "stt_model": args.stt_model,
         "audio_s": round(audio_s, 1),
+        "repeat": args.repeat,
+        "load_average_1_5_15_before": [round(x, 2) for x in load_before],
+        "load_average_1_5_15_after": [round(x, 2) for x in load_after],
         "acoustic_step_s": round(acoustic_s, 3),
-        "acoustic_step_share_of_transcription": round(acoustic_s / seconds[prompts[-1]], 4),
         "rows": rows,
     }
     print(json.dumps(out, indent=1))

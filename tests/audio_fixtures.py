@@ -105,11 +105,22 @@ def piper_speech(text: str, length_scale: float = 1.0) -> np.ndarray:
     return _to_16k(buf.getvalue())
 
 
-def espeak_speech(text: str, rate: int = 165) -> np.ndarray:
-    """``text`` spoken by espeak-ng at ``rate`` words a minute."""
+def espeak_speech(text: str, rate: int = 165, voice: str | None = None) -> np.ndarray:
+    """``text`` spoken by espeak-ng at ``rate`` words a minute; ``voice`` e.g. "en-us+f3" (a voice
+    and variant; default: espeak-ng's own)."""
+    import shutil
+    import subprocess
+    import tempfile
+
     from voice_interviewer.tts.speaker import _to_16k, espeak_wav
 
-    return _to_16k(espeak_wav(text, rate=rate))
+    if voice is None:
+        return _to_16k(espeak_wav(text, rate=rate))
+    exe = shutil.which("espeak-ng") or shutil.which("espeak")
+    assert exe, "espeak-ng is not installed"
+    with tempfile.NamedTemporaryFile(suffix=".wav") as f:
+        subprocess.run([exe, "-v", voice, "-s", str(rate), "-w", f.name, text], check=True, capture_output=True)
+        return _to_16k(Path(f.name).read_bytes())
 
 
 def held_vowel(

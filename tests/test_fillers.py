@@ -262,7 +262,53 @@ def test_the_decoding_goes_into_the_scorecards_models() -> None:
 
     shipped = decoding_of(WithOptions(DecodeOptions()))
     assert shipped is not None and "Um, uh" in shipped and "hesitations=acoustic" in shipped
-    plain = DecodeOptions(initial_prompt=None, hesitations=False)
+    assert "segment" in shipped and "tokens a second" in shipped
+    # each choice that changes the transcript changes the record, so a re-score can tell them apart
+    as_text = decoding_of(WithOptions(DecodeOptions(prompt_segment_s=None)))
+    unbounded = decoding_of(WithOptions(DecodeOptions(max_tokens_per_s=None)))
+    assert len({shipped, as_text, unbounded}) == 3 and as_text is not None and "segment" not in as_text
+    plain = DecodeOptions(initial_prompt=None, hesitations=False, max_tokens_per_s=None)
     assert decoding_of(WithOptions(plain)) is None
     assert decoding_of(object()) is None  # a fake transcriber
     assert ModelsUsed.model_validate({"stt": "tiny.en"}).stt_decoding is None  # older scorecards still load
+
+
+def test_the_prompt_is_given_as_a_timed_segment() -> None:
+    from voice_interviewer.stt.transcriber import timed_prompt
+
+    class Letters:  # a tokenizer of one id per character, timestamps from 1000
+        timestamp_begin = 1000
+
+        def encode(self, text: str) -> list[int]:
+            return [ord(c) for c in text]
+
+    ids = timed_prompt(Letters(), " Um, uh. ", 1.0)
+    assert ids[0] == 1000 and ids[-1] == 1000 + 50  # <|0.00|> ... <|1.00|>: 20 ms a step
+    assert "".join(chr(i) for i in ids[1:-1]) == " Um, uh."  # one leading space, as Whisper writes words
+
+
+def test_the_timed_prompt_reads_back_in_whispers_own_tokens() -> None:
+    import importlib
+    from pathlib import Path
+
+    import tokenizers
+    from faster_whisper.tokenizer import Tokenizer
+
+    from voice_interviewer.models import WHISPER_TINY_EN
+    from voice_interviewer.stt.transcriber import FILLER_PROMPT, timed_prompt
+
+    folder = Path(str(importlib.import_module(WHISPER_TINY_EN.module).__file__)).parent / "model"
+    tok = Tokenizer(tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json")), False, "transcribe", "en")
+    assert tok.decode_with_timestamps(timed_prompt(tok, FILLER_PROMPT, 1.0)) == f"<|0.00|> {FILLER_PROMPT}<|1.00|>"
+
+
+def test_a_windows_tokens_are_bounded_by_the_audios_length() -> None:
+    from voice_interviewer.stt.transcriber import DecodeOptions
+
+    o = DecodeOptions()
+    short, longer = o.token_budget(4.0), o.token_budget(12.0)
+    assert short is not None and longer is not None and short < longer
+    # room for very fast speech with a filler every few words: 250 words a minute, 1.5 tokens a word
+    assert longer >= 12.0 * 250 / 60 * 1.5
+    assert o.token_budget(60.0) is None  # a full window keeps Whisper's own limit
+    assert DecodeOptions(max_tokens_per_s=None).token_budget(4.0) is None

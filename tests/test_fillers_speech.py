@@ -104,3 +104,38 @@ def test_the_decoding_is_recorded(transcriber: Transcriber) -> None:
     desc = decoding_of(transcriber)
     assert desc is not None and "prompt=" in desc and "hesitations=acoustic" in desc
     assert decoding_of(object()) is None
+
+
+class _CountingModel:
+    """The CTranslate2 model, its encoder passes and fallback decodes counted (work, not time)."""
+
+    def __init__(self, model: object) -> None:
+        self._m = model
+        self.encodes = self.fallbacks = 0
+
+    def encode(self, *a: object, **kw: object) -> object:
+        self.encodes += 1
+        return self._m.encode(*a, **kw)  # type: ignore[attr-defined]
+
+    def generate(self, *a: object, **kw: object) -> object:
+        self.fallbacks += float(kw.get("sampling_temperature", 0.0)) > 0  # type: ignore[arg-type]
+        return self._m.generate(*a, **kw)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._m, name)
+
+
+@pytest.mark.parametrize(
+    "voice", [("piper", 1.0), ("piper", 1.2), ("piper", 1.5), ("espeak", 150), ("espeak", 200)], ids=str
+)
+def test_an_answer_with_fillers_is_read_in_one_pass(stt_home: DataHome, voice: tuple[str, float]) -> None:
+    """The filler prompt must not make Whisper decode the answer's end twice (a second 30 s window
+    for its last fraction of a second) nor retry at higher temperatures: that is where its time went."""
+    path, name, sha = resolve_model("tiny.en", stt_home, Checksums(stt_home))
+    t = FasterWhisperTranscriber(path, name, sha, options=DecodeOptions(hesitations=False))
+    counting = _CountingModel(t._model.model)
+    t._model.model = counting
+    kind, rate = voice
+    audio = piper_speech(FOUR, rate) if kind == "piper" else espeak_speech(FOUR, int(rate))
+    text = t.transcribe(audio).text
+    assert (counting.encodes, counting.fallbacks) == (1, 0), text

@@ -40,6 +40,28 @@ MIN_SPEECH_S = 0.3
 LOW_WORD_PROBABILITY = 0.15
 
 FILLER_PROMPT = "Um, uh, hmm, er, ah."
+TIMESTAMP_S = 0.02  # Whisper's timestamp tokens are 20 ms apart
+
+
+class PromptTokenizer(Protocol):
+    @property
+    def timestamp_begin(self) -> int: ...  # the id of <|0.00|>
+
+    def encode(self, text: str) -> list[int]: ...
+
+
+def timed_prompt(tokenizer: PromptTokenizer, text: str, seconds: float) -> list[int]:
+    """``text`` as a timed segment, ``<|0.00|> text<|seconds|>``: the form in which Whisper sees the
+    previous window's words when it conditions on them. Given as plain text, the filler prompt
+    made tiny.en often stop without closing its last segment with a timestamp; faster-whisper then
+    decodes the answer's last fraction of a second again in a new 30 s window (a second pass of the
+    encoder, fallbacks at higher temperatures, and words invented there such as "Thank you.").
+    benchmarks/bench_delivery.py counts the passes."""
+    return [
+        tokenizer.timestamp_begin,
+        *tokenizer.encode(" " + text.strip()),
+        tokenizer.timestamp_begin + round(seconds / TIMESTAMP_S),
+    ]
 
 
 @dataclass(frozen=True)
@@ -57,8 +79,22 @@ class DecodeOptions:
     # With little audio the prompt's prior wins and tiny.en continues the text ("Thank you."):
     # clips shorter than this are decoded without it (fillers a minute mean nothing there anyway).
     prompt_min_s: float = 3.0
+    # The prompt as a timed segment lasting this long (:func:`timed_prompt`); None: as plain text.
+    prompt_segment_s: float | None = 0.5
     hotwords: str | None = None
     hesitations: bool = True  # also listen for held hesitation sounds (stt/fillers.py)
+    # A bound on the tokens a window may write, from the audio's length. Speech with fillers at
+    # 225 words a minute wrote at most 7 tokens a second (words, commas, timestamps); a decoder
+    # caught in a loop ("hmm, hmm, hmm, ...") wrote 16-24 until Whisper's own limit, then did it
+    # again at each fallback temperature.
+    max_tokens_per_s: float | None = 10.0
+
+    def token_budget(self, seconds: float) -> int | None:
+        """``max_new_tokens`` for a clip of ``seconds`` (None: Whisper's own limit)."""
+        if not self.max_tokens_per_s:
+            return None
+        budget = round(self.max_tokens_per_s * min(seconds, 30.0)) + 16  # 16: a short clip's few words
+        return budget if budget < 200 else None
 
     def prompt_for(self, seconds: float) -> str | None:
         return self.initial_prompt if self.initial_prompt and seconds >= self.prompt_min_s else None
@@ -74,9 +110,12 @@ class DecodeOptions:
         """The choices that change the transcript, recorded with each scorecard (None: plain decoding)."""
         parts = []
         if self.initial_prompt:
-            parts.append(f"prompt={self.initial_prompt!r} from {self.prompt_min_s:g} s, no silence skip")
+            timed = f" as a {self.prompt_segment_s:g} s segment" if self.prompt_segment_s else ""
+            parts.append(f"prompt={self.initial_prompt!r}{timed} from {self.prompt_min_s:g} s, no silence skip")
         if self.hotwords:
             parts.append(f"hotwords={self.hotwords!r}")
+        if self.max_tokens_per_s:
+            parts.append(f"at most {self.max_tokens_per_s:g} tokens a second")
         if self.hesitations:
             parts.append("hesitations=acoustic")
         return "; ".join(parts) or None
@@ -173,6 +212,21 @@ class FasterWhisperTranscriber:
         except (RuntimeError, ValueError, OSError) as e:
             raise MissingModelError(f"Could not load the speech model {name} from {model_path}: {e}") from None
         self.english_only = name.endswith(".en") or self._model.model.is_multilingual is False
+        self._prompt_ids: dict[str, list[int]] = {}
+
+    def _initial_prompt(self, prompt: str | None) -> str | list[int] | None:
+        """What faster-whisper's ``initial_prompt`` gets: the text, or its tokens as a timed segment."""
+        seconds = self.options.prompt_segment_s
+        if not prompt or not seconds:
+            return prompt
+        if prompt not in self._prompt_ids:
+            from faster_whisper.tokenizer import Tokenizer
+
+            tok = Tokenizer(
+                self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language="en"
+            )
+            self._prompt_ids[prompt] = timed_prompt(tok, prompt, seconds)
+        return self._prompt_ids[prompt]
 
     def transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript:
         duration = audio.size / SAMPLE_RATE
@@ -192,7 +246,8 @@ class FasterWhisperTranscriber:
             log_prob_threshold=o.log_prob_threshold,
             compression_ratio_threshold=o.compression_ratio_threshold,
             hallucination_silence_threshold=o.silence_skip_for(prompt),
-            initial_prompt=prompt,
+            initial_prompt=self._initial_prompt(prompt),
+            max_new_tokens=o.token_budget(duration),
             hotwords=o.hotwords,
         )
         words: list[Word] = []
