@@ -1,18 +1,24 @@
 """Benchmark: are the fillers heard? Synthesized answers with a known number of fillers, real
 speech clips for words lost or invented, and silence and noise for fillers invented.
 
-    .venv/bin/python benchmarks/bench_delivery.py [--answers 27] [--prompts - default "Um, uh.@from=3" ...]
+    .venv/bin/python benchmarks/bench_delivery.py [--answers 27] [--held-out 45] [--repeat 3]
+        [--prompts - default "default@segment=text" "Um, uh.@from=3" ...]
 
-For every decoding choice (no prompt, and each filler prompt) it reports:
+For every decoding (the first is the reference for times) it reports:
 - fillers found within +-1 of the truth (transcript alone, and transcript + acoustic hesitations),
+  in all and per voice,
 - answers without fillers on which a filler was found,
 - word error rate on the real clips, and words Whisper invented on silence and noise,
-- the time to transcribe (all clips, sum of the best of --repeat runs) relative to no prompt.
+- where the time goes: encoder passes (one per 30 s window decoded), greedy decodes, fallback
+  decodes at higher temperatures, tokens written,
+- the time to transcribe: per clip the median of --repeat runs, the decodings interleaved in the
+  same process (order reversed every other round), summed; with the load average before and after.
 
 The synthesized answers mix two kinds of filler: written ones ("um", "uh" in the text the voice
 reads) and held ones (a held "uhhh" sound put between two phrases, which no text shows). Voices:
-the bundled Piper voice at three paces and espeak-ng at three rates. Figures only; nothing here
-asserts. Timings are noisy on a shared machine.
+the bundled Piper voice at three paces and espeak-ng at three rates; --held-out adds other answers
+read by voices and paces the bench set never uses (espeak-ng variants, other Piper paces). Figures
+only; nothing here asserts. Timings are noisy on a shared machine.
 """
 
 from __future__ import annotations
@@ -271,6 +277,11 @@ def summarize(
         "within_1_transcript": round(sum(abs(x[1] - x[0].fillers) <= 1 for x in found) / len(found), 3),
         "within_1_both": round(sum(abs(x[2] - x[0].fillers) <= 1 for x in found) / len(found), 3),
         "within_1_by_voice": {v: f"{sum(ok)}/{len(ok)}" for v, ok in sorted(by_voice.items())},
+        "within_1_by_set": {
+            name: f"{sum(abs(x[2] - x[0].fillers) <= 1 for x in found if x[0].name[0] == k)}/"
+            f"{sum(x[0].name[0] == k for x in found)}"
+            for k, name in (("a", "bench"), ("h", "held_out"))
+        },
         "exact_both": round(sum(x[2] == x[0].fillers for x in found) / len(found), 3),
         "fillers_truth": sum(x[0].fillers for x in found),
         "fillers_transcript": sum(x[1] for x in found),
