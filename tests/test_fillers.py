@@ -3,6 +3,8 @@ transcript's fillers. Synthetic audio: a held "uhhh" between bursts of speech-li
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -312,3 +314,17 @@ def test_a_windows_tokens_are_bounded_by_the_audios_length() -> None:
     assert longer >= 12.0 * 250 / 60 * 1.5
     assert o.token_budget(60.0) is None  # a full window keeps Whisper's own limit
     assert DecodeOptions(max_tokens_per_s=None).token_budget(4.0) is None
+
+
+def test_a_long_answer_is_cut_between_speech_chunks() -> None:
+    from voice_interviewer.stt.transcriber import pieces
+
+    speech = [(0, 10), (14, 30), (34, 50), (60, 95), (100, 110)]
+    got = pieces(speech, 120, 40)
+    assert got[0][0] == 0 and got[-1][1] == 120
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(got))  # contiguous, nothing lost
+    assert got == [(0, 32), (32, 55), (55, 97), (97, 120)]  # halfway between chunks
+    # every cut is in a pause, and a piece is longer than the limit only when one chunk is
+    assert all(not any(a < cut < b for a, b in speech) for cut, _ in got[1:])
+    assert pieces([(5, 90)], 100, 40) == [(0, 100)]  # one chunk: nowhere to cut
+    assert pieces([], 100, 40) == [(0, 100)]

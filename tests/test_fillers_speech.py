@@ -139,3 +139,14 @@ def test_an_answer_with_fillers_is_read_in_one_pass(stt_home: DataHome, voice: t
     audio = piper_speech(FOUR, rate) if kind == "piper" else espeak_speech(FOUR, int(rate))
     text = t.transcribe(audio).text
     assert (counting.encodes, counting.fallbacks) == (1, 0), text
+
+
+def test_fillers_are_kept_after_the_first_30_s_of_a_long_answer(transcriber: Transcriber) -> None:
+    """faster-whisper gives the prompt to the first 30 s window only; a long answer (as `score`
+    and `rescore` transcribe it whole) is cut into pieces that each get it, as live pieces do."""
+    say = piper_speech(FOUR, 1.2)
+    audio = np.concatenate([x for _ in range(6) for x in (say, silence(0.6))])
+    assert audio.size / SAMPLE_RATE > 40
+    t = transcriber.transcribe(audio)
+    late = [m for m in delivery(t).filler_marks if m.start is not None and m.start > 30.0]
+    assert len(late) >= 3, t.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -62,6 +62,28 @@ def timed_prompt(tokenizer: PromptTokenizer, text: str, seconds: float) -> list[
         *tokenizer.encode(" " + text.strip()),
         tokenizer.timestamp_begin + round(seconds / TIMESTAMP_S),
     ]
+
+
+# faster-whisper gives the prompt to the first 30 s window only (without conditioning on earlier
+# text it resets the context after each window): a longer answer is cut at pauses into pieces of
+# at most this much, each decoded with the prompt, as the live transcription's pieces are.
+PIECE_S = 28.0
+
+
+def pieces(speech: Sequence[tuple[int, int]], n: int, max_len: int) -> list[tuple[int, int]]:
+    """(start, end) sample ranges covering ``0..n``, cut halfway between two speech chunks, each
+    at most ``max_len`` long unless one chunk alone is longer."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    prev_end: int | None = None
+    for a, b in speech:
+        if prev_end is not None and b - start > max_len:
+            cut = (prev_end + a) // 2
+            out.append((start, cut))
+            start = cut
+        prev_end = b
+    out.append((start, n))
+    return out
 
 
 @dataclass(frozen=True)
@@ -231,6 +253,45 @@ class FasterWhisperTranscriber:
     def transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript:
         duration = audio.size / SAMPLE_RATE
         if duration < MIN_SPEECH_S or is_silent(audio):
+            return Transcript(text="", duration_s=round(duration, 2), no_speech=True)
+        if duration <= PIECE_S or not self.options.prompt_for(duration):
+            return self._transcribe(audio, progress)
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        vad = VadOptions(
+            min_silence_duration_ms=self.options.min_silence_ms,
+            speech_pad_ms=self.options.speech_pad_ms,
+            max_speech_duration_s=PIECE_S,
+        )
+        speech = [(c["start"], c["end"]) for c in get_speech_timestamps(audio, vad)]
+        parts = []
+        for a, b in pieces(speech, audio.size, int(PIECE_S * SAMPLE_RATE)):
+            off = a / SAMPLE_RATE
+            step = (lambda done, _total, off=off: progress(off + done, duration)) if progress else None
+            parts.append((off, self._transcribe(audio[a:b], step)))
+        words = [
+            w.model_copy(update={"start": round(w.start + off, 3), "end": round(w.end + off, 3)})
+            for off, t in parts
+            for w in t.words
+        ]
+        hes = [
+            h.model_copy(update={"start": round(h.start + off, 3), "end": round(h.end + off, 3)})
+            for off, t in parts
+            for h in t.hesitations
+        ]
+        text = " ".join(t.text for _, t in parts if t.text).strip()
+        return Transcript(
+            text=text,
+            words=tuple(words),
+            duration_s=round(duration, 2),
+            language=parts[0][1].language,
+            no_speech=not text,
+            hesitations=tuple(hes),
+        )
+
+    def _transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript:
+        duration = audio.size / SAMPLE_RATE
+        if duration < MIN_SPEECH_S or is_silent(audio):  # e.g. a piece of a long answer
             return Transcript(text="", duration_s=round(duration, 2), no_speech=True)
         o = self.options
         prompt = o.prompt_for(duration)
