@@ -99,4 +99,7 @@ def test_speaking_over_the_interviewer_stops_it_and_the_answer_keeps_its_first_w
     heard = normalize(turn["transcript"]["text"])
     whole = normalize(transcriber.transcribe(answer).text)
     assert turn["ended_by"] in ("complete", "silence"), turn
-    assert whole[0] in heard[:2] and whole[1] in heard[:3], (turn["transcript"]["text"], whole[:5])
+    # The two decodings may slip differently on the same word ("Bias is" / "biases"): the first word
+    # must start alike and one of the next two be among the first four heard (a lost opening fails both).
+    first_kept = heard[0][:2] == whole[0][:2] or whole[0] in heard[:2]
+    assert first_kept and any(w in heard[:4] for w in whole[1:3]), (turn["transcript"]["text"], whole[:5])
