@@ -41,13 +41,14 @@ from voice_interviewer.audio.vad import SileroVad
 from voice_interviewer.engines import Engines, Settings
 from voice_interviewer.interviewer.followup import Interviewer
 from voice_interviewer.interviewer.grounded import GroundedFollowUps
+from voice_interviewer.interviewer.probes import first_probe, gap_for, probe_for
 from voice_interviewer.paths import data_home
 from voice_interviewer.retrieval.context import retrieval_context
 from voice_interviewer.retrieval.index import build_index
 from voice_interviewer.scoring.scorecard import score_answer
 from voice_interviewer.session.answers import StopEvent, _listen
 from voice_interviewer.session.demo import load_samples
-from voice_interviewer.session.prepare import BUDGET_S, Line, Preparer, first_probe, gap_for, line_by, probe_for
+from voice_interviewer.session.prepare import BUDGET_S, CallTimes, Line, Preparer, line_by
 from voice_interviewer.tts.speaker import Pyttsx3Speaker, _to_16k, espeak_wav, synthesize
 
 JFK = Path(__file__).resolve().parent.parent / "tests" / "data" / "speech" / "jfk.flac"
@@ -253,6 +254,7 @@ def main() -> None:
     print(f"set-up {setup_s:.1f} s; {len(answers)} answers", file=log)
     follow.warm_up(eng.track.question(answers[0].question_id)[0])
     rows = []
+    times = CallTimes()  # the model calls of the whole run, as in one session
     for k, sp in enumerate(answers):
         qid = sp.question_id if sp.question_id in eng.track.questions else qids[0]
         question, rnd = eng.track.question(qid)
@@ -266,6 +268,7 @@ def main() -> None:
             folder=home.state / f"prepared-{k}",
             gaps=lambda card, q=question, a=asked: gap_for(q, card, a),
             fallback=first_probe(question, asked),
+            times=times,
         )
         opts = TurnOptions(end_silence_s=args.end_silence)
         ans = _listen(

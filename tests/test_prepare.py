@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from voice_interviewer.interviewer.followup import FollowUp
-from voice_interviewer.session.prepare import Line, Preparer, gap_for, probe_for
+from voice_interviewer.interviewer.probes import gap_for, probe_for
+from voice_interviewer.session.prepare import Line, Preparer
 from voice_interviewer.track.rubric import Track
 from voice_interviewer.types import Scorecard, Transcript
 
@@ -173,6 +174,21 @@ def test_a_slow_model_falls_back_to_the_probe_at_the_budget(tmp_path: Path) -> N
     assert got.audio is not None  # the probe was rendered ahead too
     job.finished.wait(5)
     assert st.rendered == ["What would you measure?"]  # the late line was not rendered
+    prep.close()
+
+
+def test_a_line_that_cannot_be_ready_by_the_deadline_is_not_waited_for(tmp_path: Path) -> None:
+    st = Stages(model_s=1.0)
+    prep = Preparer(st.score, st.probe, st.line, st.render, tmp_path)
+    first, _ = prep.job_for(tr("the first answer"))
+    assert prep.line(first, time.monotonic() + 5).source == "llm"  # the session's model calls take 1 s
+    job, _ = prep.job_for(tr("the second answer"))
+    deadline = time.monotonic() + 0.6
+    got = prep.line(job, deadline)
+    assert time.monotonic() < deadline  # said at once: even the fastest call could not finish by then
+    assert got.source == "rubric" and got.reason and "budget" in got.reason
+    job.finished.wait(5)
+    assert st.asked == ["the first answer"]  # no model call for a line already chosen
     prep.close()
 
 

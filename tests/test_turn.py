@@ -21,6 +21,7 @@ from voice_interviewer.audio.turn import (
     SILENCE,
     TurnDetector,
     TurnOptions,
+    text_hangs_for_sure,
     text_sounds_finished,
 )
 from voice_interviewer.stt.incremental import IncrementalTranscriber
@@ -120,7 +121,8 @@ def test_hanging_words_veto_a_complete_sounding_voice() -> None:
     assert det.push(frames(0.3, 0.0)) == POSSIBLE_END
     assert det.judge(0.95) == LIKELY_END
     assert det.wants_text
-    assert det.judge_text(text_sounds_finished("and the reason for that is mostly the")) is None
+    words = "and the reason for that is mostly the"
+    assert det.judge_text(text_sounds_finished(words), text_hangs_for_sure(words)) is None
     assert det.push(frames(1.5, 0.0)) is None  # a thinking pause after "the"
     assert det.push(frames(0.8, 0.0)) == SILENCE
 
@@ -145,20 +147,41 @@ def test_a_complete_verdict_waits_a_little_for_the_words() -> None:
     assert det.push(frames(0.35, 0.0)) == COMPLETE  # they did not come in time: the voice decides
 
 
-def test_a_sure_verdict_does_not_wait_for_the_words_but_words_in_time_still_veto() -> None:
-    sure = TurnDetector(TurnOptions(hold_s=0.6, text_wait_s=0.4, sure_threshold=0.9, min_answer_s=0))
-    sure.expects_text = True
-    sure.push(frames(2.0, 0.9))
-    sure.push(frames(0.3, 0.0))
-    sure.judge(0.95)
-    assert sure.push(frames(0.35, 0.0)) == COMPLETE  # at the hold, words or not
-    vetoed = TurnDetector(TurnOptions(hold_s=0.6, text_wait_s=0.4, sure_threshold=0.9, min_answer_s=0))
-    vetoed.expects_text = True
-    vetoed.push(frames(2.0, 0.9))
-    vetoed.push(frames(0.3, 0.0))
-    vetoed.judge(0.95)
-    vetoed.judge_text(text_sounds_finished("and the reason is mostly the"))
-    assert vetoed.push(frames(1.0, 0.0)) is None  # the words came first: a thinking pause
+def _sure(words: str) -> TurnDetector:
+    det = TurnDetector(TurnOptions(hold_s=0.6, text_wait_s=0.4, sure_threshold=0.9, min_answer_s=0))
+    det.expects_text = True
+    det.push(frames(2.0, 0.9))
+    det.push(frames(0.3, 0.0))
+    det.judge(0.95)
+    assert det.push(frames(0.35, 0.0)) is None  # at the hold, a sure voice waits for the words too
+    det.judge_text(text_sounds_finished(words), text_hangs_for_sure(words))
+    return det
+
+
+def test_a_sure_voice_is_vetoed_only_by_words_no_sentence_ends_on() -> None:
+    assert _sure("and then we could explore across a").push(frames(1.0, 0.0)) is None  # a thinking pause
+    assert _sure("I would frame it as a bandit, and").push(frames(1.0, 0.0)) is None
+    assert _sure("That is the one we started with.").push(frames(0.1, 0.0)) == COMPLETE  # "with" can close it
+    assert _sure("We retrain it every week.").push(frames(0.1, 0.0)) == COMPLETE
+
+
+def test_a_voice_not_sure_of_itself_is_vetoed_by_any_dangling_word() -> None:
+    det = TurnDetector(TurnOptions(hold_s=0.6, sure_threshold=0.9, min_answer_s=0))
+    det.expects_text = True
+    det.push(frames(2.0, 0.9))
+    det.push(frames(0.3, 0.0))
+    det.judge(0.8)
+    det.judge_text(text_sounds_finished("the label is what we start with"), False)
+    assert det.push(frames(1.5, 0.0)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "hangs"),
+    [("explore across a", True), ("and um", True), ("so I'd look at the labels,", True), ("to begin with.", False),
+     ("It will.", False), ("", False)],
+)  # fmt: skip
+def test_text_hangs_for_sure(text: str, hangs: bool) -> None:
+    assert text_hangs_for_sure(text) is hangs
 
 
 @pytest.mark.parametrize(

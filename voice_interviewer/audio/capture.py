@@ -20,6 +20,7 @@ from voice_interviewer.audio.turn import (
     TurnDetector,
     TurnOptions,
     Verdict,
+    text_hangs_for_sure,
     text_sounds_finished,
 )
 from voice_interviewer.audio.vad import SileroVad
@@ -118,7 +119,7 @@ def capture_answer(
             if why is None and words_so_far is not None and det.wants_text:
                 words = words_so_far()
                 if words is not None:
-                    why = det.judge_text(text_sounds_finished(words))
+                    why = det.judge_text(text_sounds_finished(words), text_hangs_for_sure(words))
             if why == LIKELY_END:
                 if listener:
                     listener.likely_end(samples)

@@ -9,9 +9,10 @@ sounds complete and hands the probability back with :meth:`TurnDetector.judge`.
   sentences, each of which can sound complete on its own; it grows, up to ``max_hold_s``, for a
   speaker who has already gone on after a complete-sounding pause of that length.
 - The words so far (the transcript up to the possible end, which arrives a little later) are a
-  second opinion (a verdict that is not sure waits a little past the hold for them): a pause
-  after a dangling word ("...and", "the", "um", "because") is a thinking pause whatever the voice
-  sounds like (a finished-looking sentence is weak evidence the other way: Whisper puts a full
+  second opinion (a complete verdict waits a little past the hold for them): a pause after a
+  dangling word ("...and", "the", "um", "because") is a thinking pause; when the voice is sure,
+  only a word no sentence ends on ("a", "and", "um") says so, since "...to begin with." can end
+  an answer (a finished-looking sentence is weak evidence the other way: Whisper puts a full
   stop after almost any fragment).
 - Otherwise (a thinking pause, "so the way I'd do it is..."): keep listening, up to
   ``end_silence_s`` of silence, the cap that ends even a turn the model keeps calling
@@ -49,6 +50,13 @@ _DANGLING_TEXT = (
     "very let's i'm i'd i'll we'd we'll we're it's that's what's there's"
 )
 DANGLING = frozenset(_DANGLING_TEXT.split())
+# Of those, the words a sentence never ends on (articles, conjunctions, fillers, determiners, a subject
+# with its verb): the others can close one ("to begin with.", "I think it will.", "so I think so.").
+_NEVER_LAST_TEXT = (
+    "a an the and or but because whereas although if um uh er erm hmm mm my our your their very "
+    "let's i'm i'd i'll we'd we'll we're it's that's what's there's"
+)
+NEVER_LAST = frozenset(_NEVER_LAST_TEXT.split())
 _WORD_RE = re.compile(r"[a-z']+")
 
 
@@ -65,6 +73,13 @@ def text_sounds_finished(text: str) -> bool | None:
     if words[-1] in DANGLING or t.endswith(("...", "…", ",", "-", "–", "—")):
         return False
     return t.endswith((".", "!", "?"))
+
+
+def text_hangs_for_sure(text: str) -> bool:
+    """The words end on one no sentence ends on (:data:`NEVER_LAST`), or trail off ("...", ",")."""
+    t = text.strip()
+    words = _WORD_RE.findall(t.lower())
+    return bool(words) and (words[-1] in NEVER_LAST or t.endswith(("...", "…", ",", "-", "–", "—")))
 
 
 @dataclass(frozen=True)
@@ -86,9 +101,9 @@ class TurnOptions:
     # while every real end there had p >= 0.74. The words still veto a hanging sentence.
     text_threshold: float = 0.5
     text_wait_s: float = 0.4  # past the hold, how long a complete verdict waits for the words (their veto)
-    # A verdict this sure ends the turn at the hold without waiting for the words (words that arrived by
-    # then still veto). The last piece's words come 0.5-0.9 s into the silence on a 2-core machine, so
-    # waiting for them held every finished answer to about 1 s of silence.
+    # A verdict this sure is vetoed only by words no sentence ends on (:data:`NEVER_LAST`): a voice
+    # that sure of itself may well end on "with" or "it", never on "a" or "and". It still waits for the
+    # words: a fragment said with a falling voice ("...explore across a") sounds as complete as an end.
     sure_threshold: float = 0.9
     # Speech before a semantic end may end the turn. An answer's opening words ("And so, my fellow
     # Americans,") can sound complete, and the pause after them is a speaker gathering the answer: the
@@ -120,6 +135,7 @@ class TurnDetector:
     _likely: bool = False  # this silence was already reported as a likely end
     _p: float | None = None  # the turn model's verdict on this silence
     _text: bool | None = None  # the words so far: finished sentence (True), hanging (False), unknown
+    _hangs: bool = False  # the words so far end on one no sentence ends on
     _text_seen: bool = False  # the words up to this silence arrived
     expects_text: bool = False  # the caller will hand in the words at each possible end
 
@@ -135,7 +151,7 @@ class TurnDetector:
             self.hold_s = min(self.o.max_hold_s, max(self.hold_s, self.silence_s + 2 * FRAME_S))
         self._proposed = self._complete = self._likely = False
         self._p = self._text = None
-        self._text_seen = False
+        self._text_seen = self._hangs = False
 
     @property
     def wants_text(self) -> bool:
@@ -173,8 +189,7 @@ class TurnDetector:
                 return MAX_LENGTH
             if self._complete and self.silence_s >= self.hold_s:
                 waited = self.silence_s >= self.hold_s + self.o.text_wait_s
-                sure = self._p is not None and self._p >= self.o.sure_threshold
-                if self._text_seen or not self.expects_text or waited or sure:
+                if self._text_seen or not self.expects_text or waited:
                     return COMPLETE
             if not self.o.semantic:
                 continue
@@ -197,15 +212,19 @@ class TurnDetector:
         self._p = float(probability)
         return self._decide()
 
-    def judge_text(self, finished: bool | None) -> str | None:
-        """The words up to the possible end (:func:`text_sounds_finished`); same result as :meth:`judge`."""
+    def judge_text(self, finished: bool | None, hangs: bool = False) -> str | None:
+        """The words up to the possible end (:func:`text_sounds_finished`, :func:`text_hangs_for_sure`);
+        same result as :meth:`judge`."""
         self._text = finished
+        self._hangs = hangs
         self._text_seen = True
         return self._decide()
 
     def _decide(self) -> str | None:
         p, text = self._p, self._text
-        if p is None or text is False or self.speech_s < self.o.min_answer_s:
+        if p is not None and p >= self.o.sure_threshold and text is False and not self._hangs:
+            text = None  # a sure voice on a word that can close a sentence: the voice decides
+        if p is None or text is False or self._hangs or self.speech_s < self.o.min_answer_s:
             complete = False  # a hanging sentence (or a mere opening) is a thinking pause, whatever the voice
         elif text is True:
             complete = p >= self.o.text_threshold

@@ -19,9 +19,10 @@ from typing import Protocol
 
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.interviewer.followup import FollowUp
+from voice_interviewer.interviewer.probes import first_probe, gap_for, probe_for
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.scorecard import score_answer
-from voice_interviewer.session.prepare import BUDGET_S, Job, Line, Preparer, first_probe, gap_for, line_by, probe_for
+from voice_interviewer.session.prepare import BUDGET_S, CallTimes, Job, Line, Preparer, line_by
 from voice_interviewer.store.sessions import Session, SessionStore, Turn, next_turn_index
 from voice_interviewer.store.summary import summarize
 from voice_interviewer.track.rubric import LoadedRound, Question, Track
@@ -129,6 +130,7 @@ class SessionDeps:
     models: Callable[[LoadedRound], ModelsUsed]
     culture: Callable[[Question], tuple[str, ...]] | None = None  # retrieved notes for behavioral questions
     budget_s: float = BUDGET_S  # after a spoken answer's end, the longest wait for the model's follow-up
+    model_times: CallTimes = field(default_factory=CallTimes)  # the session's model calls: is a wait worth it?
 
 
 def plan_questions(track: Track, round_: str, n: int, seed: int | None = None) -> list[str]:
@@ -381,4 +383,5 @@ def _preparer(
         folder=folder / ".prepared",
         gaps=lambda card: gap_for(question, card, asked),
         fallback=first_probe(question, asked) if want_follow_up else None,
+        times=deps.model_times,
     )

@@ -15,7 +15,9 @@ job's line does not ask the model again.
 
 When the turn ends, the job prepared for the same words is used; the model's line is waited for
 only until a hard budget after the end of the turn (:data:`BUDGET_S`), after which the rubric's
-probe is said: the wait never depends on the machine's or the provider's speed.
+probe is said: the wait never depends on the machine's or the provider's speed. Nor is it waited
+for in vain: when even this session's fastest model call could not finish it by then, the probe is
+said at once.
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from voice_interviewer.interviewer.followup import FollowUp
-from voice_interviewer.interviewer.prompt import FollowUpContext, next_missed, rubric_probe
+from voice_interviewer.interviewer.probes import first_probe
 from voice_interviewer.track.rubric import Question
 from voice_interviewer.types import Scorecard, Transcript
 
 BUDGET_S = 0.8  # after the end of the turn, the longest wait for the model's question
+RECENT_CALLS = 5  # the model calls an estimate of the next one's time is taken from
 
 ScoreFn = Callable[[Transcript], Scorecard]
 LineFn = Callable[[Scorecard], FollowUp]  # the follow-up: text, source "llm"/"rubric", reason
@@ -53,36 +56,20 @@ class Line:
     chosen_at: float = field(default_factory=time.monotonic, compare=False)  # time.monotonic() when chosen
 
 
-def _context(question: Question, card: Scorecard, asked: tuple[str, ...]) -> FollowUpContext:
-    from voice_interviewer.interviewer.grounded import missed_points
+class CallTimes:
+    """How long the model's recent calls took, kept across the turns of a session (thread-safe)."""
 
-    return FollowUpContext(
-        question_prompt=question.prompt,
-        question_id=question.id,
-        transcript=card.transcript.text,
-        missed=missed_points(card),
-        covered=(),
-        retrieved=(),
-        asked=asked,
-    )
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._recent: list[float] = []
 
+    def add(self, seconds: float) -> None:
+        with self._lock:
+            self._recent = [*self._recent[-(RECENT_CALLS - 1) :], seconds]
 
-def probe_for(question: Question, card: Scorecard, asked: tuple[str, ...]) -> str:
-    """The rubric's probe for the answer's most important missed point not asked yet."""
-    return rubric_probe(_context(question, card, asked))
-
-
-def gap_for(question: Question, card: Scorecard, asked: tuple[str, ...]) -> tuple[str, str] | None:
-    """The gap a follow-up to this answer is written for: the most important missed point not asked
-    yet (the point the model is told to probe; None when nothing is missed)."""
-    return next_missed(_context(question, card, asked))
-
-
-def first_probe(question: Question, asked: tuple[str, ...]) -> str:
-    """The rubric's first probe not asked yet, without scoring the answer (when there is no time to)."""
-    missed = tuple((k.text, k.follow_up) for _, k in question.points())
-    ctx = FollowUpContext(question.prompt, question.id, "", missed, (), (), asked)
-    return rubric_probe(ctx)
+    def fastest(self) -> float | None:
+        with self._lock:
+            return min(self._recent) if self._recent else None
 
 
 class Job:
@@ -101,6 +88,7 @@ class Job:
         self.line: Line | None = None
         self.gaps: Hashable | None = None  # set with the scorecard when a gaps function was given
         self.error: BaseException | None = None
+        self.asked_at: float | None = None  # time.monotonic() when the model started on this job
         self.timings: dict[str, float] = {}
         self.have_transcript = threading.Event()
         self.scored = threading.Event()
@@ -124,9 +112,11 @@ class Preparer:
         folder: Path | None = None,
         gaps: GapsFn | None = None,
         fallback: str | None = None,
+        times: CallTimes | None = None,
     ) -> None:
         """``fallback``: the line said when the answer is not even scored by the budget (the rubric's
-        first probe); its speech is rendered ahead, while the question is being asked."""
+        first probe); its speech is rendered ahead, while the question is being asked. ``times``: the
+        session's model call times (shared by its turns' preparers)."""
         self._score = score
         self._probe = probe
         self._line = line
@@ -143,6 +133,7 @@ class Preparer:
         self._rendered: dict[str, Path] = {}  # text -> speech already rendered for it
         self._written: list[Job] = []  # jobs with a model line, oldest first (candidates for the same gaps)
         self._asking: Job | None = None  # the job the model is writing a line for
+        self.times = times or CallTimes()
         threading.Thread(target=self._run, name="prepare-follow-up", daemon=True).start()
         threading.Thread(target=self._run_model, name="prepare-model", daemon=True).start()
         if fallback is not None and render is not None:
@@ -257,12 +248,13 @@ class Preparer:
         if earlier is not None:  # written while this job waited its turn
             job.line = earlier
             return
+        job.asked_at = t = time.monotonic()
         self._asking = job
         self.model_calls += 1
-        t = time.monotonic()
         f = self._line(job.card)
         text, source, reason = f.text, f.source, f.reason
         job.timings["follow_up_s"] = round(time.monotonic() - t, 3)
+        self.times.add(time.monotonic() - t)
         if job.decided:
             return
         if source == "rubric" and job.probe.text == text:
@@ -292,6 +284,19 @@ class Preparer:
                 return job, job.before_end
         return self.start(lambda: transcript, before_end=False, decided=decided), False
 
+    def ready_by(self, job: Job) -> float:
+        """The earliest time.monotonic() the model's line for ``job`` could be ready, from this
+        session's fastest recent call (-inf before any call finished: no estimate yet)."""
+        fastest = self.times.fastest()
+        if fastest is None:
+            return float("-inf")
+        asking = self._asking
+        if asking is job and job.asked_at is not None:
+            return job.asked_at + fastest
+        now = time.monotonic()  # waiting its turn: behind the call under way, if any
+        ahead = max(now, asking.asked_at + fastest) if asking is not None and asking.asked_at is not None else now
+        return ahead + fastest
+
     @staticmethod
     def card(job: Job) -> Scorecard | None:
         job.scored.wait()
@@ -319,6 +324,8 @@ class Preparer:
             left = remaining()
             if left is not None and left <= 0:
                 return None
+            if deadline != float("inf") and job.scored.is_set() and self.ready_by(waited_on) > deadline:
+                return None  # not even this session's fastest model call would finish it in time
             waited_on.finished.wait(0.02 if left is None else min(0.02, left))
 
     def line(self, job: Job, deadline: float, unscored: Callable[[], str] | None = None) -> Line:
