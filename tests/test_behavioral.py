@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from voice_interviewer.paths import rubrics_root
 from voice_interviewer.scoring.behavioral import apply_behavioral, detect, story_part
+from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.scoring.content import Embedder, score_content
 from voice_interviewer.track.rubric import Question, Track, default_track
 from voice_interviewer.types import Behavioral
@@ -252,6 +255,46 @@ def test_small_numbers_in_words_count_with_a_unit(failure: Question) -> None:
 )
 def test_owning_in_other_words(failure: Question, owning: str) -> None:
     assert detect(failure, f"The release broke playback on some devices. {owning}").failure_owned
+
+
+@pytest.mark.parametrize(
+    "owning",
+    [
+        "I had assumed the new field meant the same as the old one.",
+        "I'd underestimated how many members were on old devices.",
+        "I never checked how the feature was filled in for cancelled accounts.",
+        "My part of the miss was approving the change without a test.",
+    ],
+)
+def test_owning_in_the_past_perfect_or_as_what_was_never_done(failure: Question, owning: str) -> None:
+    assert detect(failure, f"The release broke playback on some devices. {owning}").failure_owned
+
+
+@pytest.mark.parametrize(
+    "not_owning", ["I never thought the launch would be this big.", "It was not my part of the problem to fix."]
+)
+def test_never_alone_or_denying_a_part_is_not_owning(failure: Question, not_owning: str) -> None:
+    assert not detect(failure, f"The release broke playback on some devices. {not_owning}").failure_owned
+
+
+def test_a_measured_change_written_in_digits_is_a_result() -> None:
+    # a speech model writes "twelve percent" as "12%"; the verb may be misheard ("fell" as "film")
+    assert story_part("The share of reminders that led to a play film from about 12% to 7.") == "result"
+    assert story_part("The share of reminders that led to a play fell from about twelve percent to seven.") == "result"
+
+
+def test_a_failure_question_answered_with_a_success_is_capped(failure: Question) -> None:
+    from voice_interviewer.scoring.content import analyse, content_from
+    from voice_interviewer.scoring.levels import DODGED_NOTE
+
+    triumph = analyse(failure, TRIUMPH)
+    assert not triumph.behavioral or not triumph.behavioral.failure_owned
+    strong = replace(triumph.features, story=2.0, breadth=1.0)  # whatever else it shows
+    capped = content_from(failure, replace(triumph, features=strong))
+    assert capped.level <= CONFIG.levels.dodged_cap and DODGED_NOTE in capped.notes
+    owned = analyse(failure, OWNED)
+    assert owned.behavioral and owned.behavioral.failure_owned
+    assert DODGED_NOTE not in content_from(failure, owned).notes
 
 
 @pytest.mark.parametrize("not_owning", ["I didn't agree with the launch date.", "I didn't want to wait for a review."])

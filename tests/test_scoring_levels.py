@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from voice_interviewer.scoring.config import CONFIG
-from voice_interviewer.scoring.levels import BLAME_NOTE, MISCONCEPTION_NOTE, TOO_SHORT_NOTE, final_level, score_level
+from voice_interviewer.scoring.levels import (
+    BLAME_NOTE,
+    DODGED_NOTE,
+    MISCONCEPTION_NOTE,
+    TOO_SHORT_NOTE,
+    final_level,
+    score_level,
+)
 
 LONG = CONFIG.levels.min_words + 5
 
@@ -26,6 +33,7 @@ def test_each_cap_lowers_the_level_and_says_why() -> None:
     )
     assert final_level(95.0, words=LONG, misconception=False, blame=True) == (CONFIG.levels.blame_cap, (BLAME_NOTE,))
     assert final_level(95.0, words=LONG - 10, misconception=False) == (1, (TOO_SHORT_NOTE,))
+    assert final_level(95.0, words=LONG, misconception=False, dodged=True) == (CONFIG.levels.dodged_cap, (DODGED_NOTE,))
     # caps never raise a level
     assert final_level(10.0, words=LONG, misconception=True, blame=True)[0] == 1
 

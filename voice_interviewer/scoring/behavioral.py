@@ -89,7 +89,10 @@ PARTS: dict[str, re.Pattern[str]] = {
     ),
 }
 # A measured amount alone makes a sentence a result only when it carries no other part.
-MEASURED = _rx(r"(\d+(\.\d+)?|" + _NUMBER_WORDS + r") ?(%|percent|points|x|times|ms|hours|days|weeks)")
+# "%" ends it without a word boundary after it: a speech model writes "twelve percent" as "12%".
+MEASURED = re.compile(
+    r"\b(\d+(\.\d+)?|" + _NUMBER_WORDS + r") ?(%|(percent|points|x|times|ms|hours|days|weeks)\b)", re.IGNORECASE
+)
 # When one sentence matches several parts, it carries the most telling one only: what was
 # learned, then what came of it, then what I did, what I had to do, and last the setting.
 _PRIORITY = ("learning", "result", "action", "task", "situation")
@@ -106,6 +109,11 @@ OWNED = _rx(
     r"I (didn[’']t|did not|hadn[’']t|had not) (?!agree|want|like|mind|care|blame)\w+",
     r"(?<!not )(?<!n't )my (misstep|slip|oversight|part in it)",
     r"where I (slipped|went wrong|messed up)",
+    # the same in the past perfect or as what was never done: "I had assumed", "I'd missed", "I never checked"
+    r"I( had|'d|’d) (assumed|missed|misjudged|overlooked|ignored|skipped|rushed|forgotten|"
+    r"underestimated|overestimated)",
+    r"I never (checked|tested|validated|asked|questioned|looked|considered|thought to)",
+    r"(?<!not )my (part|share) (of|in) (the|that|this) (miss|mistake|failure|problem|outage|drop)",
 )
 HUMBLE_BRAG = _rx(
     r"work(ed)? too hard",

@@ -91,6 +91,9 @@ class LevelConfig:
     misconception_cap: int = 2
     # Blaming others in a behavioral story caps the level.
     blame_cap: int = 2
+    # A question that asks for a failure, answered with a story that owns none (it ends in triumph,
+    # or the cause was someone else's), caps the level: the owning criterion is at level 1-2.
+    dodged_cap: int = 2
     # An answer shorter than this many words is too short to judge and is level 1.
     min_words: int = 15
 

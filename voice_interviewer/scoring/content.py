@@ -212,7 +212,8 @@ def content_from(question: Question, a: Analysis, model: ScoreModel | None = Non
     m = (model or fitted_model()).for_kind(question.kind)
     score = round(m.score(m.z(a.features)), 1)
     blame = bool(a.behavioral and a.behavioral.blame)
-    level, notes = final_level(score, words=a.words, misconception=bool(a.red_flags), blame=blame)
+    dodged = bool(question.asks_for_failure and a.behavioral and not a.behavioral.failure_owned and not blame)
+    level, notes = final_level(score, words=a.words, misconception=bool(a.red_flags), blame=blame, dodged=dodged)
     return Content(
         score=score,
         level=level,

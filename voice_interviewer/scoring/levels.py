@@ -10,6 +10,7 @@ RECOMMENDATION = {1: "strong no hire", 2: "lean no hire", 3: "lean hire", 4: "st
 MISCONCEPTION_NOTE = "A stated misconception caps the level at 2, whatever else was covered."
 TOO_SHORT_NOTE = "Too short to judge: a phone-screen answer needs a few full sentences."
 BLAME_NOTE = "Blaming others caps the level at 2."
+DODGED_NOTE = "The question asks for a failure of your own and the story owns none: the level is capped at 2."
 
 
 def score_level(score: float) -> int:
@@ -24,11 +25,15 @@ def criterion_level(coverage: float) -> int:
     return 1 if coverage <= any_ else 2 if coverage < half else 3 if coverage < most else 4
 
 
-def final_level(score: float, *, words: int, misconception: bool, blame: bool = False) -> tuple[int, tuple[str, ...]]:
+def final_level(
+    score: float, *, words: int, misconception: bool, blame: bool = False, dodged: bool = False
+) -> tuple[int, tuple[str, ...]]:
     """The answer's level from its final score, with every cap applied once, and a note per cap.
 
     ``words`` is the answer's length in words; ``misconception`` whether it states a red flag;
-    ``blame`` whether a behavioral story puts the failure on others.
+    ``blame`` whether a behavioral story puts the failure on others; ``dodged`` whether a question
+    that asks for a failure got a story that owns none (a success story, or a failure that was
+    someone else's: the rubric's owning criterion stays at its lowest levels).
     """
     cfg = CONFIG.levels
     level = score_level(score)
@@ -42,4 +47,7 @@ def final_level(score: float, *, words: int, misconception: bool, blame: bool = 
     if blame:
         level = min(level, cfg.blame_cap)
         notes.append(BLAME_NOTE)
+    if dodged:
+        level = min(level, cfg.dodged_cap)
+        notes.append(DODGED_NOTE)
     return level, tuple(notes)
