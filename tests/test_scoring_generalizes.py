@@ -116,6 +116,27 @@ def test_slips_are_repaired_towards_the_questions_terms_only() -> None:
     assert repairs(["we", "tried", "smoke", "and", "mirrors"], frozenset({"precision"})) == []
 
 
+def test_a_word_the_speech_model_was_unsure_of_matches_more_loosely() -> None:
+    vocab = frozenset({"viewing", "history", "bandit"})
+    heard = ["we", "used", "mewing", "history"]
+    assert repairs(heard, vocab) == []  # heard with confidence (or no probabilities): left alone
+    assert repairs(heard, vocab, [0.9, 0.9, 0.95, 0.9]) == []
+    (fix,) = repairs(heard, vocab, [0.9, 0.9, 0.3, 0.9])
+    assert (fix.heard, fix.term) == ("mewing", "viewing")
+    # unsure is not anything: a word that sounds different stays what it is
+    assert repairs(["the", "mandate", "was", "clear"], vocab, [0.9, 0.2, 0.9, 0.9]) == []
+
+
+def test_spoken_probabilities_reach_the_repairs() -> None:
+    q = make_question(["viewing history"], prompt="Which signals would you use for recommendations?")
+    text = "I would start from the mewing history of each member, because it says what they finish."
+    sure = tuple(Word(word=w, start=float(i), end=i + 0.5) for i, w in enumerate(text.split()))
+    unsure = tuple(w.model_copy(update={"probability": 0.3}) if w.word == "mewing" else w for w in sure)
+    assert not [p for c in score_content(q, text, sure).criteria for p in c.covered]
+    (point,) = [p for c in score_content(q, text, unsure).criteria for p in c.covered]
+    assert point.evidence[0].heard == (("mewing", "viewing"),)
+
+
 def test_spoken_evidence_shows_heard_and_matched_words() -> None:
     q = make_question(["platt scaling"], prompt="How would you calibrate a classifier's scores?")
     assert "platt" in vocabulary(q)

@@ -162,6 +162,13 @@ class HeardConfig:
     # Or the same sound key ("plot" and "platt": p-l-t) with at least half the letters shared.
     min_key_letters: int = 3
     min_ratio_same_sound: float = 0.5
+    # A word the speech model gave a probability below this is one it was unsure of (on the
+    # development set's transcripts, words that differ from what was said have a median of about
+    # 0.5, words heard right about 0.96): it may match a term more loosely, with this share of
+    # letters, or the same sound key with m/n and l/r merged and this share. Hand-set.
+    unsure_below: float = 0.5
+    unsure_letter_ratio: float = 0.7
+    unsure_ratio_same_sound: float = 0.4
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ slips of the speech model on the question's own terms are repaired first
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -82,6 +82,18 @@ def _alnum(s: str) -> int:
     return sum(c.isalnum() for c in s)
 
 
+def _probabilities(ws: list[str], timed: Sequence[Word], ends: list[int], seen: int) -> list[float] | None:
+    """The speech model's probability of each word of a sentence (the timed word holding its last letter)."""
+    if not timed:
+        return None
+    out, pos = [], seen
+    for w in ws:
+        pos += _alnum(w)
+        k = min(bisect_left(ends, pos), len(timed) - 1)
+        out.append(timed[k].probability)
+    return out
+
+
 def prepare(text: str, timed: Sequence[Word], vocab: frozenset[str] | None = None) -> list[Sentence]:
     """The answer's sentences; ``vocab`` (spoken answers only) repairs heard slips towards its terms."""
     out = []
@@ -93,7 +105,7 @@ def prepare(text: str, timed: Sequence[Word], vocab: frozenset[str] | None = Non
         ws = tx.words(s)
         heard: list[tuple[str, str]] = []
         if vocab:
-            fixes = repairs(ws, vocab)
+            fixes = repairs(ws, vocab, _probabilities(ws, timed, ends, seen))
             for r in reversed(fixes):
                 ws[r.start : r.start + r.length] = [r.term]
             heard = [(r.heard, r.term) for r in fixes]

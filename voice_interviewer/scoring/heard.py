@@ -4,13 +4,15 @@ A small speech model hears "SMOTE" as "smoke", "Platt scaling" as "plot scaling"
 "I satanic". An interviewer on a call hears through that; the scorer does too, but only towards
 the words the rubric of *this* question uses, so a slip can only become a term the question is
 about, and only when it sounds alike: same consonant skeleton (a rough sound key) or nearly the
-same letters. One heard word, or two heard words run together, may stand for one term. The
-evidence keeps both: what was heard and the term it was taken for.
+same letters; a word the speech model itself gave a low probability may be less alike. One heard
+word, or two heard words run together, may stand for one term. The evidence keeps both: what was
+heard and the term it was taken for.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -78,8 +80,27 @@ def _alike(heard: str, term: str) -> bool:
     return len(kt) >= cfg.min_key_letters and kh == kt and ratio >= cfg.min_ratio_same_sound
 
 
-def repairs(spoken: list[str], vocab: frozenset[str]) -> list[Repair]:
-    """Heard words (lower case) that stand for a term of ``vocab``; known words are left alone."""
+def _unsure_alike(heard: str, term: str) -> bool:
+    """Looser likeness for a word the speech model itself was unsure of: more letters may differ,
+    and m/n and l/r count as one sound ("mewing" for "viewing"). A word heard with confidence keeps
+    the strict likeness: most of what it could be confused with is a real word said on purpose."""
+    cfg = CONFIG.heard
+    if abs(len(heard) - len(term)) > cfg.max_length_gap:
+        return False
+    ratio = SequenceMatcher(None, heard, term).ratio()
+    if ratio >= cfg.unsure_letter_ratio:
+        return True
+    kh, kt = (re.sub(r"(.)\1+", r"\1", sound_key(w).replace("m", "n").replace("r", "l")) for w in (heard, term))
+    return len(kt) >= cfg.min_key_letters and kh == kt and ratio >= cfg.unsure_ratio_same_sound
+
+
+def repairs(spoken: list[str], vocab: frozenset[str], probs: Sequence[float] | None = None) -> list[Repair]:
+    """Heard words (lower case) that stand for a term of ``vocab``; known words are left alone.
+
+    ``probs`` (the speech model's probability of each heard word) lets a word it was unsure of
+    match a term more loosely (:func:`_unsure_alike`).
+    """
+    cfg = CONFIG.heard
     out: list[Repair] = []
     i = 0
     while i < len(spoken):
@@ -89,10 +110,11 @@ def repairs(spoken: list[str], vocab: frozenset[str]) -> list[Repair]:
             if len(chunk) < n or any(w in vocab for w in chunk):
                 continue
             heard = "".join(chunk)
-            if len(heard) < CONFIG.heard.min_term_letters or (n == 1 and heard in STOPWORDS):
+            if len(heard) < cfg.min_term_letters or (n == 1 and heard in STOPWORDS):
                 continue
+            unsure = probs is not None and min(probs[i : i + n]) < cfg.unsure_below
             best = max(
-                (t for t in vocab if _alike(heard, t)),
+                (t for t in vocab if _alike(heard, t) or (unsure and _unsure_alike(heard, t))),
                 key=lambda t: SequenceMatcher(None, heard, t).ratio(),
                 default=None,
             )
