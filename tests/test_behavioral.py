@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from voice_interviewer.paths import rubrics_root
-from voice_interviewer.scoring.behavioral import apply_behavioral, detect, story_part
+from voice_interviewer.scoring.behavioral import apply_behavioral, detect, episode, story_part
 from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.scoring.content import Embedder, score_content
 from voice_interviewer.track.rubric import Question, Track, default_track
@@ -312,3 +312,31 @@ def test_disagreeing_or_wanting_is_not_owning(failure: Question, not_owning: str
 )
 def test_what_changed_afterwards_is_the_learning(lesson: str) -> None:
     assert story_part(lesson) == "learning"
+
+
+def test_an_episode_is_told_by_past_actions_of_anyone() -> None:
+    # the team's actions still tell an episode (vague about who did what); my own count the same
+    assert episode(WE_STORY) > 0 and episode(OWNED) == 1.0
+    team = (
+        "The team got together and looked into it. We decided to switch back to the old model for the weekend. "
+        "The product team was fine with it when we explained. My manager approved the relaunch on Monday."
+    )
+    assert episode(team) == 1.0
+    # a hypothetical, a habit or a claim about oneself tells no episode
+    hypothetical = (
+        "Usually I would look at the data first. I'd check the pipelines and compare offline and online metrics. "
+        "I always speak up when something is wrong, and I think that is important."
+    )
+    assert episode(hypothetical) == 0.0
+    claim = "This story covers the situation, my actions, the result and the lesson, as a strong answer needs."
+    assert episode(claim) == 0.0
+
+
+def test_the_behavioral_model_rewards_a_told_episode(failure: Question) -> None:
+    from voice_interviewer.scoring.content import analyse
+    from voice_interviewer.scoring.model import fitted_model
+
+    told, untold = analyse(failure, WE_STORY).features, analyse(failure, "I always look at the data first.").features
+    assert told.episode > untold.episode == 0.0
+    m = fitted_model().for_kind("behavioral")
+    assert m.weights["episode"] > 0 and m.z(replace(told, episode=0.0)) < m.z(told)

@@ -88,6 +88,16 @@ PARTS: dict[str, re.Pattern[str]] = {
         r"what I('d| would) do differently",
     ),
 }
+# Someone, me or others, did something in the past: the sentences of a told episode, as against a
+# hypothetical ("I would check"), a habit ("I always speak up") or a claim about oneself.
+ANYONE_ACTED = _rx(
+    r"(I|we|they|he|she|the team|our team|my (manager|lead|team)|the (lead|owner|manager|director|PM|product manager))"
+    r" (also |then |just |first |finally |all |quickly |\w+ly )?("
+    + _IRREGULAR_DONE
+    + r"|(?!"
+    + _STATES
+    + r")\w{2,}ed)",
+)
 # A measured amount alone makes a sentence a result only when it carries no other part.
 # "%" ends it without a word boundary after it: a speech model writes "twelve percent" as "12%".
 MEASURED = re.compile(
@@ -322,6 +332,15 @@ def story_panel(question: Question, text: str, evidence: Mapping[str, Sequence[s
     first = detect(question, text)
     also = {part: list(v) for part, v in evidence.items() if part in first.missing_parts and v}
     return detect(question, text, also=also) if also else first
+
+
+def episode(text: str) -> float:
+    """How much of a told episode the answer is (0-1): its sentences where someone, me or the team,
+    did something in the past, over a few (see BehavioralConfig.episode_full_sentences). A story of
+    the team's actions is still a story (it is vague about who did what); a hypothetical, a habit or
+    a claim about the story tells none."""
+    n = sum(1 for s in tx.sentences(text) if not _about_story(s) and ANYONE_ACTED.search(_plain(s)))
+    return round(min(1.0, n / CONFIG.behavioral.episode_full_sentences), 4)
 
 
 def owned_sentence(text: str) -> str | None:

@@ -203,7 +203,14 @@ def analyse(
     # reasoning counts no more than the sentences that carry a point: an answer that reaches none
     # of them explains nothing the question asks, however many "because" it has
     reasoning = min(reasoning, breadth)
-    features = Features(round(phrase_cov, 4), round(meaning_cov, 4), misconception, round(story, 4), reasoning, breadth)
+    told = 0.0
+    if behavioral is not None:
+        from voice_interviewer.scoring.behavioral import episode
+
+        told = episode(text)
+    features = Features(
+        round(phrase_cov, 4), round(meaning_cov, 4), misconception, round(story, 4), reasoning, breadth, told
+    )
     return Analysis(tuple(criteria), tuple(flags), features, len(tx.words(text)), behavioral)
 
 

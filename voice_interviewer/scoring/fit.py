@@ -29,10 +29,10 @@ from voice_interviewer.scoring.validity import GradedAnswer, format_table, load_
 from voice_interviewer.track.rubric import Question, Track, load_track
 
 RIDGE = 0.05  # keeps weights finite when a feature barely varies; small against ~100 answers
-SIGNS = {"phrase": 1, "meaning": 1, "misconception": -1, "story": 1, "reasoning": 1, "breadth": 1}
+SIGNS = {"phrase": 1, "meaning": 1, "misconception": -1, "story": 1, "reasoning": 1, "breadth": 1, "episode": 1}
 KIND_FEATURES = {
     "technical": ("phrase", "meaning", "misconception", "reasoning", "breadth"),
-    "behavioral": ("story", "misconception", "breadth"),
+    "behavioral": ("story", "misconception", "episode"),
 }
 
 

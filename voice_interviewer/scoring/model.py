@@ -18,9 +18,15 @@ Features (each 0-1):
   against one sentence that touches many points at once;
 - ``story`` (behavioral questions): ``phrase`` plus the story's own signals (parts, owned
   failure, I against we, numbers, specificity) as one adjustment over 100. The behavioral model
-  uses this sum and the misconceptions only: with four behavioral questions in the set, fitting
-  coverage and signals apart was unstable (leave-one-question-out Spearman 0.45 on behavioral,
-  against 0.61 for the one-to-one sum the hand-set score always used).
+  uses this sum, the misconceptions and ``episode`` only: with four behavioral questions in the set,
+  fitting coverage and signals apart was unstable (leave-one-question-out Spearman 0.45 on
+  behavioral, against 0.61 for the one-to-one sum the hand-set score always used);
+- ``episode`` (behavioral questions): how much of the answer tells events, the sentences in which
+  someone, me or the team, did something in the past (scoring.behavioral.episode). It tells a
+  story told vaguely, with the team's actions (mixed), from no story at all (a hypothetical, a
+  habit, "I always speak up": poor); ownership stays in ``story``. It replaces ``breadth`` in the
+  behavioral model (both count sentences; leave-one-question-out on behavioral, Spearman / levels:
+  0.831 / 65.3% with breadth, 0.855 / 73.5% with episode instead).
 
 The model is linear in them, predicting the grade (1-4) an interviewer would give:
 ``z = intercept + sum(weight * feature)``; three cuts on ``z`` separate the levels, and the 0-100
@@ -41,7 +47,7 @@ import numpy as np
 
 from voice_interviewer.scoring.config import CONFIG
 
-FEATURES = ("phrase", "meaning", "misconception", "story", "reasoning", "breadth")
+FEATURES = ("phrase", "meaning", "misconception", "story", "reasoning", "breadth", "episode")
 PARAMS_FILE = Path(__file__).with_name("fitted.json")
 
 
@@ -53,6 +59,7 @@ class Features:
     story: float = 0.0
     reasoning: float = 0.0
     breadth: float = 0.0
+    episode: float = 0.0
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, f) for f in FEATURES], dtype=float)
@@ -75,8 +82,8 @@ def _best_story() -> float:
 
 # The features of an answer with no evidence at all (it scores 0), and of one with every point
 # carried and the best story (it scores 100).
-EMPTY = Features(0.0, 0.0, 0.0, _empty_story(), 0.0, 0.0)
-FULL = Features(1.0, 1.0, 0.0, 1.0 + _best_story(), 1.0, 1.0)
+EMPTY = Features(0.0, 0.0, 0.0, _empty_story(), 0.0, 0.0, 0.0)
+FULL = Features(1.0, 1.0, 0.0, 1.0 + _best_story(), 1.0, 1.0, 1.0)
 
 
 @dataclass(frozen=True)
