@@ -125,6 +125,8 @@ def test_a_word_the_speech_model_was_unsure_of_matches_more_loosely() -> None:
     assert (fix.heard, fix.term) == ("mewing", "viewing")
     # unsure is not anything: a word that sounds different stays what it is
     assert repairs(["the", "mandate", "was", "clear"], vocab, [0.9, 0.2, 0.9, 0.9]) == []
+    # nor does a function or explaining word, or two words run together
+    assert repairs(["because", "so", "it"], frozenset({"recurse", "omit"}), [0.2, 0.2, 0.2]) == []
 
 
 def test_spoken_probabilities_reach_the_repairs() -> None:

@@ -18,7 +18,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from voice_interviewer.scoring.config import CONFIG
-from voice_interviewer.scoring.text import STOPWORDS, words
+from voice_interviewer.scoring.text import EXPLAINERS, STOPWORDS, stem, words
 from voice_interviewer.track.rubric import Question
 
 _SOUND_RULES = [
@@ -97,8 +97,9 @@ def _unsure_alike(heard: str, term: str) -> bool:
 def repairs(spoken: list[str], vocab: frozenset[str], probs: Sequence[float] | None = None) -> list[Repair]:
     """Heard words (lower case) that stand for a term of ``vocab``; known words are left alone.
 
-    ``probs`` (the speech model's probability of each heard word) lets a word it was unsure of
-    match a term more loosely (:func:`_unsure_alike`).
+    ``probs`` (the speech model's probability of each heard word) lets one content word it was
+    unsure of match a term more loosely (:func:`_unsure_alike`); function and explaining words
+    ("so it", "because") keep the strict likeness.
     """
     cfg = CONFIG.heard
     out: list[Repair] = []
@@ -112,7 +113,14 @@ def repairs(spoken: list[str], vocab: frozenset[str], probs: Sequence[float] | N
             heard = "".join(chunk)
             if len(heard) < cfg.min_term_letters or (n == 1 and heard in STOPWORDS):
                 continue
-            unsure = probs is not None and min(probs[i : i + n]) < cfg.unsure_below
+            # only one unsure word, and never a function or explaining word ("because" is no term)
+            unsure = (
+                n == 1
+                and probs is not None
+                and probs[i] < cfg.unsure_below
+                and heard not in STOPWORDS
+                and stem(heard) not in EXPLAINERS
+            )
             best = max(
                 (t for t in vocab if _alike(heard, t) or (unsure and _unsure_alike(heard, t))),
                 key=lambda t: SequenceMatcher(None, heard, t).ratio(),
