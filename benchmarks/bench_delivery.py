@@ -157,8 +157,8 @@ def load(variant: str, model: str) -> FasterWhisperTranscriber:
     path, name, sha = resolve_model(model, home, Checksums(home))
     opts = DecodeOptions(hesitations=False)  # the shipped decoding; the acoustic step is timed apart
     head, *changes = variant.split("@")
-    if head == "-":
-        opts = replace(opts, initial_prompt=None)
+    if head == "-":  # the plain decoding: no prompt, nothing redone, no filler run capped
+        opts = replace(opts, initial_prompt=None, loop_cap=False)
     elif head != "default":
         opts = replace(opts, initial_prompt=head, prompt_min_s=0.0)
     for change in changes:

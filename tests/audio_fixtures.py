@@ -151,6 +151,22 @@ def held_vowel(
     return out.astype(np.float32)
 
 
+def syllables(seconds: float, seed: int = 0) -> np.ndarray:
+    """Speech-like sound: short voiced syllables (60-180 ms) whose vowel changes every syllable,
+    with short gaps, as running speech does."""
+    rng = np.random.default_rng(seed)
+    out: list[np.ndarray] = []
+    total = 0.0
+    while total < seconds:
+        d = float(rng.uniform(0.06, 0.18))
+        formants = (float(rng.uniform(300, 850)), float(rng.uniform(900, 2300)), float(rng.uniform(2400, 3200)))
+        out.append(held_vowel(d, f0=float(rng.uniform(100, 140)), formants=formants, seed=int(rng.integers(1 << 30))))
+        gap = float(rng.uniform(0.02, 0.08))
+        out.append(silence(gap))
+        total += d + gap
+    return np.concatenate(out)[: int(seconds * SAMPLE_RATE)]
+
+
 ALSA_SOUNDS = Path("/usr/share/sounds/alsa")  # alsa-utils (installed by scripts/setup.sh)
 
 

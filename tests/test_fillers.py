@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
-from tests.audio_fixtures import held_vowel, silence, white_noise
+from tests.audio_fixtures import held_vowel, silence, syllables, white_noise
 from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.delivery import delivery_metrics, without_fillers
@@ -18,22 +18,6 @@ from voice_interviewer.track.rubric import Track
 from voice_interviewer.types import Hesitation, ModelsUsed, Scorecard, Transcript, Word
 
 TARGET = (0.0, 600.0)
-
-
-def syllables(seconds: float, seed: int = 0) -> np.ndarray:
-    """Speech-like sound: short voiced syllables (60-180 ms) whose vowel changes every syllable,
-    with short gaps, as running speech does."""
-    rng = np.random.default_rng(seed)
-    out: list[np.ndarray] = []
-    total = 0.0
-    while total < seconds:
-        d = float(rng.uniform(0.06, 0.18))
-        formants = (float(rng.uniform(300, 850)), float(rng.uniform(900, 2300)), float(rng.uniform(2400, 3200)))
-        out.append(held_vowel(d, f0=float(rng.uniform(100, 140)), formants=formants, seed=int(rng.integers(1 << 30))))
-        gap = float(rng.uniform(0.02, 0.08))
-        out.append(silence(gap))
-        total += d + gap
-    return np.concatenate(out)[: int(seconds * SAMPLE_RATE)]
 
 
 def at(seconds: float) -> int:
@@ -269,7 +253,7 @@ def test_the_decoding_goes_into_the_scorecards_models() -> None:
     as_text = decoding_of(WithOptions(DecodeOptions(prompt_segment_s=None)))
     unbounded = decoding_of(WithOptions(DecodeOptions(max_tokens_per_s=None)))
     assert len({shipped, as_text, unbounded}) == 3 and as_text is not None and "segment" not in as_text
-    plain = DecodeOptions(initial_prompt=None, hesitations=False, max_tokens_per_s=None)
+    plain = DecodeOptions(initial_prompt=None, hesitations=False, max_tokens_per_s=None, loop_cap=False)
     assert decoding_of(WithOptions(plain)) is None
     assert decoding_of(object()) is None  # a fake transcriber
     assert ModelsUsed.model_validate({"stt": "tiny.en"}).stt_decoding is None  # older scorecards still load

@@ -5,8 +5,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -16,7 +15,16 @@ from voice_interviewer.audio.io import SAMPLE_RATE, is_silent
 from voice_interviewer.errors import ExitCode, MissingModelError, UserError
 from voice_interviewer.models import WHISPER_TINY_EN, Checksums, verified_folder, whisper_base_dir
 from voice_interviewer.paths import DataHome
+from voice_interviewer.stt.decoding import (  # noqa: F401 (the decoding's names, also from here)
+    FILLER_PROMPT,
+    PIECE_S,
+    DecodeOptions,
+    decoding_of,
+    pieces,
+    timed_prompt,
+)
 from voice_interviewer.stt.fillers import detect_hesitations
+from voice_interviewer.stt.loops import looped_fillers, lost_speech, voiced_frames
 from voice_interviewer.types import Transcript, Word
 
 log = logging.getLogger(__name__)
@@ -38,115 +46,6 @@ MIN_SPEECH_S = 0.3
 # - every word below Whisper's own "anomalous word" probability (the 0.15 of its hallucination check,
 #   word_anomaly_score in openai-whisper and faster-whisper): Whisper guessed, it did not hear words
 LOW_WORD_PROBABILITY = 0.15
-
-FILLER_PROMPT = "Um, uh, hmm, er, ah."
-TIMESTAMP_S = 0.02  # Whisper's timestamp tokens are 20 ms apart
-
-
-class PromptTokenizer(Protocol):
-    @property
-    def timestamp_begin(self) -> int: ...  # the id of <|0.00|>
-
-    def encode(self, text: str) -> list[int]: ...
-
-
-def timed_prompt(tokenizer: PromptTokenizer, text: str, seconds: float) -> list[int]:
-    """``text`` as a timed segment, ``<|0.00|> text<|seconds|>``: the form in which Whisper sees the
-    previous window's words when it conditions on them. Given as plain text, the filler prompt
-    made tiny.en often stop without closing its last segment with a timestamp; faster-whisper then
-    decodes the answer's last fraction of a second again in a new 30 s window (a second pass of the
-    encoder, fallbacks at higher temperatures, and words invented there such as "Thank you.").
-    benchmarks/bench_delivery.py counts the passes."""
-    return [
-        tokenizer.timestamp_begin,
-        *tokenizer.encode(" " + text.strip()),
-        tokenizer.timestamp_begin + round(seconds / TIMESTAMP_S),
-    ]
-
-
-# faster-whisper gives the prompt to the first 30 s window only (without conditioning on earlier
-# text it resets the context after each window): a longer answer is cut at pauses into pieces of
-# at most this much, each decoded with the prompt, as the live transcription's pieces are.
-PIECE_S = 28.0
-
-
-def pieces(speech: Sequence[tuple[int, int]], n: int, max_len: int) -> list[tuple[int, int]]:
-    """(start, end) sample ranges covering ``0..n``, cut halfway between two speech chunks, each
-    at most ``max_len`` long unless one chunk alone is longer."""
-    out: list[tuple[int, int]] = []
-    start = 0
-    prev_end: int | None = None
-    for a, b in speech:
-        if prev_end is not None and b - start > max_len:
-            cut = (prev_end + a) // 2
-            out.append((start, cut))
-            start = cut
-        prev_end = b
-    out.append((start, n))
-    return out
-
-
-@dataclass(frozen=True)
-class DecodeOptions:
-    beam_size: int = 1  # greedy is ~2x faster on CPU and as good on clear speech
-    no_speech_threshold: float = 0.6  # with log_prob_threshold: drop segments Whisper thinks are silence
-    log_prob_threshold: float = -1.0
-    compression_ratio_threshold: float = 2.4  # repetitive output is a hallucination loop
-    hallucination_silence_threshold: float | None = 2.0  # skip text invented over silent stretches
-    min_silence_ms: int = 1500  # VAD: silence that splits speech chunks
-    speech_pad_ms: int = 400
-    # Whisper writes clean text and leaves out "um" and "uh"; a few fillers as context make it keep
-    # them. Chosen by benchmarks/bench_delivery.py (it kept more fillers than "Um, uh." with tiny.en).
-    initial_prompt: str | None = FILLER_PROMPT
-    # With little audio the prompt's prior wins and tiny.en continues the text ("Thank you."):
-    # clips shorter than this are decoded without it (fillers a minute mean nothing there anyway).
-    prompt_min_s: float = 3.0
-    # The prompt as a timed segment lasting this long (:func:`timed_prompt`); None: as plain text.
-    prompt_segment_s: float | None = 0.5
-    hotwords: str | None = None
-    hesitations: bool = True  # also listen for held hesitation sounds (stt/fillers.py)
-    # A bound on the tokens a window may write, from the audio's length. Speech with fillers at
-    # 225 words a minute wrote at most 7 tokens a second (words, commas, timestamps); a decoder
-    # caught in a loop ("hmm, hmm, hmm, ...") wrote 16-24 until Whisper's own limit, then did it
-    # again at each fallback temperature.
-    max_tokens_per_s: float | None = 10.0
-
-    def token_budget(self, seconds: float) -> int | None:
-        """``max_new_tokens`` for a clip of ``seconds`` (None: Whisper's own limit)."""
-        if not self.max_tokens_per_s:
-            return None
-        budget = round(self.max_tokens_per_s * min(seconds, 30.0)) + 16  # 16: a short clip's few words
-        return budget if budget < 200 else None
-
-    def prompt_for(self, seconds: float) -> str | None:
-        return self.initial_prompt if self.initial_prompt and seconds >= self.prompt_min_s else None
-
-    def silence_skip_for(self, prompt: str | None) -> float | None:
-        """faster-whisper's silence skip scores short, low-probability words as signs of invention
-        and drops the whole segment: exactly what the fillers the prompt asks for look like (it
-        lost whole sentences in the benchmark). With the prompt on, the other guards stay (VAD,
-        the no-speech and log-probability checks, the compression ratio) and this one is off."""
-        return None if prompt else self.hallucination_silence_threshold
-
-    def describe(self) -> str | None:
-        """The choices that change the transcript, recorded with each scorecard (None: plain decoding)."""
-        parts = []
-        if self.initial_prompt:
-            timed = f" as a {self.prompt_segment_s:g} s segment" if self.prompt_segment_s else ""
-            parts.append(f"prompt={self.initial_prompt!r}{timed} from {self.prompt_min_s:g} s, no silence skip")
-        if self.hotwords:
-            parts.append(f"hotwords={self.hotwords!r}")
-        if self.max_tokens_per_s:
-            parts.append(f"at most {self.max_tokens_per_s:g} tokens a second")
-        if self.hesitations:
-            parts.append("hesitations=acoustic")
-        return "; ".join(parts) or None
-
-
-def decoding_of(t: object) -> str | None:
-    """What :attr:`ModelsUsed.stt_decoding` records for a transcriber (None for fakes and plain ones)."""
-    o = getattr(t, "options", None)
-    return o.describe() if isinstance(o, DecodeOptions) else None
 
 
 def cuda_libraries_present() -> bool:
@@ -295,10 +194,38 @@ class FasterWhisperTranscriber:
             return Transcript(text="", duration_s=round(duration, 2), no_speech=True)
         o = self.options
         prompt = o.prompt_for(duration)
+        words, text, language = self._decode(audio, prompt, o.beam_size, progress)
+        voiced = voiced_frames(audio) if (prompt and o.retry_beam_size) or o.loop_cap else None
+        if prompt and o.retry_beam_size and voiced is not None:
+            for beam, again in ((o.retry_beam_size, prompt), (o.beam_size, None)):
+                why = lost_speech(audio, words, voiced)
+                if why is None:
+                    break
+                log.info("decoding again (beam %d, prompt %s): %s", beam, "on" if again else "off", why)
+                words, text, language = self._decode(audio, again, beam, None)
+        if o.loop_cap and voiced is not None and (drop := looped_fillers(audio, words, voiced)):
+            words = [w for i, w in enumerate(words) if i not in drop]
+            text = " ".join(w.word for w in words)
+        hesitations = detect_hesitations(audio, words) if o.hesitations and text else ()
+        return Transcript(
+            text=text,
+            words=tuple(words),
+            duration_s=round(duration, 2),
+            language=language,
+            no_speech=not text,
+            hesitations=hesitations,
+        )
+
+    def _decode(
+        self, audio: np.ndarray, prompt: str | None, beam_size: int, progress: Progress | None
+    ) -> tuple[list[Word], str, str]:
+        """(timed words, text, language) of one decoding with these choices."""
+        duration = audio.size / SAMPLE_RATE
+        o = self.options
         segments, info = self._model.transcribe(
             audio,
             language="en",
-            beam_size=o.beam_size,
+            beam_size=beam_size,
             word_timestamps=True,
             vad_filter=True,
             vad_parameters={"min_silence_duration_ms": o.min_silence_ms, "speech_pad_ms": o.speech_pad_ms},
@@ -332,16 +259,7 @@ class FasterWhisperTranscriber:
             progress(duration, duration)
         if words and all(w.probability < LOW_WORD_PROBABILITY for w in words):
             words, texts = [], []  # e.g. "Bye." (p 0.03) from a fragment: Whisper guessing, not hearing
-        text = " ".join(t for t in texts if t).strip()
-        hesitations = detect_hesitations(audio, words) if o.hesitations and text else ()
-        return Transcript(
-            text=text,
-            words=tuple(words),
-            duration_s=round(duration, 2),
-            language=info.language or "en",
-            no_speech=not text,
-            hesitations=hesitations,
-        )
+        return words, " ".join(t for t in texts if t).strip(), info.language or "en"
 
 
 def cuda_device_count() -> int:

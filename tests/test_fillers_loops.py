@@ -1,0 +1,154 @@
+"""Text the audio cannot hold (stt/loops.py): filler runs capped by the voiced sounds under them,
+decodings that lost speech, and the transcriber redoing such a decoding. Synthetic audio; the
+transcriber's own decoding is scripted here (its real decodings are in test_fillers_speech.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.audio_fixtures import held_vowel, silence, syllables, white_noise
+from voice_interviewer.audio.io import SAMPLE_RATE
+from voice_interviewer.scoring.delivery import delivery_metrics
+from voice_interviewer.stt.decoding import FILLER_PROMPT, DecodeOptions
+from voice_interviewer.stt.loops import looped_fillers, lost_speech, voiced_frames, voiced_sounds
+from voice_interviewer.stt.transcriber import FasterWhisperTranscriber
+from voice_interviewer.types import Word
+
+
+def one_hold() -> np.ndarray:
+    """1.5 s of speech, a pause, one held "uhhh" (1.65 - 2.25 s), a pause, 1.5 s of speech."""
+    return np.concatenate([syllables(1.5, 1), silence(0.15), held_vowel(0.6), silence(0.15), syllables(1.5, 2)])
+
+
+def two_holds() -> np.ndarray:
+    """Speech, "um" (1.65 - 2.05 s), a 0.25 s pause, "uh" (2.3 - 2.7 s), speech: two fillers."""
+    um, uh = held_vowel(0.4), held_vowel(0.4, f0=130.0)
+    return np.concatenate([syllables(1.5, 1), silence(0.15), um, silence(0.25), uh, silence(0.15), syllables(1.5, 2)])
+
+
+def w(word: str, start: float, end: float) -> Word:
+    return Word(word=word, start=start, end=end)
+
+
+def around(fillers: list[Word], after: float) -> list[Word]:
+    end = [w("split", after, after + 0.5), w("it.", after + 0.5, 3.3)]
+    return [w("I", 0.0, 0.6), w("would", 0.6, 1.5), *fillers, *end]
+
+
+# --- filler runs ---------------------------------------------------------------------------------
+
+
+def test_a_loop_of_fillers_over_one_sound_counts_once() -> None:
+    loop = [w("um,", 1.6 + 0.1 * k, 1.7 + 0.1 * k) for k in range(6)]  # "um, um, um, um, um, um,"
+    words = around(loop, 2.4)
+    drop = looped_fillers(one_hold(), words)
+    assert drop == {3, 4, 5, 6, 7}  # the first "um" of the run stays
+    kept = [x for i, x in enumerate(words) if i not in drop]
+    d = delivery_metrics(kept, " ".join(x.word for x in kept), (0.0, 600.0), 3.3)
+    assert d.filler_count == 1
+
+
+def test_two_fillers_with_a_break_between_them_both_count() -> None:
+    words = around([w("um,", 1.65, 2.05), w("uh,", 2.3, 2.7)], 2.85)
+    assert looped_fillers(two_holds(), words) == set()
+
+
+def test_a_loop_keeps_as_many_fillers_as_there_are_sounds() -> None:
+    loop = [w("uh,", 1.6 + 0.12 * k, 1.7 + 0.12 * k) for k in range(8)]
+    assert len(looped_fillers(two_holds(), around(loop, 2.85))) == 8 - 2
+
+
+def test_fillers_between_words_and_single_fillers_are_never_dropped() -> None:
+    words = [w("um,", 0.0, 0.3), w("I", 0.4, 0.6), w("uh,", 0.7, 1.0), w("would", 1.1, 1.5), w("um.", 1.6, 2.2)]
+    assert looped_fillers(one_hold(), words) == set()
+
+
+def test_voiced_sounds_counts_separate_sounds_not_their_length() -> None:
+    voiced = voiced_frames(two_holds())
+    assert voiced_sounds(voiced, 1.55, 2.8) == 2
+    assert voiced_sounds(voiced_frames(one_hold()), 1.55, 2.35) == 1
+    assert voiced_sounds(voiced_frames(silence(2.0)), 0.0, 2.0) == 0
+    assert voiced_sounds(voiced_frames(white_noise(2.0, -20.0)), 0.0, 2.0) == 0  # noise is not voiced
+
+
+# --- lost speech ---------------------------------------------------------------------------------
+
+
+SPEECH = syllables(6.0, 4)
+EVERY_WORD = [w(f"w{k}", 0.1 + 0.5 * k, 0.5 + 0.5 * k) for k in range(12)]
+
+
+def test_a_decoding_that_stops_early_lost_speech() -> None:
+    why = lost_speech(SPEECH, EVERY_WORD[:4])  # words up to 2 s of 6 s of speech
+    assert why is not None and "outside the words" in why
+
+
+def test_an_empty_decoding_of_speech_lost_it_and_of_silence_did_not() -> None:
+    assert lost_speech(SPEECH, []) is not None
+    assert lost_speech(silence(5.0), []) is None
+    assert lost_speech(white_noise(5.0, -30.0), []) is None
+
+
+def test_a_word_longer_than_any_spoken_word_is_a_loop() -> None:
+    why = lost_speech(SPEECH, [*EVERY_WORD[:4], w("t-m-m-m-m-m-m-m", 2.1, 5.9)])
+    assert why is not None and "lasting 3.8 s" in why
+
+
+def test_words_covering_the_speech_lost_nothing() -> None:
+    assert lost_speech(SPEECH, EVERY_WORD) is None
+    # a pause the words do not cover is not speech
+    audio = np.concatenate([SPEECH[: 3 * SAMPLE_RATE], silence(2.0), SPEECH[3 * SAMPLE_RATE :]])
+    words = EVERY_WORD[:6] + [x.model_copy(update={"start": x.start + 2, "end": x.end + 2}) for x in EVERY_WORD[6:]]
+    assert lost_speech(audio, words) is None
+
+
+# --- the transcriber redoes a lost decoding ------------------------------------------------------
+
+
+class Scripted(FasterWhisperTranscriber):
+    """The transcriber's own logic around a scripted decoding: each call returns the next result
+    and is recorded as (prompt, beam size)."""
+
+    def __init__(self, results: list[list[Word]], options: DecodeOptions | None = None) -> None:
+        self.name, self.sha256, self.options = "scripted", None, options or DecodeOptions()
+        self.results = results
+        self.calls: list[tuple[str | None, int]] = []
+
+    def _decode(
+        self, audio: np.ndarray, prompt: str | None, beam_size: int, progress: object
+    ) -> tuple[list[Word], str, str]:
+        self.calls.append((prompt, beam_size))
+        words = self.results[min(len(self.calls), len(self.results)) - 1]
+        return words, " ".join(x.word for x in words), "en"
+
+
+def test_a_lost_decoding_is_redone_with_a_wider_beam() -> None:
+    t = Scripted([EVERY_WORD[:3], EVERY_WORD])
+    tr = t.transcribe(SPEECH)
+    assert t.calls == [(FILLER_PROMPT, 1), (FILLER_PROMPT, 5)]
+    assert len(tr.words) == 12
+
+
+def test_speech_still_lost_is_decoded_without_the_prompt() -> None:
+    t = Scripted([EVERY_WORD[:3], EVERY_WORD[:3], EVERY_WORD])
+    assert len(t.transcribe(SPEECH).words) == 12
+    assert t.calls == [(FILLER_PROMPT, 1), (FILLER_PROMPT, 5), (None, 1)]
+
+
+@pytest.mark.parametrize(
+    "options", [DecodeOptions(initial_prompt=None), DecodeOptions(retry_beam_size=0)], ids=["no prompt", "no retry"]
+)
+def test_no_redo_without_the_prompt_or_when_turned_off(options: DecodeOptions) -> None:
+    t = Scripted([EVERY_WORD[:3]], options)
+    assert len(t.transcribe(SPEECH).words) == 3
+    assert len(t.calls) == 1
+
+
+def test_a_good_decoding_is_done_once_and_its_loop_capped() -> None:
+    loop = [w("um,", 1.6 + 0.1 * k, 1.7 + 0.1 * k) for k in range(6)]
+    t = Scripted([around(loop, 2.4)])
+    tr = t.transcribe(one_hold())
+    assert len(t.calls) == 1
+    assert tr.text == "I would um, split it."
+    assert [x.word for x in tr.words] == ["I", "would", "um,", "split", "it."]

@@ -1,0 +1,139 @@
+"""Text the audio cannot hold: a decoding that lost speech or looped, and filler runs longer than
+the voiced sound under them.
+
+A filler prompt makes Whisper write hesitation sounds, and on speech it hears badly (a rough or
+fast voice) it can fall into a loop: "um, um, um, um, um" where one "um" was said, "hmm, hmm, ..."
+for a whole sentence, "t-m-m-m-m-..." until its token limit, or it stops writing while the speaker
+goes on. Both are checked against the audio, with the same frame features as the hesitation
+detector (stt/fillers.py):
+
+- :func:`lost_speech`: a decoding is redone when voiced speech lies outside every written word
+  (words left out at the end, an answer decoded to nothing) or a single "word" lasts longer than
+  any spoken word does;
+- :func:`looped_fillers`: a run of fillers written one after another counts no more fillers than
+  there are separate voiced sounds between the words around it (each filler is a voiced sound of
+  its own: "um, uh" is two sounds with a break between them, a loop writes ten over one).
+
+Pure functions of (audio, timed words); the speech-to-text adapter applies them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from voice_interviewer.audio.io import SAMPLE_RATE
+from voice_interviewer.stt.fillers import DEFAULT, FILLER_WORDS, HesitationConfig, frame_features
+from voice_interviewer.types import Word
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    """Values from speech timing, not from samples."""
+
+    # voiced speech outside the words that means words were lost: about three syllables
+    lost_speech_s: float = 1.0
+    # word timings are approximate: voiced frames this close to a word belong to it
+    word_margin_s: float = 0.5
+    # no spoken word lasts this long, even drawn out ("sooo" is under 2 s)
+    longest_word_s: float = 3.0
+    # a voiced sound as short as a fast "uh" (one short syllable)
+    min_sound_s: float = 0.06
+    # a break in voicing shorter than a stop consonant's closure does not separate two sounds
+    min_break_s: float = 0.04
+
+
+LOOPS = LoopConfig()
+
+
+def _norm(w: str) -> str:
+    return "".join(c for c in w.lower() if c.isalpha() or c == "'")
+
+
+def voiced_frames(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> np.ndarray:
+    """Per frame (``cfg.hop_s`` apart): True where the audio is periodic and within speech level."""
+    level, voicing, _ = frame_features(audio, cfg)
+    if level.size == 0:
+        return np.zeros(0, dtype=bool)
+    loud = np.percentile(level, 95)
+    return np.asarray((level > loud - cfg.level_below_peak_db) & (voicing >= cfg.voicing))
+
+
+def _frame(t: float, cfg: HesitationConfig) -> int:
+    return max(0, round((t - cfg.frame_s / 2) / cfg.hop_s))
+
+
+def lost_speech(
+    audio: np.ndarray,
+    words: Sequence[Word],
+    voiced: np.ndarray | None = None,
+    cfg: HesitationConfig = DEFAULT,
+    loops: LoopConfig = LOOPS,
+) -> str | None:
+    """Why a decoding of ``audio`` lost speech (None: it did not)."""
+    if voiced is None:
+        voiced = voiced_frames(audio, cfg)
+    long = [w for w in words if w.end - w.start > loops.longest_word_s]
+    if long:
+        return f"a word lasting {long[0].end - long[0].start:.1f} s ({long[0].word[:12]!r})"
+    mask = voiced.copy()
+    for w in words:
+        mask[_frame(w.start - loops.word_margin_s, cfg) : _frame(w.end + loops.word_margin_s, cfg) + 1] = False
+    outside = float(mask.sum()) * cfg.hop_s
+    if outside >= loops.lost_speech_s:
+        return f"{outside:.1f} s of voiced speech outside the words"
+    return None
+
+
+def voiced_sounds(
+    voiced: np.ndarray, start: float, end: float, cfg: HesitationConfig = DEFAULT, loops: LoopConfig = LOOPS
+) -> int:
+    """Separate voiced sounds between ``start`` and ``end`` seconds."""
+    seg = voiced[_frame(start, cfg) : _frame(end, cfg) + 1]
+    brk = max(1, round(loops.min_break_s / cfg.hop_s))
+    need = max(1, round(loops.min_sound_s / cfg.hop_s))
+    count = run = gap = 0
+    for v in seg:
+        if v:
+            run += 1
+            gap = 0
+            continue
+        gap += 1
+        if gap >= brk:
+            count += run >= need
+            run = 0
+    return count + (run >= need)
+
+
+def looped_fillers(
+    audio: np.ndarray,
+    words: Sequence[Word],
+    voiced: np.ndarray | None = None,
+    cfg: HesitationConfig = DEFAULT,
+    loops: LoopConfig = LOOPS,
+) -> set[int]:
+    """Indexes of filler words beyond what the audio holds: in each run of fillers written one after
+    another, the ones past the number of separate voiced sounds between the words around the run
+    (at least one filler of a run is kept)."""
+    if voiced is None:
+        voiced = voiced_frames(audio, cfg)
+    is_filler = [_norm(w.word) in FILLER_WORDS for w in words]
+    duration = audio.size / SAMPLE_RATE
+    drop: set[int] = set()
+    i = 0
+    while i < len(words):
+        if not is_filler[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(words) and is_filler[j + 1]:
+            j += 1
+        if j > i:
+            start = words[i - 1].end if i > 0 else 0.0
+            end = words[j + 1].start if j + 1 < len(words) else duration
+            keep = max(1, voiced_sounds(voiced, start, max(end, start), cfg, loops))
+            drop.update(range(i + keep, j + 1))
+        i = j + 1
+    return drop
