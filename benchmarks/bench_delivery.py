@@ -1,7 +1,7 @@
 """Benchmark: are the fillers heard? Synthesized answers with a known number of fillers, real
 speech clips for words lost or invented, and silence and noise for fillers invented.
 
-    .venv/bin/python benchmarks/bench_delivery.py [--answers 27] [--held-out 45] [--repeat 3]
+    .venv/bin/python benchmarks/bench_delivery.py [--answers 27] [--held-out 45] [--fresh 21] [--repeat 3]
         [--prompts - default "default@segment=text" "Um, uh.@from=3" ...]
 
 For every decoding (the first is the reference for times) it reports:
@@ -17,7 +17,8 @@ For every decoding (the first is the reference for times) it reports:
 The synthesized answers mix two kinds of filler: written ones ("um", "uh" in the text the voice
 reads) and held ones (a held "uhhh" sound put between two phrases, which no text shows). Voices:
 the bundled Piper voice at three paces and espeak-ng at three rates; --held-out adds other answers
-read by voices and paces the bench set never uses (espeak-ng variants, other Piper paces). Figures
+read by voices and paces the bench set never uses (espeak-ng variants, other Piper paces); --fresh a
+third set (other texts, accents, Piper generator noise, a hummed "mmm" as well as "uhhh"). Figures
 only; nothing here asserts. Timings are noisy on a shared machine.
 """
 
@@ -90,10 +91,38 @@ HELD_OUT = (  # other answers, read by other voices at other paces: figures on s
     "Embeddings map each title to a point in a space where similar titles sit close together. We "
     "learn them from viewing sessions and reuse them for search and for recommendations.",
 )
+FRESH = (  # a third set, written after the mechanism was settled and read by voices used nowhere else
+    "Batch normalization rescales the activations of each layer using the mean and spread of the "
+    "current batch. It lets us train with a larger learning rate and makes the network less sensitive "
+    "to how the weights start.",
+    "My manager once asked me to cut the scope of a project by half two weeks before the deadline. I "
+    "met the stakeholders, ranked the features by the revenue they protected, and we shipped the top "
+    "three on time.",
+    "A B test needs enough users in each arm to detect the effect we care about. I estimate the sample "
+    "size from the baseline rate and the smallest lift worth acting on before the test starts.",
+    "Dropout switches off a random share of the units during training, so no unit can rely on a few "
+    "others. At prediction time every unit is active and the outputs are scaled to match.",
+    "When our nightly pipeline started failing, I traced the errors to a schema change upstream. I "
+    "added a contract test on the input tables, and the next change was caught before it reached us.",
+    "Cross validation splits the data into several folds and trains on all but one fold each time. "
+    "Averaging the scores gives a steadier estimate than a single split, at the price of more training.",
+)
 WRITTEN = ("um", "uh")
 VOICES = ("piper@0.9", "piper@1.2", "piper@1.5", "espeak@140", "espeak@175", "espeak@210")
 # espeak-ng voice variants (female and male, American and British) and Piper paces the bench never uses
 HELD_OUT_VOICES = ("piper@1.05", "piper@1.35", "espeak:en-us+f3@155", "espeak:en-gb-x-rp+m3@190", "espeak:en+f4@225")
+# fresh: Piper with other generator noise ("piper:NOISE") and paces, espeak-ng accents and variants
+# neither other set uses, at 0.85x to 1.4x of espeak-ng's 175 words a minute
+FRESH_VOICES = (
+    "piper:0.3@0.85",
+    "espeak:en-gb-scotland+m2@150",
+    "piper:1.0@1.15",
+    "espeak:en-029+f2@185",
+    "espeak:en-us-nyc+m5@215",
+    "piper@1.4",
+    "espeak:en-gb-x-gbclan+f1@245",
+)
+SETS = {"a": "bench", "h": "held_out", "f": "fresh"}
 
 
 @dataclass(frozen=True)
@@ -108,18 +137,20 @@ class Answer:
 
 def speak(voice: str, text: str) -> np.ndarray:
     kind, pace = voice.split("@")
-    if kind == "piper":
-        return piper_speech(text, float(pace))
-    return espeak_speech(text, int(pace), kind.partition(":")[2] or None)
+    engine, _, detail = kind.partition(":")
+    if engine == "piper":
+        return piper_speech(text, float(pace), float(detail) if detail else None)
+    return espeak_speech(text, int(pace), detail or None)
 
 
-def make_answer(j: int, held_out: bool = False) -> Answer:
+def make_answer(j: int, held_out: bool = False, fresh: bool = False) -> Answer:
     """Answer ``j``: ``j % 9`` fillers (0..8) at random word gaps; every third answer with at least
     one filler holds its first filler as a sound instead of a word. ``held_out``: other texts,
-    voices, seeds and hold pitches (up to a higher voice's) than the bench set."""
-    rng = random.Random(j + (1000 if held_out else 0))
+    voices, seeds and hold pitches (up to a higher voice's) than the bench set. ``fresh``: a third
+    set of texts and voices, and its held sound is "uhhh" or a hummed "mmm" of any length from 0.35 s."""
+    rng = random.Random(j + (2000 if fresh else 1000 if held_out else 0))
     k = j % 9
-    voices, texts_ = (HELD_OUT_VOICES, HELD_OUT) if held_out else (VOICES, ANSWERS)
+    voices, texts_ = (FRESH_VOICES, FRESH) if fresh else (HELD_OUT_VOICES, HELD_OUT) if held_out else (VOICES, ANSWERS)
     voice = voices[j % len(voices)]
     words = texts_[j % len(texts_)].split()
     gaps = sorted(rng.sample(range(1, len(words)), k))
@@ -138,13 +169,18 @@ def make_answer(j: int, held_out: bool = False) -> Answer:
     texts = []
     for n, piece in enumerate(pieces):
         if n:  # the held filler: a pause, "uhhh", a pause
-            f0 = rng.uniform(95.0, 210.0 if held_out else 140.0)
-            audio += [silence(0.15), held_vowel(rng.uniform(0.4, 0.8), f0=f0, seed=j), silence(0.2)]
+            if fresh:
+                f0, hold = rng.uniform(85.0, 230.0), rng.uniform(0.35, 0.9)
+                formants = rng.choice([(640.0, 1190.0, 2390.0), (300.0, 1000.0, 2200.0)])  # "uhhh" or "mmm"
+            else:
+                f0, hold = rng.uniform(95.0, 210.0 if held_out else 140.0), rng.uniform(0.4, 0.8)
+                formants = (640.0, 1190.0, 2390.0)
+            audio += [silence(0.15), held_vowel(hold, f0=f0, formants=formants, seed=j), silence(0.2)]
             texts.append("[uhhh]")
         text = " ".join(piece)
         texts.append(text)
         audio.append(speak(voice, text))
-    name = f"{'h' if held_out else 'a'}{j:02d}"
+    name = f"{'f' if fresh else 'h' if held_out else 'a'}{j:02d}"
     return Answer(name, voice, k, 1 if held_at is not None else 0, " ".join(texts), np.concatenate(audio))
 
 
@@ -280,7 +316,8 @@ def summarize(
         "within_1_by_set": {
             name: f"{sum(abs(x[2] - x[0].fillers) <= 1 for x in found if x[0].name[0] == k)}/"
             f"{sum(x[0].name[0] == k for x in found)}"
-            for k, name in (("a", "bench"), ("h", "held_out"))
+            for k, name in SETS.items()
+            if any(x[0].name[0] == k for x in found)
         },
         "exact_both": round(sum(x[2] == x[0].fillers for x in found) / len(found), 3),
         "fillers_truth": sum(x[0].fillers for x in found),
@@ -314,6 +351,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--answers", type=int, default=27)
     ap.add_argument("--held-out", type=int, default=0, help="answers of the held-out set (other texts and voices)")
+    ap.add_argument("--fresh", type=int, default=0, help="answers of the fresh set (a third set of texts and voices)")
     ap.add_argument("--prompts", nargs="+", default=["-", "default"])
     ap.add_argument("--stt-model", default="tiny.en")
     ap.add_argument("--repeat", type=int, default=3)
@@ -322,6 +360,7 @@ def main() -> None:
     prompts = list(dict.fromkeys(args.prompts))
 
     answers = [make_answer(j) for j in range(args.answers)] + [make_answer(j, True) for j in range(args.held_out)]
+    answers += [make_answer(j, fresh=True) for j in range(args.fresh)]
     real = real_speech_clips()
     quiet = [
         ("silence 5 s", silence(5.0)),

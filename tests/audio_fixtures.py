@@ -89,8 +89,9 @@ def write_long_flac(path: Path, minutes: float, speech: np.ndarray, noise_dbfs: 
 # --- synthesized speech with known fillers (delivery tests and benchmarks/bench_delivery.py) ---------
 
 
-def piper_speech(text: str, length_scale: float = 1.0) -> np.ndarray:
-    """``text`` in the bundled Piper voice at a given pace (1.0 is the voice's own, larger is slower)."""
+def piper_speech(text: str, length_scale: float = 1.0, noise_scale: float | None = None) -> np.ndarray:
+    """``text`` in the bundled Piper voice at a given pace (1.0 is the voice's own, larger is slower);
+    ``noise_scale``: the generator's variation (the voice's own 0.667 when None)."""
     import io
     import wave
 
@@ -100,8 +101,9 @@ def piper_speech(text: str, length_scale: float = 1.0) -> np.ndarray:
     from voice_interviewer.tts.speaker import _to_16k
 
     buf = io.BytesIO()
+    config = SynthesisConfig(length_scale=length_scale, noise_scale=noise_scale)
     with wave.open(buf, "wb") as w:
-        piper_voice().synthesize_wav(text, w, syn_config=SynthesisConfig(length_scale=length_scale))
+        piper_voice().synthesize_wav(text, w, syn_config=config)
     return _to_16k(buf.getvalue())
 
 
