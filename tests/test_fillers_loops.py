@@ -11,7 +11,7 @@ from tests.audio_fixtures import held_vowel, silence, syllables, white_noise
 from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.scoring.delivery import delivery_metrics
 from voice_interviewer.stt.decoding import FILLER_PROMPT, DecodeOptions
-from voice_interviewer.stt.loops import looped_fillers, lost_speech, voiced_frames, voiced_sounds
+from voice_interviewer.stt.loops import decoding_failure, looped_fillers, voiced_frames, voiced_sounds
 from voice_interviewer.stt.transcriber import FasterWhisperTranscriber
 from voice_interviewer.types import Word
 
@@ -76,31 +76,36 @@ def test_voiced_sounds_counts_separate_sounds_not_their_length() -> None:
 
 
 SPEECH = syllables(6.0, 4)
-EVERY_WORD = [w(f"w{k}", 0.1 + 0.5 * k, 0.5 + 0.5 * k) for k in range(12)]
+EVERY_WORD = [
+    w(x, 0.1 + 0.5 * k, 0.5 + 0.5 * k)
+    for k, x in enumerate(
+        ["we", "split", "the", "data", "by", "time", "and", "check", "every", "later", "window", "again"]
+    )
+]
 
 
 def test_a_decoding_that_stops_early_lost_speech() -> None:
-    why = lost_speech(SPEECH, EVERY_WORD[:4])  # words up to 2 s of 6 s of speech
+    why = decoding_failure(SPEECH, EVERY_WORD[:4])  # words up to 2 s of 6 s of speech
     assert why is not None and "outside the words" in why
 
 
 def test_an_empty_decoding_of_speech_lost_it_and_of_silence_did_not() -> None:
-    assert lost_speech(SPEECH, []) is not None
-    assert lost_speech(silence(5.0), []) is None
-    assert lost_speech(white_noise(5.0, -30.0), []) is None
+    assert decoding_failure(SPEECH, []) is not None
+    assert decoding_failure(silence(5.0), []) is None
+    assert decoding_failure(white_noise(5.0, -30.0), []) is None
 
 
 def test_a_word_longer_than_any_spoken_word_is_a_loop() -> None:
-    why = lost_speech(SPEECH, [*EVERY_WORD[:4], w("t-m-m-m-m-m-m-m", 2.1, 5.9)])
+    why = decoding_failure(SPEECH, [*EVERY_WORD[:4], w("t-m-m-m-m-m-m-m", 2.1, 5.9)])
     assert why is not None and "lasting 3.8 s" in why
 
 
 def test_words_covering_the_speech_lost_nothing() -> None:
-    assert lost_speech(SPEECH, EVERY_WORD) is None
+    assert decoding_failure(SPEECH, EVERY_WORD) is None
     # a pause the words do not cover is not speech
     audio = np.concatenate([SPEECH[: 3 * SAMPLE_RATE], silence(2.0), SPEECH[3 * SAMPLE_RATE :]])
     words = EVERY_WORD[:6] + [x.model_copy(update={"start": x.start + 2, "end": x.end + 2}) for x in EVERY_WORD[6:]]
-    assert lost_speech(audio, words) is None
+    assert decoding_failure(audio, words) is None
 
 
 # --- the transcriber redoes a lost decoding ------------------------------------------------------
@@ -152,3 +157,27 @@ def test_a_good_decoding_is_done_once_and_its_loop_capped() -> None:
     assert len(t.calls) == 1
     assert tr.text == "I would um, split it."
     assert [x.word for x in tr.words] == ["I", "would", "um,", "split", "it."]
+
+
+def test_a_decoding_that_cycles_through_a_few_words_is_a_loop() -> None:
+    looped = ["the,", "um,", "the,", "um,", "and", "the,", "um,", "the,", "the,", "um,", "and"]
+    words = [w(x, 0.1 + 0.5 * k, 0.5 + 0.5 * k) for k, x in enumerate(looped)]
+    why = decoding_failure(SPEECH, words)
+    assert why is not None and why.startswith("a loop")
+    fluent = [
+        "so",
+        "the",
+        "um",
+        "model",
+        "learns",
+        "the",
+        "weights",
+        "and",
+        "then",
+        "um",
+        "we",
+        "check",
+        "the",
+        "errors",
+    ]
+    assert decoding_failure(SPEECH, [w(x, 0.1 + 0.4 * k, 0.5 + 0.4 * k) for k, x in enumerate(fluent)]) is None

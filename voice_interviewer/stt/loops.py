@@ -7,9 +7,9 @@ for a whole sentence, "t-m-m-m-m-..." until its token limit, or it stops writing
 goes on. Both are checked against the audio, with the same frame features as the hesitation
 detector (stt/fillers.py):
 
-- :func:`lost_speech`: a decoding is redone when voiced speech lies outside every written word
-  (words left out at the end, an answer decoded to nothing) or a single "word" lasts longer than
-  any spoken word does;
+- :func:`decoding_failure`: a decoding is redone when voiced speech lies outside every written
+  word (words left out at the end, an answer decoded to nothing), a single "word" lasts longer
+  than any spoken word does, or ten words in a row use fewer than five different words (a loop);
 - :func:`looped_fillers`: a run of fillers written one after another counts no more fillers than
   there are separate voiced sounds between the words around it (each filler is a voiced sound of
   its own: "um, uh" is two sounds with a break between them, a loop writes ten over one).
@@ -39,6 +39,10 @@ class LoopConfig:
     word_margin_s: float = 0.5
     # no spoken word lasts this long, even drawn out ("sooo" is under 2 s)
     longest_word_s: float = 3.0
+    # any ten words of speech use at least five different words; a decoder's loop cycles through
+    # two or three ("the, um, the, um, and the, um", "the sum, the sum, the sum")
+    loop_window: int = 10
+    loop_max_distinct: int = 4
     # a voiced sound as short as a fast "uh" (one short syllable)
     min_sound_s: float = 0.06
     # a break in voicing shorter than a stop consonant's closure does not separate two sounds
@@ -65,19 +69,24 @@ def _frame(t: float, cfg: HesitationConfig) -> int:
     return max(0, round((t - cfg.frame_s / 2) / cfg.hop_s))
 
 
-def lost_speech(
+def decoding_failure(
     audio: np.ndarray,
     words: Sequence[Word],
     voiced: np.ndarray | None = None,
     cfg: HesitationConfig = DEFAULT,
     loops: LoopConfig = LOOPS,
 ) -> str | None:
-    """Why a decoding of ``audio`` lost speech (None: it did not)."""
+    """Why a decoding of ``audio`` failed (None: it did not): a loop, or speech it lost."""
     if voiced is None:
         voiced = voiced_frames(audio, cfg)
     long = [w for w in words if w.end - w.start > loops.longest_word_s]
     if long:
         return f"a word lasting {long[0].end - long[0].start:.1f} s ({long[0].word[:12]!r})"
+    said = [_norm(w.word) for w in words]
+    n = loops.loop_window
+    for i in range(len(said) - n + 1):
+        if len(set(said[i : i + n])) <= loops.loop_max_distinct:
+            return f"a loop: {' '.join(w.word for w in words[i : i + n])!r}"
     mask = voiced.copy()
     for w in words:
         mask[_frame(w.start - loops.word_margin_s, cfg) : _frame(w.end + loops.word_margin_s, cfg) + 1] = False

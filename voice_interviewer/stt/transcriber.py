@@ -24,7 +24,7 @@ from voice_interviewer.stt.decoding import (  # noqa: F401 (the decoding's names
     timed_prompt,
 )
 from voice_interviewer.stt.fillers import detect_hesitations
-from voice_interviewer.stt.loops import looped_fillers, lost_speech, voiced_frames
+from voice_interviewer.stt.loops import decoding_failure, looped_fillers, voiced_frames
 from voice_interviewer.types import Transcript, Word
 
 log = logging.getLogger(__name__)
@@ -198,7 +198,7 @@ class FasterWhisperTranscriber:
         voiced = voiced_frames(audio) if (prompt and o.retry_beam_size) or o.loop_cap else None
         if prompt and o.retry_beam_size and voiced is not None:
             for beam, again in ((o.retry_beam_size, prompt), (o.beam_size, None)):
-                why = lost_speech(audio, words, voiced)
+                why = decoding_failure(audio, words, voiced)
                 if why is None:
                     break
                 log.info("decoding again (beam %d, prompt %s): %s", beam, "on" if again else "off", why)
