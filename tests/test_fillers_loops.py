@@ -181,3 +181,14 @@ def test_a_decoding_that_cycles_through_a_few_words_is_a_loop() -> None:
         "errors",
     ]
     assert decoding_failure(SPEECH, [w(x, 0.1 + 0.4 * k, 0.5 + 0.4 * k) for k, x in enumerate(fluent)]) is None
+
+
+def test_a_long_held_hesitation_between_words_is_no_lost_speech() -> None:
+    audio = np.concatenate(
+        [SPEECH[: 3 * SAMPLE_RATE], silence(0.1), held_vowel(2.5), silence(0.1), SPEECH[3 * SAMPLE_RATE :]]
+    )
+    late = [x.model_copy(update={"start": x.start + 2.7, "end": x.end + 2.7}) for x in EVERY_WORD[6:]]
+    assert decoding_failure(audio, EVERY_WORD[:6] + late) is None
+    # the same stretch of running speech, not a hold, is words left out
+    speech = np.concatenate([SPEECH[: 3 * SAMPLE_RATE], syllables(2.7, 9), SPEECH[3 * SAMPLE_RATE :]])
+    assert decoding_failure(speech, EVERY_WORD[:6] + late) is not None

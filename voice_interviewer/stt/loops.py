@@ -7,8 +7,9 @@ for a whole sentence, "t-m-m-m-m-..." until its token limit, or it stops writing
 goes on. Both are checked against the audio, with the same frame features as the hesitation
 detector (stt/fillers.py):
 
-- :func:`decoding_failure`: a decoding is redone when voiced speech lies outside every written
-  word (words left out at the end, an answer decoded to nothing), a single "word" lasts longer
+- :func:`decoding_failure`: a decoding is redone when voiced speech other than a held hesitation
+  lies outside every written word (words left out at the end, an answer decoded to nothing), a
+  single "word" lasts longer
   than any spoken word does, or ten words in a row use fewer than five different words (a loop);
 - :func:`looped_fillers`: a run of fillers written one after another counts no more fillers than
   there are separate voiced sounds between the words around it (each filler is a voiced sound of
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voice_interviewer.audio.io import SAMPLE_RATE
-from voice_interviewer.stt.fillers import DEFAULT, FILLER_WORDS, HesitationConfig, frame_features
+from voice_interviewer.stt.fillers import DEFAULT, FILLER_WORDS, HesitationConfig, frame_features, held_sounds
 from voice_interviewer.types import Word
 
 
@@ -90,9 +91,12 @@ def decoding_failure(
     mask = voiced.copy()
     for w in words:
         mask[_frame(w.start - loops.word_margin_s, cfg) : _frame(w.end + loops.word_margin_s, cfg) + 1] = False
-    outside = float(mask.sum()) * cfg.hop_s
-    if outside >= loops.lost_speech_s:
-        return f"{outside:.1f} s of voiced speech outside the words"
+    if float(mask.sum()) * cfg.hop_s >= loops.lost_speech_s:
+        for a, b in held_sounds(audio, cfg):  # a long held "uhhh" between words is no lost word
+            mask[_frame(a, cfg) : _frame(b, cfg) + 1] = False
+        outside = float(mask.sum()) * cfg.hop_s
+        if outside >= loops.lost_speech_s:
+            return f"{outside:.1f} s of voiced speech outside the words"
     return None
 
 
