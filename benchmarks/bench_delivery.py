@@ -188,8 +188,9 @@ def load(variant: str, model: str) -> FasterWhisperTranscriber:
     """``variant``: "default" (as shipped), "-" (no prompt) or a prompt text, then "@key=value"
     changes to it: ``from=S`` (the prompt only on clips of at least S seconds), ``segment=S`` (the
     prompt as a timed segment of S seconds) or ``segment=text`` (as plain text), ``tokens=N`` (at
-    most N tokens a second of audio) or ``tokens=any``, ``retry=N`` (a lost or looping decoding
-    redone with a beam of N; 0: never) and ``cap=off`` (filler runs not capped by voiced sounds)."""
+    most N tokens a second of audio) or ``tokens=any``, ``redo=off`` (a lost or looping decoding
+    kept), ``redo=plain`` (redone without the prompt), ``redo=N`` (first with the prompt and a beam
+    of N), and ``cap=off`` (filler runs not capped by voiced sounds)."""
     home = data_home().ensure()
     path, name, sha = resolve_model(model, home, Checksums(home))
     opts = DecodeOptions(hesitations=False)  # the shipped decoding; the acoustic step is timed apart
@@ -206,8 +207,8 @@ def load(variant: str, model: str) -> FasterWhisperTranscriber:
             opts = replace(opts, prompt_segment_s=None if value == "text" else float(value))
         elif key == "tokens":
             opts = replace(opts, max_tokens_per_s=None if value == "any" else float(value))
-        elif key == "retry":
-            opts = replace(opts, retry_beam_size=int(value))
+        elif key == "redo":  # redo=off, redo=plain (without the prompt), redo=N (beam N first)
+            opts = replace(opts, redo_failed=value != "off", redo_beam_size=int(value) if value.isdigit() else 0)
         elif key == "cap":
             opts = replace(opts, loop_cap=value != "off")
         else:

@@ -128,21 +128,29 @@ class Scripted(FasterWhisperTranscriber):
         return words, " ".join(x.word for x in words), "en"
 
 
-def test_a_lost_decoding_is_redone_with_a_wider_beam() -> None:
+def test_a_lost_decoding_is_redone_without_the_prompt() -> None:
     t = Scripted([EVERY_WORD[:3], EVERY_WORD])
     tr = t.transcribe(SPEECH)
-    assert t.calls == [(FILLER_PROMPT, 1), (FILLER_PROMPT, 5)]
+    assert t.calls == [(FILLER_PROMPT, 1), (None, 1)]
     assert len(tr.words) == 12
 
 
-def test_speech_still_lost_is_decoded_without_the_prompt() -> None:
-    t = Scripted([EVERY_WORD[:3], EVERY_WORD[:3], EVERY_WORD])
+def test_a_wider_beam_with_the_prompt_can_come_first() -> None:
+    t = Scripted([EVERY_WORD[:3], EVERY_WORD], DecodeOptions(redo_beam_size=5))
+    assert len(t.transcribe(SPEECH).words) == 12
+    assert t.calls == [(FILLER_PROMPT, 1), (FILLER_PROMPT, 5)]  # it did: no third decoding
+    t = Scripted([EVERY_WORD[:3], EVERY_WORD[:3], EVERY_WORD], DecodeOptions(redo_beam_size=5))
     assert len(t.transcribe(SPEECH).words) == 12
     assert t.calls == [(FILLER_PROMPT, 1), (FILLER_PROMPT, 5), (None, 1)]
 
 
+def test_when_every_decoding_fails_the_one_that_says_most_is_kept() -> None:
+    assert len(Scripted([EVERY_WORD[:3], []]).transcribe(SPEECH).words) == 3  # never nothing over words
+    assert len(Scripted([EVERY_WORD[:2], EVERY_WORD[:5]]).transcribe(SPEECH).words) == 5
+
+
 @pytest.mark.parametrize(
-    "options", [DecodeOptions(initial_prompt=None), DecodeOptions(retry_beam_size=0)], ids=["no prompt", "no retry"]
+    "options", [DecodeOptions(initial_prompt=None), DecodeOptions(redo_failed=False)], ids=["no prompt", "no redo"]
 )
 def test_no_redo_without_the_prompt_or_when_turned_off(options: DecodeOptions) -> None:
     t = Scripted([EVERY_WORD[:3]], options)

@@ -195,14 +195,20 @@ class FasterWhisperTranscriber:
         o = self.options
         prompt = o.prompt_for(duration)
         words, text, language = self._decode(audio, prompt, o.beam_size, progress)
-        voiced = voiced_frames(audio) if (prompt and o.retry_beam_size) or o.loop_cap else None
-        if prompt and o.retry_beam_size and voiced is not None:
-            for beam, again in ((o.retry_beam_size, prompt), (o.beam_size, None)):
-                why = decoding_failure(audio, words, voiced)
-                if why is None:
-                    break
+        voiced = voiced_frames(audio) if (prompt and o.redo_failed) or o.loop_cap else None
+        why = decoding_failure(audio, words, voiced) if prompt and o.redo_failed and voiced is not None else None
+        if why is not None and voiced is not None:
+            tried = [(words, text, language)]
+            for beam, again in ((o.redo_beam_size, prompt), (o.beam_size, None)):
+                if not beam or why is None:
+                    continue
                 log.info("decoding again (beam %d, prompt %s): %s", beam, "on" if again else "off", why)
-                words, text, language = self._decode(audio, again, beam, None)
+                tried.append(self._decode(audio, again, beam, None))
+                why = decoding_failure(audio, tried[-1][0], voiced)
+            if why is not None:  # every decoding failed: keep the one that says the most, never nothing over words
+                tried.sort(key=lambda t: len({w.word.lower().strip(",.?!") for w in t[0]}), reverse=True)
+                tried.append(tried[0])
+            words, text, language = tried[-1]
         if o.loop_cap and voiced is not None and (drop := looped_fillers(audio, words, voiced)):
             words = [w for i, w in enumerate(words) if i not in drop]
             text = " ".join(w.word for w in words)
