@@ -58,6 +58,16 @@ _NEVER_LAST_TEXT = (
 )
 NEVER_LAST = frozenset(_NEVER_LAST_TEXT.split())
 _WORD_RE = re.compile(r"[a-z']+")
+_TRAILING_OFF = ("...", "…", ",", "-", "–", "—")  # a sentence left open by its punctuation
+
+
+def _hangs(text: str, on: frozenset[str]) -> bool | None:
+    """None for no words; else whether the last word is one of ``on`` or the text trails off."""
+    t = text.strip()
+    words = _WORD_RE.findall(t.lower())
+    if not words:
+        return None
+    return words[-1] in on or t.endswith(_TRAILING_OFF)
 
 
 def text_sounds_finished(text: str) -> bool | None:
@@ -66,20 +76,15 @@ def text_sounds_finished(text: str) -> bool | None:
     A sentence is finished when it ends in a full stop, question or exclamation mark (no ellipsis) and
     its last word is not one that leaves it hanging (:data:`DANGLING`).
     """
-    t = text.strip()
-    words = _WORD_RE.findall(t.lower())
-    if not words:
+    hangs = _hangs(text, DANGLING)
+    if hangs is None:
         return None
-    if words[-1] in DANGLING or t.endswith(("...", "…", ",", "-", "–", "—")):
-        return False
-    return t.endswith((".", "!", "?"))
+    return not hangs and text.strip().endswith((".", "!", "?"))
 
 
 def text_hangs_for_sure(text: str) -> bool:
     """The words end on one no sentence ends on (:data:`NEVER_LAST`), or trail off ("...", ",")."""
-    t = text.strip()
-    words = _WORD_RE.findall(t.lower())
-    return bool(words) and (words[-1] in NEVER_LAST or t.endswith(("...", "…", ",", "-", "–", "—")))
+    return bool(_hangs(text, NEVER_LAST))
 
 
 @dataclass(frozen=True)
