@@ -251,22 +251,14 @@ def test_small_numbers_in_words_count_with_a_unit(failure: Question) -> None:
         "I didn't run the backfill on a copy first.",
         "My oversight was trusting the staging numbers.",
         "Um, I, uh, hadn't tested it on older devices.",
-    ],
-)
-def test_owning_in_other_words(failure: Question, owning: str) -> None:
-    assert detect(failure, f"The release broke playback on some devices. {owning}").failure_owned
-
-
-@pytest.mark.parametrize(
-    "owning",
-    [
+        # in the past perfect, or as what was never done
         "I had assumed the new field meant the same as the old one.",
         "I'd underestimated how many members were on old devices.",
         "I never checked how the feature was filled in for cancelled accounts.",
         "My part of the miss was approving the change without a test.",
     ],
 )
-def test_owning_in_the_past_perfect_or_as_what_was_never_done(failure: Question, owning: str) -> None:
+def test_owning_in_other_words(failure: Question, owning: str) -> None:
     assert detect(failure, f"The release broke playback on some devices. {owning}").failure_owned
 
 
