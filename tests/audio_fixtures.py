@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -212,6 +214,40 @@ def wait_for(cond: Callable[[], T | None], timeout: float, what: str) -> T:
             return got
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def record_monitor(
+    source: str, raw: Path, env: dict[str, str], channels: int = 1, *extra: str
+) -> subprocess.Popen[bytes]:
+    """Record a PulseAudio source (a sink's monitor) into ``raw`` as s16le at the app's rate (parec)."""
+    cmd = ["parec", "-d", source, "--format=s16le", "--rate", str(SAMPLE_RATE), f"--channels={channels}", "--raw"]
+    return subprocess.Popen([*cmd, *extra], env=env, stdout=raw.open("wb"))
+
+
+def start_practice(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
+    """`practice` on one phone-screen question in a process of its own, its output in ``log``."""
+    cli = [sys.executable, "-m", "voice_interviewer.cli", "practice", "-n", "1", "--round", "phone-screen"]
+    return subprocess.Popen(
+        [*cli, *args], env=env, stdin=subprocess.DEVNULL, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
+
+
+def still_running(app: subprocess.Popen[bytes], log: Path) -> None:
+    """Fail with the end of the app's output when it has exited."""
+    if app.poll() is not None:
+        raise AssertionError(log.read_text()[-2000:])
+
+
+def stop_practice(app: subprocess.Popen[bytes], rec: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C the app if it still runs (killed after 60 s), then stop the recording."""
+    if app.poll() is None:
+        app.send_signal(signal.SIGINT)
+        try:
+            app.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            app.kill()
+    rec.terminate()
+    rec.wait(timeout=10)
 
 
 # --- a private PulseAudio daemon: real-time audio devices for the end-to-end tests and benchmarks ----

@@ -10,9 +10,7 @@ printed as a figure (never asserted: timings depend on the machine).
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,7 +18,16 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.audio_fixtures import LEVEL_FRAME, raw_levels, wait_for, wer
+from tests.audio_fixtures import (
+    LEVEL_FRAME,
+    raw_levels,
+    record_monitor,
+    start_practice,
+    still_running,
+    stop_practice,
+    wait_for,
+    wer,
+)
 from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.stt.transcriber import Transcriber
 
@@ -45,21 +52,13 @@ def test_speaking_over_the_interviewer_stops_it_and_the_answer_keeps_its_first_w
     raw = tmp_path / "both.raw"  # left: the interviewer; right: the candidate
     home = tmp_path / "home"
     env = {**pulse_headphones, "VOICE_INTERVIEWER_HOME": str(home)}
-    rec = subprocess.Popen(
-        ["parec", "-d", "vi_all.monitor", "--format=s16le", "--rate", str(SAMPLE_RATE), "--channels=2", "--raw",
-         "--latency-msec=20"],
-        env=env, stdout=raw.open("wb"),
-    )  # fmt: skip
-    app = subprocess.Popen(
-        [sys.executable, "-m", "voice_interviewer.cli", "practice", "-n", "1", "--follow-ups", "0",
-         "--round", "phone-screen", "--barge-in", "--rate", "110"],  # a slow interviewer: time to talk over it
-        env=env, stdin=subprocess.DEVNULL, stdout=(tmp_path / "app.log").open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    rec = record_monitor("vi_all.monitor", raw, env, 2, "--latency-msec=20")
+    # a slow interviewer: time to talk over it
+    app = start_practice(env, tmp_path / "app.log", "--follow-ups", "0", "--barge-in", "--rate", "110")
     try:
 
         def interviewer_speaks() -> bool | None:
-            if app.poll() is not None:
-                raise AssertionError((tmp_path / "app.log").read_text()[-2000:])
+            still_running(app, tmp_path / "app.log")
             return True if np.any(raw_levels(raw, 2)[0] > SOUND) else None
 
         wait_for(interviewer_speaks, 900, "the interviewer's question")
@@ -67,11 +66,7 @@ def test_speaking_over_the_interviewer_stops_it_and_the_answer_keeps_its_first_w
         subprocess.run(["paplay", "-d", "vi_voice", str(answer_wav)], env=env, check=True, timeout=300)
         app.wait(timeout=600)  # one question, no follow-up: the session completes by itself
     finally:
-        if app.poll() is None:
-            app.send_signal(signal.SIGINT)
-            app.wait(timeout=60)
-        rec.terminate()
-        rec.wait(timeout=10)
+        stop_practice(app, rec)
     log = (tmp_path / "app.log").read_text()
     assert app.returncode == 0, log[-2000:]
     (session_file,) = home.rglob("session.json")

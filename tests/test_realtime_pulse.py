@@ -9,9 +9,7 @@ follow-up's first sound is printed as a figure (never asserted: timings depend o
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.audio_fixtures import raw_levels, wait_for
+from tests.audio_fixtures import raw_levels, record_monitor, start_practice, still_running, stop_practice, wait_for
 from voice_interviewer.audio.io import SAMPLE_RATE
 
 pytestmark = pytest.mark.slow
@@ -43,20 +41,12 @@ def test_practice_answers_a_spoken_answer_through_pulseaudio(pulse: dict[str, st
     raw = tmp_path / "monitor.raw"
     home = tmp_path / "home"
     env = {**pulse, "VOICE_INTERVIEWER_HOME": str(home)}
-    rec = subprocess.Popen(
-        ["parec", "-d", "vi_null.monitor", "--format=s16le", "--rate", str(RATE), "--channels=1", "--raw"],
-        env=env, stdout=raw.open("wb"),
-    )  # fmt: skip
-    app = subprocess.Popen(
-        [sys.executable, "-m", "voice_interviewer.cli", "practice", "-n", "1", "--follow-ups", "1",
-         "--round", "phone-screen"],
-        env=env, stdin=subprocess.DEVNULL, stdout=(tmp_path / "app.log").open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    rec = record_monitor("vi_null.monitor", raw, env)
+    app = start_practice(env, tmp_path / "app.log", "--follow-ups", "1")
     try:
         # the question: sound, then 1.5 s of quiet (the interviewer has finished and listens)
         def question_done() -> int | None:
-            if app.poll() is not None:
-                raise AssertionError((tmp_path / "app.log").read_text()[-2000:])
+            still_running(app, tmp_path / "app.log")
             lv = raw_levels(raw)[0]
             on = np.flatnonzero(lv > 0.01)
             quiet = int(1.5 * 50)
@@ -86,13 +76,7 @@ def test_practice_answers_a_spoken_answer_through_pulseaudio(pulse: dict[str, st
 
         first = wait_for(first_turn_saved, 120, "the answer's turn in session.json")
     finally:
-        app.send_signal(signal.SIGINT)
-        try:
-            app.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            app.kill()
-        rec.terminate()
-        rec.wait(timeout=10)
+        stop_practice(app, rec)
     assert first["ended_by"] in ("complete", "silence"), first
     assert first["transcript"]["text"]  # the answer was heard through the monitor
     recorded = first["timings"]["end_of_speech_to_first_audio_s"]
