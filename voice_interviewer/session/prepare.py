@@ -253,8 +253,9 @@ class Preparer:
         self.model_calls += 1
         f = self._line(job.card)
         text, source, reason = f.text, f.source, f.reason
-        job.timings["follow_up_s"] = round(time.monotonic() - t, 3)
-        self.times.add(time.monotonic() - t)
+        took = time.monotonic() - t
+        job.timings["follow_up_s"] = round(took, 3)
+        self.times.add(took)
         if job.decided:
             return
         if source == "rubric" and job.probe.text == text:
