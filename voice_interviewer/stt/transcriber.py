@@ -196,19 +196,8 @@ class FasterWhisperTranscriber:
         prompt = o.prompt_for(duration)
         words, text, language = self._decode(audio, prompt, o.beam_size, progress)
         voiced = voiced_frames(audio) if (prompt and o.redo_failed) or o.loop_cap else None
-        why = decoding_failure(audio, words, voiced) if prompt and o.redo_failed and voiced is not None else None
-        if why is not None and voiced is not None:
-            tried = [(words, text, language)]
-            for beam, again in ((o.redo_beam_size, prompt), (o.beam_size, None)):
-                if not beam or why is None:
-                    continue
-                log.info("decoding again (beam %d, prompt %s): %s", beam, "on" if again else "off", why)
-                tried.append(self._decode(audio, again, beam, None))
-                why = decoding_failure(audio, tried[-1][0], voiced)
-            if why is not None:  # every decoding failed: keep the one that says the most, never nothing over words
-                tried.sort(key=lambda t: len({w.word.lower().strip(",.?!") for w in t[0]}), reverse=True)
-                tried.append(tried[0])
-            words, text, language = tried[-1]
+        if prompt and o.redo_failed and voiced is not None:
+            words, text, language = self._redone(audio, prompt, voiced, (words, text, language))
         if o.loop_cap and voiced is not None and (drop := looped_fillers(audio, words, voiced)):
             words = [w for i, w in enumerate(words) if i not in drop]
             text = " ".join(w.word for w in words)
@@ -221,6 +210,27 @@ class FasterWhisperTranscriber:
             no_speech=not text,
             hesitations=hesitations,
         )
+
+    def _redone(
+        self, audio: np.ndarray, prompt: str, voiced: np.ndarray, first: tuple[list[Word], str, str]
+    ) -> tuple[list[Word], str, str]:
+        """``first`` (a decoding with the prompt), or, when it failed (:func:`decoding_failure`), the first
+        redo that did not: with the prompt and a wider beam (when ``redo_beam_size`` is set), then without
+        the prompt. When every one failed, the one that says the most, never nothing over words."""
+        o = self.options
+        tried = [first]
+        why = decoding_failure(audio, first[0], voiced)
+        for beam, again in ((o.redo_beam_size, prompt), (o.beam_size, None)):
+            if why is None:
+                return tried[-1]
+            if not beam:
+                continue
+            log.info("decoding again (beam %d, prompt %s): %s", beam, "on" if again else "off", why)
+            tried.append(self._decode(audio, again, beam, None))
+            why = decoding_failure(audio, tried[-1][0], voiced)
+        if why is None:
+            return tried[-1]
+        return max(tried, key=lambda t: len({w.word.lower().strip(",.?!") for w in t[0]}))
 
     def _decode(
         self, audio: np.ndarray, prompt: str | None, beam_size: int, progress: Progress | None
