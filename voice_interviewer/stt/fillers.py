@@ -72,7 +72,10 @@ def _frames(audio: np.ndarray, cfg: HesitationConfig) -> np.ndarray:
     return audio[idx].astype(np.float32)
 
 
-def frame_features(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+Features = tuple[np.ndarray, np.ndarray, np.ndarray]  # frame_features(): level, voicing, spectral change
+
+
+def frame_features(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> Features:
     """Per frame: (level in dB, voicing 0..1, spectral change to the frame 20 ms before)."""
     fr = _frames(np.asarray(audio, dtype=np.float32), cfg)
     if fr.shape[0] == 0:
@@ -103,9 +106,12 @@ def frame_features(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> tuple[
     return level, voicing, change
 
 
-def held_sounds(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> list[tuple[float, float]]:
-    """(start, end) in seconds of every voiced sound held steady for at least ``min_hold_s``."""
-    level, voicing, change = frame_features(audio, cfg)
+def held_sounds(
+    audio: np.ndarray, cfg: HesitationConfig = DEFAULT, features: Features | None = None
+) -> list[tuple[float, float]]:
+    """(start, end) in seconds of every voiced sound held steady for at least ``min_hold_s``
+    (``features``: the audio's :func:`frame_features`, when already computed)."""
+    level, voicing, change = features if features is not None else frame_features(audio, cfg)
     if level.size == 0:
         return []
     loud = np.percentile(level, 95)
@@ -166,10 +172,10 @@ def _longest(mask: np.ndarray, bridge: int) -> int:
 
 
 def detect_hesitations(
-    audio: np.ndarray, words: Sequence[Word], cfg: HesitationConfig = DEFAULT
+    audio: np.ndarray, words: Sequence[Word], cfg: HesitationConfig = DEFAULT, features: Features | None = None
 ) -> tuple[Hesitation, ...]:
     """Hesitations in ``audio`` that the timed ``words`` do not already show as fillers."""
-    holds = held_sounds(audio, cfg)
+    holds = held_sounds(audio, cfg, features)
     if not holds:
         return ()
     spans = [(w.start, w.end, _norm(w.word)) for w in words]

@@ -26,7 +26,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from voice_interviewer.audio.io import SAMPLE_RATE
-from voice_interviewer.stt.fillers import DEFAULT, FILLER_WORDS, HesitationConfig, frame_features, held_sounds
+from voice_interviewer.stt.fillers import (
+    DEFAULT,
+    FILLER_WORDS,
+    Features,
+    HesitationConfig,
+    frame_features,
+    held_sounds,
+)
 from voice_interviewer.types import Word
 
 
@@ -57,9 +64,9 @@ def _norm(w: str) -> str:
     return "".join(c for c in w.lower() if c.isalpha() or c == "'")
 
 
-def voiced_frames(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> np.ndarray:
+def voiced_frames(audio: np.ndarray, cfg: HesitationConfig = DEFAULT, features: Features | None = None) -> np.ndarray:
     """Per frame (``cfg.hop_s`` apart): True where the audio is periodic and within speech level."""
-    level, voicing, _ = frame_features(audio, cfg)
+    level, voicing, _ = features if features is not None else frame_features(audio, cfg)
     if level.size == 0:
         return np.zeros(0, dtype=bool)
     loud = np.percentile(level, 95)
@@ -76,6 +83,7 @@ def decoding_failure(
     voiced: np.ndarray | None = None,
     cfg: HesitationConfig = DEFAULT,
     loops: LoopConfig = LOOPS,
+    features: Features | None = None,
 ) -> str | None:
     """Why a decoding of ``audio`` failed (None: it did not): a loop, or speech it lost."""
     if voiced is None:
@@ -92,7 +100,7 @@ def decoding_failure(
     for w in words:
         mask[_frame(w.start - loops.word_margin_s, cfg) : _frame(w.end + loops.word_margin_s, cfg) + 1] = False
     if float(mask.sum()) * cfg.hop_s >= loops.lost_speech_s:
-        for a, b in held_sounds(audio, cfg):  # a long held "uhhh" between words is no lost word
+        for a, b in held_sounds(audio, cfg, features):  # a long held "uhhh" between words is no lost word
             mask[_frame(a, cfg) : _frame(b, cfg) + 1] = False
         outside = float(mask.sum()) * cfg.hop_s
         if outside >= loops.lost_speech_s:

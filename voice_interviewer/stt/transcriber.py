@@ -23,7 +23,7 @@ from voice_interviewer.stt.decoding import (  # noqa: F401 (the decoding's names
     pieces,
     timed_prompt,
 )
-from voice_interviewer.stt.fillers import detect_hesitations
+from voice_interviewer.stt.fillers import Features, detect_hesitations, frame_features
 from voice_interviewer.stt.loops import decoding_failure, looped_fillers, voiced_frames
 from voice_interviewer.types import Transcript, Word
 
@@ -195,13 +195,16 @@ class FasterWhisperTranscriber:
         o = self.options
         prompt = o.prompt_for(duration)
         words, text, language = self._decode(audio, prompt, o.beam_size, progress)
-        voiced = voiced_frames(audio) if (prompt and o.redo_failed) or o.loop_cap else None
-        if prompt and o.redo_failed and voiced is not None:
-            words, text, language = self._redone(audio, prompt, voiced, (words, text, language))
+        redo = bool(prompt and o.redo_failed)
+        # the frames' level, voicing and change, computed once for the checks and the hesitations
+        feats = frame_features(audio) if redo or o.loop_cap or o.hesitations else None
+        voiced = voiced_frames(audio, features=feats) if redo or o.loop_cap else None
+        if prompt and redo and voiced is not None:
+            words, text, language = self._redone(audio, prompt, voiced, (words, text, language), feats)
         if o.loop_cap and voiced is not None and (drop := looped_fillers(audio, words, voiced)):
             words = [w for i, w in enumerate(words) if i not in drop]
             text = " ".join(w.word for w in words)
-        hesitations = detect_hesitations(audio, words) if o.hesitations and text else ()
+        hesitations = detect_hesitations(audio, words, features=feats) if o.hesitations and text else ()
         return Transcript(
             text=text,
             words=tuple(words),
@@ -212,14 +215,19 @@ class FasterWhisperTranscriber:
         )
 
     def _redone(
-        self, audio: np.ndarray, prompt: str, voiced: np.ndarray, first: tuple[list[Word], str, str]
+        self,
+        audio: np.ndarray,
+        prompt: str,
+        voiced: np.ndarray,
+        first: tuple[list[Word], str, str],
+        feats: Features | None = None,
     ) -> tuple[list[Word], str, str]:
         """``first`` (a decoding with the prompt), or, when it failed (:func:`decoding_failure`), the first
         redo that did not: with the prompt and a wider beam (when ``redo_beam_size`` is set), then without
         the prompt. When every one failed, the one that says the most, never nothing over words."""
         o = self.options
         tried = [first]
-        why = decoding_failure(audio, first[0], voiced)
+        why = decoding_failure(audio, first[0], voiced, features=feats)
         for beam, again in ((o.redo_beam_size, prompt), (o.beam_size, None)):
             if why is None:
                 return tried[-1]
@@ -227,7 +235,7 @@ class FasterWhisperTranscriber:
                 continue
             log.info("decoding again (beam %d, prompt %s): %s", beam, "on" if again else "off", why)
             tried.append(self._decode(audio, again, beam, None))
-            why = decoding_failure(audio, tried[-1][0], voiced)
+            why = decoding_failure(audio, tried[-1][0], voiced, features=feats)
         if why is None:
             return tried[-1]
         return max(tried, key=lambda t: len({w.word.lower().strip(",.?!") for w in t[0]}))
