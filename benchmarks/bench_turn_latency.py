@@ -47,8 +47,9 @@ from voice_interviewer.retrieval.context import retrieval_context
 from voice_interviewer.retrieval.index import build_index
 from voice_interviewer.scoring.scorecard import score_answer
 from voice_interviewer.session.answers import StopEvent, _listen
+from voice_interviewer.session.budget import CallTimes, follow_up_deadline
 from voice_interviewer.session.demo import load_samples
-from voice_interviewer.session.prepare import BUDGET_S, CallTimes, Line, Preparer, line_by
+from voice_interviewer.session.prepare import Line, Preparer, line_by
 from voice_interviewer.tts.speaker import Pyttsx3Speaker, _to_16k, espeak_wav, synthesize
 
 JFK = Path(__file__).resolve().parent.parent / "tests" / "data" / "speech" / "jfk.flac"
@@ -285,7 +286,7 @@ def main() -> None:
         cut_in = heard_s < sp.speech_end_s - 0.05
         reached = sum(1 for start, _ in sp.pauses if start < heard_s)
         t_end = time.monotonic()
-        deadline = (ans.end_decided_at or time.monotonic()) + BUDGET_S
+        deadline = follow_up_deadline(ans.end_decided_at or time.monotonic(), ans.speech_ended_at)
         line = line_by(prep, ans.transcript_by, deadline, question, asked)  # as the session does: by the budget
         if line is None:
             line = Line("(no words)", "rubric", "no speech")

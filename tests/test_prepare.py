@@ -10,6 +10,7 @@ import pytest
 
 from voice_interviewer.interviewer.followup import FollowUp
 from voice_interviewer.interviewer.probes import gap_for, probe_for
+from voice_interviewer.session.budget import SILENCE_S, follow_up_deadline
 from voice_interviewer.session.prepare import Line, Preparer
 from voice_interviewer.track.rubric import Track
 from voice_interviewer.types import Scorecard, Transcript
@@ -259,9 +260,10 @@ class SpokenAnswers:
 
     mode = "voice"
 
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: list[str], turn_took_s: float = 0.0) -> None:
         self.texts = texts
         self.first: str | None = None  # the words at an earlier pause, after which the candidate went on
+        self.turn_took_s = turn_took_s  # from the last word to the end of the turn, before the hold
 
     def answer(self, question, kind, prompt, wav_path, target, prepare=None):
         from voice_interviewer.session.loop import Answer
@@ -276,7 +278,7 @@ class SpokenAnswers:
                 time.sleep(0.5)  # and talked a while
         time.sleep(0.05)  # the hold
         words = Transcript(text=text, no_speech=False, source="audio")
-        return Answer(words, "complete", None, time.monotonic(), {}, speech_ended_at=spoke_until)
+        return Answer(words, "complete", None, time.monotonic(), {}, speech_ended_at=spoke_until - self.turn_took_s)
 
 
 class SlowFollowUps:
@@ -357,6 +359,22 @@ def test_a_slow_model_is_not_waited_for_past_the_budget(track: Track) -> None:
     assert second.follow_up_source == "rubric" and "budget" in (second.follow_up_reason or "")
     probes = {p.follow_up for _, p in track.question("phone-screen/bias-variance")[0].points()}
     assert second.interviewer_text in probes
+
+
+def test_a_turn_that_took_long_to_end_leaves_less_of_the_budget(track: Track) -> None:
+    # 1.5 s from the last word to the end of the turn: past the silence bound, so the 1 s model line is
+    # not waited for although the budget after the end of the turn (5 s) would allow it
+    follow = SlowFollowUps(delay=1.0)
+    saved = _run(track, SpokenAnswers([ANSWER, ANSWER], turn_took_s=1.5), follow, budget=5.0)
+    second = saved.turns[1]
+    assert second.follow_up_source == "rubric" and "budget" in (second.follow_up_reason or "")
+
+
+def test_the_deadline_is_the_budget_after_the_end_bounded_by_the_silence_since_the_last_word() -> None:
+    assert follow_up_deadline(10.0, 9.7, budget_s=0.8) == pytest.approx(10.8)  # a quick end: the budget
+    assert follow_up_deadline(10.0, 9.2, budget_s=0.8) == pytest.approx(9.2 + SILENCE_S)  # the silence bound
+    assert follow_up_deadline(12.0, 9.5, budget_s=0.8) == 12.0  # ended at the cap: no wait at all
+    assert follow_up_deadline(10.0, None, budget_s=0.8) == pytest.approx(10.8)  # no voiced frame known
 
 
 def test_speech_after_the_pause_that_changes_the_gaps_means_the_follow_up_was_not_prepared(track: Track) -> None:

@@ -273,6 +273,37 @@ def test_capture_ends_at_the_first_complete_verdict_and_tells_the_listener(tmp_p
     assert cap.speech_ended_at is not None and cap.speech_ended_at <= cap.end_decided_at
 
 
+def test_a_held_turn_ends_when_its_words_arrive_not_at_the_next_chunk(tmp_path: Path) -> None:
+    fed = 0
+    waits: list[tuple[float, int]] = []  # (how long capture would wait for the words, chunks fed by then)
+
+    def chunks() -> Iterator[np.ndarray]:
+        nonlocal fed
+        for c in speech_and_pauses([("s", 6.0), ("p", 3.0)]):
+            fed += 1
+            yield c
+
+    def words(wait_s: float) -> str | None:
+        waits.append((wait_s, fed))
+        return "That is how I would do it." if wait_s > 0 else None  # they arrive while capture waits
+
+    cap = capture_answer(
+        chunks(),
+        tmp_path / "a.wav",
+        ScriptedVad(),  # type: ignore[arg-type]
+        TurnOptions(end_silence_s=2.5, propose_s=0.25, hold_s=0.6, min_answer_s=0),
+        turn_model=FakeTurnModel(complete_from=1),
+        words_so_far=words,
+    )
+    assert cap.ended_by == COMPLETE
+    assert all(w == 0 for w, _ in waits[:-1])  # polled without waiting before the hold
+    wait_s, fed_then = waits[-1]
+    assert wait_s == pytest.approx(0.1)  # at the hold: waited up to one chunk
+    assert fed == fed_then  # and ended in that chunk
+    assert cap.last_speech_s is not None
+    assert cap.audio.size / SAMPLE_RATE - cap.last_speech_s == pytest.approx(0.6, abs=0.1)
+
+
 def test_capture_without_a_turn_model_ends_at_the_cap(tmp_path: Path) -> None:
     listener = Listener()
     cap = capture_answer(

@@ -68,13 +68,14 @@ def capture_answer(
     on_chunk: Callable[[np.ndarray, np.ndarray], None] | None = None,
     turn_model: TurnModel | None = None,
     listener: TurnListener | None = None,
-    words_so_far: Callable[[], str | None] | None = None,
+    words_so_far: Callable[[float], str | None] | None = None,
 ) -> CapturedAnswer:
     """Record chunks until the turn detector, ``stop_event`` (push-to-talk / "done") or the source ends.
 
     At each possible end (a short silence) ``listener`` is told first, so that work on the answer
-    so far starts at once; then ``turn_model`` judges the last 8 s, and ``words_so_far`` (polled
-    with each chunk; None until ready) gives the transcript up to the possible end. Without a turn
+    so far starts at once; then ``turn_model`` judges the last 8 s, and ``words_so_far(wait_s)``
+    (polled with each chunk, waited for once the turn is held; None until ready) gives the
+    transcript up to the possible end. Without a turn
     model only the silence cap ends the turn. KeyboardInterrupt is re-raised after the audio so far
     is written.
     """
@@ -117,13 +118,19 @@ def capture_answer(
                 if turn_model is not None:
                     why = det.judge(turn_model.complete_probability(_tail(parts, WINDOW_S * SAMPLE_RATE)))
             if why is None and words_so_far is not None and det.wants_text:
-                words = words_so_far()
+                # Held and waiting only for the words: wait for them up to a chunk's length, so that the
+                # turn ends when they arrive rather than at the next chunk (the source buffers meanwhile).
+                words = words_so_far(chunk.size / SAMPLE_RATE if det.held else 0.0)
                 if words is not None:
                     why = det.judge_text(text_sounds_finished(words), text_hangs_for_sure(words))
             if why == LIKELY_END:
                 if listener:
                     listener.likely_end(samples)
-                continue
+                why = det.ended()
+                if why is None:
+                    continue
+            elif why is None:
+                why = det.ended()
             if why:
                 ended_by = why
                 break

@@ -163,6 +163,16 @@ class TurnDetector:
         """A possible end is waiting for its words."""
         return self._proposed and not self._text_seen
 
+    @property
+    def held(self) -> bool:
+        """The turn sounds complete and its silence has reached the hold: it ends once the words
+        are in (the caller may wait for them rather than for the next chunk)."""
+        return self._complete and self.silence_s >= self.hold_s
+
+    def ended(self) -> str | None:
+        """:data:`COMPLETE` when the turn can end now (held, with its words), else None."""
+        return COMPLETE if self.held and (self._text_seen or not self.expects_text) else None
+
     def push(self, probs: np.ndarray, frame_s: float = FRAME_S) -> str | None:
         """Feed frame probabilities: why the turn ended, :data:`POSSIBLE_END`, :data:`LIKELY_END`, or
         None while it goes on.

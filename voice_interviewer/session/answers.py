@@ -61,9 +61,9 @@ class _PrepareAtPauses:
         if self.prep is not None:
             self.prep.discard()
 
-    def words(self) -> str | None:
-        """The transcript up to the last possible end, once transcribed (None before)."""
-        tr = self.inc.transcript_until(self.cut, timeout=0)
+    def words(self, wait_s: float = 0.0) -> str | None:
+        """The transcript up to the last possible end, once transcribed (None when not within ``wait_s``)."""
+        tr = self.inc.transcript_until(self.cut, timeout=wait_s)
         return None if tr is None else tr.text
 
 

@@ -22,7 +22,8 @@ from voice_interviewer.interviewer.followup import FollowUp
 from voice_interviewer.interviewer.probes import first_probe, gap_for, probe_for
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.scorecard import score_answer
-from voice_interviewer.session.prepare import BUDGET_S, CallTimes, Job, Line, Preparer, line_by
+from voice_interviewer.session.budget import BUDGET_S, CallTimes, follow_up_deadline
+from voice_interviewer.session.prepare import Job, Line, Preparer, line_by
 from voice_interviewer.store.sessions import Session, SessionStore, Turn, next_turn_index
 from voice_interviewer.store.summary import summarize
 from voice_interviewer.track.rubric import LoadedRound, Question, Track
@@ -290,7 +291,7 @@ def _ask_question(
         ahead: Line | None = None  # chosen at the budget, while the last piece may still be transcribing
         live = ans.end_decided_at is not None and ans.ended_by not in ("typed", "end-of-input", "no-speech")
         if want_follow_up and live and not _input_ended(deps):
-            deadline = (ans.end_decided_at or time.monotonic()) + deps.budget_s
+            deadline = follow_up_deadline(ans.end_decided_at or time.monotonic(), ans.speech_ended_at, deps.budget_s)
             ahead = line_by(prep, ans.transcript_by, deadline, question, tuple(asked))
         transcript = ans.transcript  # the final transcript (its last piece may still have been transcribing)
         turn.status = "answered"
@@ -328,7 +329,7 @@ def _ask_question(
         elif ans.ended_by == "typed":  # nobody is waiting in silence: the model gets its own timeout
             got = prep.line(job, float("inf"))
         else:
-            deadline = (ans.end_decided_at or time.monotonic()) + deps.budget_s
+            deadline = follow_up_deadline(ans.end_decided_at or time.monotonic(), ans.speech_ended_at, deps.budget_s)
             got = prep.line(job, deadline, unscored=lambda: first_probe(question, tuple(asked)))
         line, source, reason, audio = got.text, got.source, got.reason, got.audio
         if got.prepared:  # written before the end: for these words, or for the gaps they still have

@@ -14,10 +14,10 @@ used when the final answer's most important gap (the missed point the model is t
 job's line does not ask the model again.
 
 When the turn ends, the job prepared for the same words is used; the model's line is waited for
-only until a hard budget after the end of the turn (:data:`BUDGET_S`), after which the rubric's
-probe is said: the wait never depends on the machine's or the provider's speed. Nor is it waited
-for in vain: when even this session's fastest model call could not finish it by then, the probe is
-said at once.
+only until the deadline (:func:`~voice_interviewer.session.budget.follow_up_deadline`), after which
+the rubric's probe is said: the wait never depends on the machine's or the provider's speed. Nor is
+it waited for in vain: when even this session's fastest model call could not finish it by then, the
+probe is said at once.
 """
 
 from __future__ import annotations
@@ -32,11 +32,9 @@ from pathlib import Path
 
 from voice_interviewer.interviewer.followup import FollowUp
 from voice_interviewer.interviewer.probes import first_probe
+from voice_interviewer.session.budget import CallTimes
 from voice_interviewer.track.rubric import Question
 from voice_interviewer.types import Scorecard, Transcript
-
-BUDGET_S = 0.8  # after the end of the turn, the longest wait for the model's question
-RECENT_CALLS = 5  # the model calls an estimate of the next one's time is taken from
 
 ScoreFn = Callable[[Transcript], Scorecard]
 LineFn = Callable[[Scorecard], FollowUp]  # the follow-up: text, source "llm"/"rubric", reason
@@ -54,22 +52,6 @@ class Line:
     earlier: bool = False  # written at an earlier pause, for the same gaps as the final answer
     prepared: bool = field(default=False, compare=False)  # ready before the end of the turn
     chosen_at: float = field(default_factory=time.monotonic, compare=False)  # time.monotonic() when chosen
-
-
-class CallTimes:
-    """How long the model's recent calls took, kept across the turns of a session (thread-safe)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._recent: list[float] = []
-
-    def add(self, seconds: float) -> None:
-        with self._lock:
-            self._recent = [*self._recent[-(RECENT_CALLS - 1) :], seconds]
-
-    def fastest(self) -> float | None:
-        with self._lock:
-            return min(self._recent) if self._recent else None
 
 
 class Job:
