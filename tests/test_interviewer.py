@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
+from typing import Any
 
 import pytest
 from langchain_core.language_models import BaseChatModel
@@ -27,7 +30,7 @@ from tests.chat_fakes import (
 )
 from voice_interviewer.api import typed_transcript
 from voice_interviewer.engines import build_chat
-from voice_interviewer.interviewer.followup import FollowUp, FollowUpContext, Interviewer
+from voice_interviewer.interviewer.followup import GENERATION_NICENESS, FollowUp, FollowUpContext, Interviewer
 from voice_interviewer.interviewer.grounded import GroundedFollowUps
 from voice_interviewer.interviewer.prompt import GENERIC_PROBES, rubric_probe
 from voice_interviewer.models import Checksums
@@ -285,6 +288,21 @@ def test_a_reply_that_keeps_the_scenario_is_used() -> None:
 
 
 # --- preparing a follow-up while the candidate talks ------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="per-thread priorities are a Linux feature")
+def test_the_model_runs_at_a_lower_priority_than_the_rest_of_the_program() -> None:
+    seen: list[int] = []
+
+    class PriorityRecorder(GenericFakeChatModel):
+        def invoke(self, *args: Any, **kwargs: Any) -> Any:
+            seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            return super().invoke(*args, **kwargs)
+
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert Interviewer(PriorityRecorder(messages=iter([AIMessage(GOOD)])), "fake").follow_up(ctx()).text == GOOD
+    assert seen == [min(19, mine + GENERATION_NICENESS)]  # the transcription, at the usual one, comes first
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # the caller's is unchanged
 
 
 def test_a_prepared_follow_up_within_its_budget_or_the_probe() -> None:

@@ -14,6 +14,7 @@ request supersedes older ones that have not started yet.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +33,20 @@ __all__ = ["FollowUp", "FollowUpContext", "Interviewer", "PendingFollowUp"]
 
 
 GENERATION_THREAD = "vi-follow-up"  # the thread of each generation (callers wait for it before exiting)
+# How much nicer than the rest of the program a generation runs. Follow-ups are mostly prepared while
+# the candidate talks, when the transcription of the answer's last words is what the end of the turn
+# waits for; on a machine with few cores a local model's threads and the speech model's would share
+# them evenly. Threads started by the generation's thread (llama.cpp's workers) inherit it.
+GENERATION_NICENESS = 10
+
+
+def _yield_to_speech() -> None:
+    """Lower the CPU priority of the calling thread (Linux: per thread), when the system allows it."""
+    try:
+        me = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + GENERATION_NICENESS))
+    except (AttributeError, OSError):  # no per-thread priorities here: the model runs at the usual one
+        pass
 
 
 @dataclass(frozen=True)
@@ -153,6 +168,7 @@ class Interviewer:
             with self._model_lock:
                 if not fut.set_running_or_notify_cancel():
                     return
+                _yield_to_speech()
                 try:
                     fut.set_result(model.invoke(messages))
                 except BaseException as e:  # noqa: BLE001 (handed to the caller through the future)
