@@ -286,7 +286,7 @@ def main() -> None:
         cut_in = heard_s < sp.speech_end_s - 0.05
         reached = sum(1 for start, _ in sp.pauses if start < heard_s)
         t_end = time.monotonic()
-        deadline = follow_up_deadline(ans.end_decided_at or time.monotonic(), ans.speech_ended_at)
+        deadline = follow_up_deadline(ans.end_decided_at or time.monotonic(), ans.speech_ended_at, ans.ended_by)
         line = line_by(prep, ans.transcript_by, deadline, question, asked)  # as the session does: by the budget
         if line is None:
             line = Line("(no words)", "rubric", "no speech")

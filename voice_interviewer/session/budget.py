@@ -5,19 +5,26 @@ from __future__ import annotations
 
 import threading
 
+from voice_interviewer.audio.turn import COMPLETE, MAX_LENGTH, SILENCE
+
 BUDGET_S = 0.8  # after the end of the turn, the longest wait for the model's question
 # After the candidate's last word, the longest silence spent waiting for the model: what the candidate
 # hears is the whole gap, so a turn that took long to end leaves less of the budget (a person answers
 # within about a second; past one and a half the pause reads as a stall).
 SILENCE_S = 1.4
+LISTENER_ENDS = (COMPLETE, SILENCE, MAX_LENGTH)  # the turn ends the listener decides
 RECENT_CALLS = 5  # the model calls an estimate of the next one's time is taken from
 
 
-def follow_up_deadline(end_decided_at: float, speech_ended_at: float | None, budget_s: float = BUDGET_S) -> float:
+def follow_up_deadline(
+    end_decided_at: float, speech_ended_at: float | None, ended_by: str, budget_s: float = BUDGET_S
+) -> float:
     """Until when (time.monotonic()) the model's line is waited for: ``budget_s`` after the end of the
-    turn, and no later than :data:`SILENCE_S` after the last voiced frame (but never before the end)."""
+    turn and, when the listener ended the turn (the candidate's silence did), no later than
+    :data:`SILENCE_S` after the last voiced frame (but never before the end). A turn the candidate
+    ended (Enter, "done") gets the whole budget: the silence they hear starts there."""
     deadline = end_decided_at + budget_s
-    if speech_ended_at is not None:
+    if speech_ended_at is not None and ended_by in LISTENER_ENDS:
         deadline = min(deadline, max(end_decided_at, speech_ended_at + SILENCE_S))
     return deadline
 

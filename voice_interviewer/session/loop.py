@@ -291,7 +291,7 @@ def _ask_question(
         ahead: Line | None = None  # chosen at the budget, while the last piece may still be transcribing
         live = ans.end_decided_at is not None and ans.ended_by not in ("typed", "end-of-input", "no-speech")
         if want_follow_up and live and not _input_ended(deps):
-            deadline = follow_up_deadline(ans.end_decided_at or time.monotonic(), ans.speech_ended_at, deps.budget_s)
+            deadline = _deadline(ans, deps)
             ahead = line_by(prep, ans.transcript_by, deadline, question, tuple(asked))
         transcript = ans.transcript  # the final transcript (its last piece may still have been transcribing)
         turn.status = "answered"
@@ -329,7 +329,7 @@ def _ask_question(
         elif ans.ended_by == "typed":  # nobody is waiting in silence: the model gets its own timeout
             got = prep.line(job, float("inf"))
         else:
-            deadline = follow_up_deadline(ans.end_decided_at or time.monotonic(), ans.speech_ended_at, deps.budget_s)
+            deadline = _deadline(ans, deps)
             got = prep.line(job, deadline, unscored=lambda: first_probe(question, tuple(asked)))
         line, source, reason, audio = got.text, got.source, got.reason, got.audio
         if got.prepared:  # written before the end: for these words, or for the gaps they still have
@@ -386,3 +386,8 @@ def _preparer(
         fallback=first_probe(question, asked) if want_follow_up else None,
         times=deps.model_times,
     )
+
+
+def _deadline(ans: Answer, deps: SessionDeps) -> float:
+    """Until when the model's follow-up to a live answer is waited for (see :func:`follow_up_deadline`)."""
+    return follow_up_deadline(ans.end_decided_at or time.monotonic(), ans.speech_ended_at, ans.ended_by, deps.budget_s)
