@@ -14,7 +14,7 @@ from tests.conftest import make_question
 from voice_interviewer.scoring import fit as fitting
 from voice_interviewer.scoring.behavioral import detect, story_part
 from voice_interviewer.scoring.claims import is_claim
-from voice_interviewer.scoring.content import Analysis, Embedder, analyse, score_content
+from voice_interviewer.scoring.content import Analysis, Embedder, analyse, content_from, score_content
 from voice_interviewer.scoring.exchange import combine
 from voice_interviewer.scoring.heard import repairs, sound_key, vocabulary
 from voice_interviewer.scoring.model import EMPTY, PARAMS_FILE, Features, fitted_model, model_from_json
@@ -267,6 +267,34 @@ def test_the_fit_recovers_a_monotone_model_and_cross_validates_by_question() -> 
     assert spearman(scores, grades) > 0.8
     assert pairs_right([e.item for e in examples], scores) > 0.9
     assert sum(lv == g for lv, g in zip(levels, grades, strict=True)) / len(grades) > 0.6
+
+
+def test_the_develop_threshold_is_the_lowest_that_puts_most_at_their_grade() -> None:
+    developed = [60, 90, 120, 160, 170, 200, 10]
+    levels = [3, 3, 3, 3, 4, 3, 2]
+    grades = [3, 3, 3, 4, 4, 4, 2]
+    assert fitting.develop_threshold(developed, levels, grades) == 160.0
+    # no threshold when promoting never helps
+    assert fitting.develop_threshold(developed, levels, [3, 3, 3, 3, 4, 3, 2]) is None
+
+
+def test_a_developed_good_answer_is_excellent_by_the_fitted_threshold(track: Track) -> None:
+    q, _ = track.question("phone-screen/bias-variance")
+    a = analyse(q, EXPLAINED)
+    assert a.developed == len(EXPLAINED.split())  # every sentence is on the key points
+    assert analyse(q, NAMED).developed == 0  # names are no development
+    shipped = fitted_model().technical.develop_words
+    assert shipped is not None and shipped > 0
+    # z = 0 lies between the third and the fourth cut: level 3 by the score, 4 once developed enough
+    params = {
+        "technical": {"intercept": 0, "weights": {}, "cuts": [-2, -1, 1], "develop_words": a.developed},
+        "behavioral": {"intercept": 0, "weights": {}, "cuts": [1, 2, 3]},
+    }
+    model = model_from_json(params)
+    assert content_from(q, a, model).level == 4
+    assert content_from(q, replace(a, developed=a.developed - 1), model).level == 3
+    params["technical"]["develop_words"] = None
+    assert content_from(q, a, model_from_json(params)).level == 3
 
 
 def test_validity_figures() -> None:

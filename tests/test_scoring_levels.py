@@ -7,6 +7,7 @@ import pytest
 from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.scoring.levels import (
     BLAME_NOTE,
+    DEVELOPED_NOTE,
     DODGED_NOTE,
     MISCONCEPTION_NOTE,
     TOO_SHORT_NOTE,
@@ -36,6 +37,15 @@ def test_each_cap_lowers_the_level_and_says_why() -> None:
     assert final_level(95.0, words=LONG, misconception=False, dodged=True) == (CONFIG.levels.dodged_cap, (DODGED_NOTE,))
     # caps never raise a level
     assert final_level(10.0, words=LONG, misconception=True, blame=True)[0] == 1
+
+
+def test_a_developed_answer_moves_from_good_to_excellent_only() -> None:
+    good, mixed = CONFIG.levels.score_cuts[1] + 1, CONFIG.levels.score_cuts[0] + 1
+    assert final_level(good, words=LONG, misconception=False, developed=True) == (4, (DEVELOPED_NOTE,))
+    # only the good/excellent border: a mixed answer is not raised by its length
+    assert final_level(mixed, words=LONG, misconception=False, developed=True) == (2, ())
+    # the caps still apply after it
+    assert final_level(good, words=LONG, misconception=True, developed=True)[0] == CONFIG.levels.misconception_cap
 
 
 def test_the_configuration_is_frozen() -> None:

@@ -18,18 +18,22 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from voice_interviewer.scoring.content import Analysis, Embedder, analyse, content_from
+from voice_interviewer.scoring.levels import score_level
 from voice_interviewer.scoring.model import FEATURES, PARAMS_FILE, KindModel, ScoreModel, fitted_model
 from voice_interviewer.scoring.validity import GradedAnswer, format_table, load_set, table
 from voice_interviewer.track.rubric import Question, Track, load_track
 
 RIDGE = 0.05  # keeps weights finite when a feature barely varies; small against ~100 answers
 SIGNS = {"phrase": 1, "meaning": 1, "misconception": -1, "story": 1, "reasoning": 1, "breadth": 1, "episode": 1}
+# the kinds whose good/excellent border the developed-words check decides (see scoring.model);
+# behavioral stories are judged by their parts, and their length says little
+DEVELOP_KINDS = ("technical",)
 KIND_FEATURES = {
     "technical": ("phrase", "meaning", "misconception", "reasoning", "breadth"),
     "behavioral": ("story", "misconception", "episode"),
@@ -71,6 +75,20 @@ def _cuts(z: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     return out[0], out[1], out[2]
 
 
+def develop_threshold(developed: Sequence[int], levels: Sequence[int], grades: Sequence[int]) -> float | None:
+    """The fewest developed words from which a level 3 counts as 4: of the values seen on answers at
+    level 3 or 4, the lowest that puts the most of them at their grade; None when none puts more
+    there than no promotion does."""
+    at = [i for i, lv in enumerate(levels) if lv in (3, 4)]
+    base = sum(levels[i] == grades[i] for i in at)
+    best: tuple[int, float | None] = (base, None)
+    for t in sorted({developed[i] for i in at}):
+        right = sum((4 if levels[i] == 3 and developed[i] >= t else levels[i]) == grades[i] for i in at)
+        if right > best[0]:
+            best = (right, float(t))
+    return best[1]
+
+
 def fit_kind(examples: Sequence[Example], kind: str) -> KindModel:
     names = list(KIND_FEATURES[kind])
     y = np.array([e.item.grade for e in examples], dtype=float)
@@ -83,7 +101,12 @@ def fit_kind(examples: Sequence[Example], kind: str) -> KindModel:
         names = [f for f in names if f not in wrong]
     weights = {f: 0.0 for f in FEATURES} | {f: round(float(w), 4) for f, w in zip(names, coef[1:], strict=True)}
     z = coef[0] + x @ coef[1:]
-    return KindModel(round(float(coef[0]), 4), weights, tuple(round(c, 4) for c in _cuts(z, y)))  # type: ignore[arg-type]
+    model = KindModel(round(float(coef[0]), 4), weights, tuple(round(c, 4) for c in _cuts(z, y)))  # type: ignore[arg-type]
+    if kind not in DEVELOP_KINDS:
+        return model
+    levels = [score_level(model.score(model.z(e.analysis.features))) for e in examples]
+    develop = develop_threshold([e.analysis.developed for e in examples], levels, [e.item.grade for e in examples])
+    return replace(model, develop_words=develop)
 
 
 def fit(examples: Sequence[Example], note: str = "") -> ScoreModel:
