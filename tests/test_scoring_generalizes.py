@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -273,27 +274,30 @@ def test_the_develop_threshold_is_the_lowest_that_puts_most_at_their_grade() -> 
     developed = [60, 90, 120, 160, 170, 200, 10]
     levels = [3, 3, 3, 3, 4, 3, 2]
     grades = [3, 3, 3, 4, 4, 4, 2]
-    assert fitting.develop_threshold(developed, levels, grades) == 160.0
-    # no threshold when promoting never helps
-    assert fitting.develop_threshold(developed, levels, [3, 3, 3, 3, 4, 3, 2]) is None
+    assert fitting.develop_threshold(developed, levels, grades, 3) == 160.0
+    # no threshold when raising never helps
+    assert fitting.develop_threshold(developed, levels, [3, 3, 3, 3, 4, 3, 2], 3) is None
+    # the mixed/good border looks only at answers at level 2 or 3
+    assert fitting.develop_threshold([50, 90, 95, 40], [2, 2, 3, 1], [2, 3, 3, 1], 2) == 90.0
 
 
-def test_a_developed_good_answer_is_excellent_by_the_fitted_threshold(track: Track) -> None:
+def test_an_answer_explained_at_length_is_one_level_higher_by_the_fitted_thresholds(track: Track) -> None:
     q, _ = track.question("phone-screen/bias-variance")
     a = analyse(q, EXPLAINED)
     assert a.developed == len(EXPLAINED.split())  # every sentence is on the key points
     assert analyse(q, NAMED).developed == 0  # names are no development
     shipped = fitted_model().technical.develop_words
-    assert shipped is not None and shipped > 0
-    # z = 0 lies between the third and the fourth cut: level 3 by the score, 4 once developed enough
-    params = {
-        "technical": {"intercept": 0, "weights": {}, "cuts": [-2, -1, 1], "develop_words": a.developed},
+    assert set(shipped) <= {2, 3} and all(t > 0 for t in shipped.values())
+    assert not fitted_model().behavioral.develop_words  # stories are judged by their parts
+    # z = 0 lies between the third and the fourth cut: level 3 by the score, 4 once explained enough
+    params: dict[str, Any] = {
+        "technical": {"intercept": 0, "weights": {}, "cuts": [-2, -1, 1], "develop_words": {"3": a.developed}},
         "behavioral": {"intercept": 0, "weights": {}, "cuts": [1, 2, 3]},
     }
-    model = model_from_json(params)
-    assert content_from(q, a, model).level == 4
-    assert content_from(q, replace(a, developed=a.developed - 1), model).level == 3
-    params["technical"]["develop_words"] = None
+    assert content_from(q, a, model_from_json(params)).level == 4
+    assert content_from(q, replace(a, developed=a.developed - 1), model_from_json(params)).level == 3
+    # a threshold for level 2 does not apply to an answer the score puts at level 3
+    params["technical"]["develop_words"] = {"2": 1}
     assert content_from(q, a, model_from_json(params)).level == 3
 
 

@@ -25,7 +25,7 @@ from voice_interviewer.scoring.evidence import (
     red_flags,
 )
 from voice_interviewer.scoring.heard import vocabulary
-from voice_interviewer.scoring.levels import LEVEL_NAMES, RECOMMENDATION, criterion_level, final_level
+from voice_interviewer.scoring.levels import LEVEL_NAMES, RECOMMENDATION, criterion_level, final_level, score_level
 from voice_interviewer.scoring.model import Features, ScoreModel, fitted_model
 from voice_interviewer.track.rubric import KeyPoint, Question
 from voice_interviewer.types import Behavioral, Content, CriterionResult, Evidence, PointResult, RedFlagHit, Word
@@ -237,7 +237,8 @@ def content_from(question: Question, a: Analysis, model: ScoreModel | None = Non
     score = round(m.score(m.z(a.features)), 1)
     blame = bool(a.behavioral and a.behavioral.blame)
     dodged = bool(question.asks_for_failure and a.behavioral and not a.behavioral.failure_owned and not blame)
-    developed = m.develop_words is not None and a.developed >= m.develop_words
+    needed = m.develop_words.get(score_level(score))
+    developed = needed is not None and a.developed >= needed
     level, notes = final_level(
         score, words=a.words, misconception=bool(a.red_flags), blame=blame, dodged=dodged, developed=developed
     )

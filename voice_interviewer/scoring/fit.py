@@ -31,9 +31,10 @@ from voice_interviewer.track.rubric import Question, Track, load_track
 
 RIDGE = 0.05  # keeps weights finite when a feature barely varies; small against ~100 answers
 SIGNS = {"phrase": 1, "meaning": 1, "misconception": -1, "story": 1, "reasoning": 1, "breadth": 1, "episode": 1}
-# the kinds whose good/excellent border the developed-words check decides (see scoring.model);
-# behavioral stories are judged by their parts, and their length says little
+# the kinds and the levels of the score from which the explained-at-length check raises an answer
+# (see scoring.model); behavioral stories are judged by their parts, and their length says little
 DEVELOP_KINDS = ("technical",)
+DEVELOP_LEVELS = (2, 3)
 KIND_FEATURES = {
     "technical": ("phrase", "meaning", "misconception", "reasoning", "breadth"),
     "behavioral": ("story", "misconception", "episode"),
@@ -75,15 +76,17 @@ def _cuts(z: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     return out[0], out[1], out[2]
 
 
-def develop_threshold(developed: Sequence[int], levels: Sequence[int], grades: Sequence[int]) -> float | None:
-    """The fewest developed words from which a level 3 counts as 4: of the values seen on answers at
-    level 3 or 4, the lowest that puts the most of them at their grade; None when none puts more
-    there than no promotion does."""
-    at = [i for i, lv in enumerate(levels) if lv in (3, 4)]
+def develop_threshold(
+    developed: Sequence[int], levels: Sequence[int], grades: Sequence[int], level: int
+) -> float | None:
+    """The fewest developed words from which an answer at ``level`` counts one level higher: of the
+    values seen on answers at ``level`` or the next, the lowest that puts the most of them at their
+    grade; None when none puts more there than no raise does."""
+    at = [i for i, lv in enumerate(levels) if lv in (level, level + 1)]
     base = sum(levels[i] == grades[i] for i in at)
     best: tuple[int, float | None] = (base, None)
     for t in sorted({developed[i] for i in at}):
-        right = sum((4 if levels[i] == 3 and developed[i] >= t else levels[i]) == grades[i] for i in at)
+        right = sum((level + 1 if levels[i] == level and developed[i] >= t else levels[i]) == grades[i] for i in at)
         if right > best[0]:
             best = (right, float(t))
     return best[1]
@@ -105,8 +108,9 @@ def fit_kind(examples: Sequence[Example], kind: str) -> KindModel:
     if kind not in DEVELOP_KINDS:
         return model
     levels = [score_level(model.score(model.z(e.analysis.features))) for e in examples]
-    develop = develop_threshold([e.analysis.developed for e in examples], levels, [e.item.grade for e in examples])
-    return replace(model, develop_words=develop)
+    developed, grades = [e.analysis.developed for e in examples], [e.item.grade for e in examples]
+    thresholds = {lv: develop_threshold(developed, levels, grades, lv) for lv in DEVELOP_LEVELS}
+    return replace(model, develop_words={lv: t for lv, t in thresholds.items() if t is not None})
 
 
 def fit(examples: Sequence[Example], note: str = "") -> ScoreModel:
