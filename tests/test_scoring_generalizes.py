@@ -294,8 +294,10 @@ def test_an_answer_explained_at_length_is_one_level_higher_by_the_fitted_thresho
         "technical": {"intercept": 0, "weights": {}, "cuts": [-2, -1, 1], "develop_words": {"3": a.developed}},
         "behavioral": {"intercept": 0, "weights": {}, "cuts": [1, 2, 3]},
     }
-    assert content_from(q, a, model_from_json(params)).level == 4
-    assert content_from(q, replace(a, developed=a.developed - 1), model_from_json(params)).level == 3
+    raised = content_from(q, a, model_from_json(params))
+    assert raised.level == 4 and raised.score == 75.0  # the score starts where level 4 does
+    kept = content_from(q, replace(a, developed=a.developed - 1), model_from_json(params))
+    assert kept.level == 3 and 50.0 <= kept.score < 75.0
     # a threshold for level 2 does not apply to an answer the score puts at level 3
     params["technical"]["develop_words"] = {"2": 1}
     assert content_from(q, a, model_from_json(params)).level == 3

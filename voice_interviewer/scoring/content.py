@@ -237,11 +237,14 @@ def content_from(question: Question, a: Analysis, model: ScoreModel | None = Non
     score = round(m.score(m.z(a.features)), 1)
     blame = bool(a.behavioral and a.behavioral.blame)
     dodged = bool(question.asks_for_failure and a.behavioral and not a.behavioral.failure_owned and not blame)
-    needed = m.develop_words.get(score_level(score))
+    by_score = score_level(score)
+    needed = m.develop_words.get(by_score)
     developed = needed is not None and a.developed >= needed
     level, notes = final_level(
         score, words=a.words, misconception=bool(a.red_flags), blame=blame, dodged=dodged, developed=developed
     )
+    if level > by_score:  # raised for explaining at length: the score starts where that level does
+        score = max(score, CONFIG.levels.score_cuts[level - 2])
     return Content(
         score=score,
         level=level,

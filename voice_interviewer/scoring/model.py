@@ -33,7 +33,9 @@ good ("part of the idea, or all of it loosely" against "the key points right and
 good against excellent ("the point, the reason, the trade-off and a concrete example"). Explaining
 takes room: an answer whose score is at level 2 or 3 and that says at least ``develop_words[level]``
 words in sentences on the key points (usable, not a list, with a term of the points that the
-question does not use) is one level higher. The two thresholds are fitted with the rest
+question does not use) is one level higher, and its score is lifted to where that level starts
+(so the score and the level agree, and the ranking gains from it: leave-one-question-out typed
+Spearman 0.879 -> 0.890 with the lift, against the level alone). The two thresholds are fitted with the rest
 (``fit.develop_threshold``). Counted in words, not sentences, the check does not move with where
 a speech model puts full stops.
 
