@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from tests.conftest import make_question
 from voice_interviewer.scoring import fit as fitting
 from voice_interviewer.scoring.behavioral import detect, story_part
 from voice_interviewer.scoring.claims import is_claim
-from voice_interviewer.scoring.content import Analysis, Embedder, analyse, score_content
+from voice_interviewer.scoring.content import Analysis, Embedder, analyse, content_from, score_content
 from voice_interviewer.scoring.exchange import combine
 from voice_interviewer.scoring.heard import repairs, sound_key, vocabulary
 from voice_interviewer.scoring.model import EMPTY, PARAMS_FILE, Features, fitted_model, model_from_json
@@ -267,6 +268,39 @@ def test_the_fit_recovers_a_monotone_model_and_cross_validates_by_question() -> 
     assert spearman(scores, grades) > 0.8
     assert pairs_right([e.item for e in examples], scores) > 0.9
     assert sum(lv == g for lv, g in zip(levels, grades, strict=True)) / len(grades) > 0.6
+
+
+def test_the_develop_threshold_is_the_lowest_that_puts_most_at_their_grade() -> None:
+    developed = [60, 90, 120, 160, 170, 200, 10]
+    levels = [3, 3, 3, 3, 4, 3, 2]
+    grades = [3, 3, 3, 4, 4, 4, 2]
+    assert fitting.develop_threshold(developed, levels, grades, 3) == 160.0
+    # no threshold when raising never helps
+    assert fitting.develop_threshold(developed, levels, [3, 3, 3, 3, 4, 3, 2], 3) is None
+    # the mixed/good border looks only at answers at level 2 or 3
+    assert fitting.develop_threshold([50, 90, 95, 40], [2, 2, 3, 1], [2, 3, 3, 1], 2) == 90.0
+
+
+def test_an_answer_explained_at_length_is_one_level_higher_by_the_fitted_thresholds(track: Track) -> None:
+    q, _ = track.question("phone-screen/bias-variance")
+    a = analyse(q, EXPLAINED)
+    assert a.developed == len(EXPLAINED.split())  # every sentence is on the key points
+    assert analyse(q, NAMED).developed == 0  # names are no development
+    shipped = fitted_model().technical.develop_words
+    assert set(shipped) <= {2, 3} and all(t > 0 for t in shipped.values())
+    assert not fitted_model().behavioral.develop_words  # stories are judged by their parts
+    # z = 0 lies between the third and the fourth cut: level 3 by the score, 4 once explained enough
+    params: dict[str, Any] = {
+        "technical": {"intercept": 0, "weights": {}, "cuts": [-2, -1, 1], "develop_words": {"3": a.developed}},
+        "behavioral": {"intercept": 0, "weights": {}, "cuts": [1, 2, 3]},
+    }
+    raised = content_from(q, a, model_from_json(params))
+    assert raised.level == 4 and raised.score == 75.0  # the score starts where level 4 does
+    kept = content_from(q, replace(a, developed=a.developed - 1), model_from_json(params))
+    assert kept.level == 3 and 50.0 <= kept.score < 75.0
+    # a threshold for level 2 does not apply to an answer the score puts at level 3
+    params["technical"]["develop_words"] = {"2": 1}
+    assert content_from(q, a, model_from_json(params)).level == 3
 
 
 def test_validity_figures() -> None:

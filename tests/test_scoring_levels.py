@@ -7,6 +7,7 @@ import pytest
 from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.scoring.levels import (
     BLAME_NOTE,
+    DEVELOPED_NOTE,
     DODGED_NOTE,
     MISCONCEPTION_NOTE,
     TOO_SHORT_NOTE,
@@ -36,6 +37,17 @@ def test_each_cap_lowers_the_level_and_says_why() -> None:
     assert final_level(95.0, words=LONG, misconception=False, dodged=True) == (CONFIG.levels.dodged_cap, (DODGED_NOTE,))
     # caps never raise a level
     assert final_level(10.0, words=LONG, misconception=True, blame=True)[0] == 1
+
+
+def test_an_answer_explained_at_length_is_one_level_higher_from_mixed_or_good_only() -> None:
+    poor, mixed, good = (c - 1 for c in CONFIG.levels.score_cuts)
+    assert final_level(good, words=LONG, misconception=False, developed=True) == (4, (DEVELOPED_NOTE,))
+    assert final_level(mixed, words=LONG, misconception=False, developed=True) == (3, (DEVELOPED_NOTE,))
+    # a poor answer is not raised by its length, and nothing goes above 4
+    assert final_level(poor, words=LONG, misconception=False, developed=True) == (1, ())
+    assert final_level(99.0, words=LONG, misconception=False, developed=True) == (4, ())
+    # the caps still apply after it
+    assert final_level(good, words=LONG, misconception=True, developed=True)[0] == CONFIG.levels.misconception_cap
 
 
 def test_the_configuration_is_frozen() -> None:

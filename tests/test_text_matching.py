@@ -197,6 +197,22 @@ def test_sentences() -> None:
     assert " ".join(parts) == long
 
 
+def test_spoken_sentences_join_a_part_that_continues_the_one_before() -> None:
+    heard = "Look at the data first. Because that is where problems come from. Then check the features."
+    assert tx.sentences(heard) == [
+        "Look at the data first.",
+        "Because that is where problems come from.",
+        "Then check the features.",
+    ]
+    assert tx.sentences(heard, spoken=True) == [
+        "Look at the data first. Because that is where problems come from.",
+        "Then check the features.",
+    ]
+    # never past the run-on limit
+    long = " ".join(f"w{i}" for i in range(40)) + ". And " + " ".join(f"v{i}" for i in range(20)) + "."
+    assert all(len(p.split()) <= 45 for p in tx.sentences(long, spoken=True))
+
+
 def test_no_match_across_sentences_in_scoring() -> None:
     q = make_question(["high variance ... overfit*"])
     apart = "The model has high variance in the results. It overfits on the small dataset we had last year."

@@ -25,7 +25,7 @@ from voice_interviewer.scoring.evidence import (
     red_flags,
 )
 from voice_interviewer.scoring.heard import vocabulary
-from voice_interviewer.scoring.levels import LEVEL_NAMES, RECOMMENDATION, criterion_level, final_level
+from voice_interviewer.scoring.levels import LEVEL_NAMES, RECOMMENDATION, criterion_level, final_level, score_level
 from voice_interviewer.scoring.model import Features, ScoreModel, fitted_model
 from voice_interviewer.track.rubric import KeyPoint, Question
 from voice_interviewer.types import Behavioral, Content, CriterionResult, Evidence, PointResult, RedFlagHit, Word
@@ -45,6 +45,7 @@ class Analysis:
     features: Features
     words: int
     behavioral: Behavioral | None = None
+    developed: int = 0  # words in sentences on the key points (see _developed)
 
 
 @dataclass
@@ -90,13 +91,28 @@ def _similarities(
     return sims, contrast
 
 
+def _point_terms(question: Question, question_stems: set[str]) -> set[str]:
+    return set().union(*(tx.content_stems(k.text) for _, k in question.points())) - question_stems
+
+
+def _on_points(s: Sentence, terms: set[str]) -> bool:
+    """A sentence about the key points: usable, not a list, with a term of theirs."""
+    return s.usable and not s.is_list and bool(terms & set(s.toks))
+
+
+def _developed(question: Question, sents: list[Sentence], question_stems: set[str]) -> int:
+    """The words said in sentences on the key points: how far the answer develops them (see scoring.model)."""
+    terms = _point_terms(question, question_stems)
+    return sum(len(s.words) for s in sents if _on_points(s, terms))
+
+
 def _reasoning(question: Question, sents: list[Sentence], question_stems: set[str]) -> float:
     """The share (0-1, capped) of a full answer's worth of sentences that reason about the topic:
     they explain, use a term of the question's key points that the question itself does not use
     (reading the question back is not reasoning), and are neither lists, claims about the answer,
     nor red flags (see scoring.model)."""
-    terms = set().union(*(tx.content_stems(k.text) for _, k in question.points())) - question_stems
-    n = sum(1 for s in sents if s.usable and s.explains and not s.is_list and terms & set(s.toks))
+    terms = _point_terms(question, question_stems)
+    n = sum(1 for s in sents if s.explains and _on_points(s, terms))
     return round(min(1.0, n / _CFG.reasoning_full_sentences), 4)
 
 
@@ -211,7 +227,8 @@ def analyse(
     features = Features(
         round(phrase_cov, 4), round(meaning_cov, 4), misconception, round(story, 4), reasoning, breadth, told
     )
-    return Analysis(tuple(criteria), tuple(flags), features, len(tx.words(text)), behavioral)
+    developed = _developed(question, sents, question_stems)
+    return Analysis(tuple(criteria), tuple(flags), features, len(tx.words(text)), behavioral, developed)
 
 
 def content_from(question: Question, a: Analysis, model: ScoreModel | None = None) -> Content:
@@ -220,7 +237,14 @@ def content_from(question: Question, a: Analysis, model: ScoreModel | None = Non
     score = round(m.score(m.z(a.features)), 1)
     blame = bool(a.behavioral and a.behavioral.blame)
     dodged = bool(question.asks_for_failure and a.behavioral and not a.behavioral.failure_owned and not blame)
-    level, notes = final_level(score, words=a.words, misconception=bool(a.red_flags), blame=blame, dodged=dodged)
+    by_score = score_level(score)
+    needed = m.develop_words.get(by_score)
+    developed = needed is not None and a.developed >= needed
+    level, notes = final_level(
+        score, words=a.words, misconception=bool(a.red_flags), blame=blame, dodged=dodged, developed=developed
+    )
+    if level > by_score:  # raised for explaining at length: the score starts where that level does
+        score = max(score, CONFIG.levels.score_cuts[level - 2])
     return Content(
         score=score,
         level=level,

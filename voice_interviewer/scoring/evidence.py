@@ -101,7 +101,7 @@ def prepare(text: str, timed: Sequence[Word], vocab: frozenset[str] | None = Non
     # "state-of-the-art" or "95%" as several words where the text has one.
     ends = list(accumulate(_alnum(w.word) for w in timed))
     seen = 0
-    for s in tx.sentences(text):
+    for s in tx.sentences(text, spoken=bool(timed)):
         ws = tx.words(s)
         heard: list[tuple[str, str]] = []
         if vocab:

@@ -18,18 +18,23 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from voice_interviewer.scoring.content import Analysis, Embedder, analyse, content_from
+from voice_interviewer.scoring.levels import score_level
 from voice_interviewer.scoring.model import FEATURES, PARAMS_FILE, KindModel, ScoreModel, fitted_model
 from voice_interviewer.scoring.validity import GradedAnswer, format_table, load_set, table
 from voice_interviewer.track.rubric import Question, Track, load_track
 
 RIDGE = 0.05  # keeps weights finite when a feature barely varies; small against ~100 answers
 SIGNS = {"phrase": 1, "meaning": 1, "misconception": -1, "story": 1, "reasoning": 1, "breadth": 1, "episode": 1}
+# the kinds and the levels of the score from which the explained-at-length check raises an answer
+# (see scoring.model); behavioral stories are judged by their parts, and their length says little
+DEVELOP_KINDS = ("technical",)
+DEVELOP_LEVELS = (2, 3)
 KIND_FEATURES = {
     "technical": ("phrase", "meaning", "misconception", "reasoning", "breadth"),
     "behavioral": ("story", "misconception", "episode"),
@@ -71,6 +76,22 @@ def _cuts(z: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     return out[0], out[1], out[2]
 
 
+def develop_threshold(
+    developed: Sequence[int], levels: Sequence[int], grades: Sequence[int], level: int
+) -> float | None:
+    """The fewest developed words from which an answer at ``level`` counts one level higher: of the
+    values seen on answers at ``level`` or the next, the lowest that puts the most of them at their
+    grade; None when none puts more there than no raise does."""
+    at = [i for i, lv in enumerate(levels) if lv in (level, level + 1)]
+    base = sum(levels[i] == grades[i] for i in at)
+    best: tuple[int, float | None] = (base, None)
+    for t in sorted({developed[i] for i in at}):
+        right = sum((level + 1 if levels[i] == level and developed[i] >= t else levels[i]) == grades[i] for i in at)
+        if right > best[0]:
+            best = (right, float(t))
+    return best[1]
+
+
 def fit_kind(examples: Sequence[Example], kind: str) -> KindModel:
     names = list(KIND_FEATURES[kind])
     y = np.array([e.item.grade for e in examples], dtype=float)
@@ -83,7 +104,13 @@ def fit_kind(examples: Sequence[Example], kind: str) -> KindModel:
         names = [f for f in names if f not in wrong]
     weights = {f: 0.0 for f in FEATURES} | {f: round(float(w), 4) for f, w in zip(names, coef[1:], strict=True)}
     z = coef[0] + x @ coef[1:]
-    return KindModel(round(float(coef[0]), 4), weights, tuple(round(c, 4) for c in _cuts(z, y)))  # type: ignore[arg-type]
+    model = KindModel(round(float(coef[0]), 4), weights, tuple(round(c, 4) for c in _cuts(z, y)))  # type: ignore[arg-type]
+    if kind not in DEVELOP_KINDS:
+        return model
+    levels = [score_level(model.score(model.z(e.analysis.features))) for e in examples]
+    developed, grades = [e.analysis.developed for e in examples], [e.item.grade for e in examples]
+    thresholds = {lv: develop_threshold(developed, levels, grades, lv) for lv in DEVELOP_LEVELS}
+    return replace(model, develop_words={lv: t for lv, t in thresholds.items() if t is not None})
 
 
 def fit(examples: Sequence[Example], note: str = "") -> ScoreModel:

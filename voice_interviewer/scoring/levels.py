@@ -10,6 +10,7 @@ RECOMMENDATION = {1: "strong no hire", 2: "lean no hire", 3: "lean hire", 4: "st
 MISCONCEPTION_NOTE = "A stated misconception caps the level at 2, whatever else was covered."
 TOO_SHORT_NOTE = "Too short to judge: a phone-screen answer needs a few full sentences."
 BLAME_NOTE = "Blaming others caps the level at 2."
+DEVELOPED_NOTE = "Explained at length on the key points: one level above the score's."
 DODGED_NOTE = "The question asks for a failure of your own and the story owns none: the level is capped at 2."
 
 
@@ -26,18 +27,29 @@ def criterion_level(coverage: float) -> int:
 
 
 def final_level(
-    score: float, *, words: int, misconception: bool, blame: bool = False, dodged: bool = False
+    score: float,
+    *,
+    words: int,
+    misconception: bool,
+    blame: bool = False,
+    dodged: bool = False,
+    developed: bool = False,
 ) -> tuple[int, tuple[str, ...]]:
     """The answer's level from its final score, with every cap applied once, and a note per cap.
 
     ``words`` is the answer's length in words; ``misconception`` whether it states a red flag;
     ``blame`` whether a behavioral story puts the failure on others; ``dodged`` whether a question
     that asks for a failure got a story that owns none (a success story, or a failure that was
-    someone else's: the rubric's owning criterion stays at its lowest levels).
+    someone else's: the rubric's owning criterion stays at its lowest levels); ``developed``
+    whether the answer explains the key points at length for its score's level (scoring.model): a
+    level 2 or 3 is one higher, before the caps.
     """
     cfg = CONFIG.levels
     level = score_level(score)
     notes = []
+    if developed and level in (2, 3):
+        level += 1
+        notes.append(DEVELOPED_NOTE)
     if misconception:
         level = min(level, cfg.misconception_cap)
         notes.append(MISCONCEPTION_NOTE)

@@ -28,6 +28,17 @@ Features (each 0-1):
   behavioral model (both count sentences; leave-one-question-out on behavioral, Spearman / levels:
   0.831 / 65.3% with breadth, 0.855 / 73.5% with episode instead).
 
+Beside the score, one descriptor check decides two borders on technical questions: mixed against
+good ("part of the idea, or all of it loosely" against "the key points right and explained") and
+good against excellent ("the point, the reason, the trade-off and a concrete example"). Explaining
+takes room: an answer whose score is at level 2 or 3 and that says at least ``develop_words[level]``
+words in sentences on the key points (usable, not a list, with a term of the points that the
+question does not use) is one level higher, and its score is lifted to where that level starts
+(so the score and the level agree, and the ranking gains from it: leave-one-question-out typed
+Spearman 0.879 -> 0.890 with the lift, against the level alone). The two thresholds are fitted with the rest
+(``fit.develop_threshold``). Counted in words, not sentences, the check does not move with where
+a speech model puts full stops.
+
 The model is linear in them, predicting the grade (1-4) an interviewer would give:
 ``z = intercept + sum(weight * feature)``; three cuts on ``z`` separate the levels, and the 0-100
 score maps ``z`` piecewise-linearly so that the cuts land on the score cuts of the configuration
@@ -38,7 +49,7 @@ score maps ``z`` piecewise-linearly so that the cuts land on the score cuts of t
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -93,6 +104,9 @@ class KindModel:
     intercept: float
     weights: dict[str, float]
     cuts: tuple[float, float, float]  # z from which levels 2, 3 and 4 start
+    # per level of the score (2, 3): the words said in sentences on the key points from which an
+    # answer at that level is one level higher (a level absent: never)
+    develop_words: dict[int, float] = field(default_factory=dict)
 
     def z(self, f: Features) -> float:
         return self.intercept + sum(self.weights.get(k, 0.0) * getattr(f, k) for k in FEATURES)
@@ -123,7 +137,8 @@ def _kind(d: dict[str, Any]) -> KindModel:
     cuts: tuple[float, float, float] = tuple(float(c) for c in d["cuts"])  # type: ignore[assignment]
     if len(cuts) != 3 or not cuts[0] <= cuts[1] <= cuts[2]:
         raise ValueError(f"cuts must be three increasing numbers, got {d['cuts']}")
-    return KindModel(float(d["intercept"]), {k: float(v) for k, v in d["weights"].items()}, cuts)
+    develop = {int(k): float(v) for k, v in (d.get("develop_words") or {}).items() if v is not None}
+    return KindModel(float(d["intercept"]), {k: float(v) for k, v in d["weights"].items()}, cuts, develop)
 
 
 def model_from_json(d: dict[str, Any]) -> ScoreModel:
