@@ -15,11 +15,14 @@ from tests.conftest import make_question
 from voice_interviewer.scoring import fit as fitting
 from voice_interviewer.scoring.behavioral import detect, story_part
 from voice_interviewer.scoring.claims import is_claim
+from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.scoring.content import Analysis, Embedder, analyse, content_from, score_content
 from voice_interviewer.scoring.exchange import combine
 from voice_interviewer.scoring.heard import repairs, sound_key, vocabulary
+from voice_interviewer.scoring.levels import REPEATED_NOTE
 from voice_interviewer.scoring.model import EMPTY, PARAMS_FILE, Features, fitted_model, model_from_json
 from voice_interviewer.scoring.validity import GradedAnswer, pairs_right, spearman
+from voice_interviewer.session.demo import load_samples
 from voice_interviewer.track.rubric import Question, Track
 from voice_interviewer.types import Content, ModelsUsed, QuestionRef, Scorecard, Transcript, Word
 
@@ -82,6 +85,28 @@ def test_a_buzzword_list_earns_nothing() -> None:
     q = make_question(["overfit*", "regulariz*"])
     a = analyse(q, "Overfitting, underfitting, regularization, cross-validation, ensembles, dropout, early stopping.")
     assert a.features.phrase == 0
+
+
+STUFFED = (
+    "So bias and variance, I think about bias and variance a lot, because bias and variance are the core of "
+    "machine learning. When a model has bias the bias is there, and when a model has variance the variance is "
+    "there too, and you always have to think about the trade-off between bias and variance because the "
+    "trade-off matters in every project. Complexity is part of it, since complexity relates to both bias and "
+    "variance, and training error and validation error come up with bias and variance. Regularization is "
+    "something people mention with variance, and so is more data. Underfitting and overfitting go with bias "
+    "and variance. The trade-off between bias and variance is always important, so I keep bias and variance "
+    "and the trade-off and complexity in mind, because that is what good engineers do with bias and variance."
+)
+
+
+def test_repeating_a_few_terms_is_not_explaining_them(track: Track) -> None:
+    q, _ = track.question("phone-screen/bias-variance")
+    stuffed = score_content(q, STUFFED)
+    assert stuffed.level == 1 and REPEATED_NOTE in stuffed.notes
+    assert stuffed.score < CONFIG.levels.score_cuts[0]  # the score agrees with the level
+    strong = max((s for s in load_samples("netflix-mle") if s.question_id == q.id), key=lambda s: len(s.text))
+    explained = score_content(q, strong.text)  # as long, and says each term a few times
+    assert REPEATED_NOTE not in explained.notes and explained.level > 2
 
 
 # --- speech-model slips ---------------------------------------------------------------------

@@ -10,10 +10,13 @@ from voice_interviewer.scoring.levels import (
     DEVELOPED_NOTE,
     DODGED_NOTE,
     MISCONCEPTION_NOTE,
+    REPEATED_NOTE,
     TOO_SHORT_NOTE,
     final_level,
+    repeats_terms,
     score_level,
 )
+from voice_interviewer.scoring.text import top_terms_share
 
 LONG = CONFIG.levels.min_words + 5
 
@@ -53,3 +56,13 @@ def test_an_answer_explained_at_length_is_one_level_higher_from_mixed_or_good_on
 def test_the_configuration_is_frozen() -> None:
     with pytest.raises(AttributeError):
         CONFIG.levels.min_words = 3  # type: ignore[misc]
+
+
+def test_an_answer_that_repeats_a_few_terms_is_capped() -> None:
+    cfg = CONFIG.levels
+    assert final_level(95.0, words=LONG, misconception=False, repeated=True) == (cfg.repeated_cap, (REPEATED_NOTE,))
+    share, terms = top_terms_share("Bias, bias and variance; variance of the model, the model's bias and noise.")
+    assert terms == 8 and share == pytest.approx(7 / 8)  # bias x3, variance x2, model x2 of 8 content words
+    assert not repeats_terms(share, terms)  # too few words to tell repetition from a short answer
+    assert repeats_terms(cfg.repeated_share, cfg.repeated_min_terms)
+    assert not repeats_terms(cfg.repeated_share - 0.01, 10 * cfg.repeated_min_terms)

@@ -25,7 +25,14 @@ from voice_interviewer.scoring.evidence import (
     red_flags,
 )
 from voice_interviewer.scoring.heard import vocabulary
-from voice_interviewer.scoring.levels import LEVEL_NAMES, RECOMMENDATION, criterion_level, final_level, score_level
+from voice_interviewer.scoring.levels import (
+    LEVEL_NAMES,
+    RECOMMENDATION,
+    criterion_level,
+    final_level,
+    repeats_terms,
+    score_level,
+)
 from voice_interviewer.scoring.model import Features, ScoreModel, fitted_model
 from voice_interviewer.track.rubric import KeyPoint, Question
 from voice_interviewer.types import Behavioral, Content, CriterionResult, Evidence, PointResult, RedFlagHit, Word
@@ -46,6 +53,7 @@ class Analysis:
     words: int
     behavioral: Behavioral | None = None
     developed: int = 0  # words in sentences on the key points (see _developed)
+    repeated: bool = False  # most of the content words are a few terms said again and again
 
 
 @dataclass
@@ -228,7 +236,8 @@ def analyse(
         round(phrase_cov, 4), round(meaning_cov, 4), misconception, round(story, 4), reasoning, breadth, told
     )
     developed = _developed(question, sents, question_stems)
-    return Analysis(tuple(criteria), tuple(flags), features, len(tx.words(text)), behavioral, developed)
+    repeated = repeats_terms(*tx.top_terms_share(text))
+    return Analysis(tuple(criteria), tuple(flags), features, len(tx.words(text)), behavioral, developed, repeated)
 
 
 def content_from(question: Question, a: Analysis, model: ScoreModel | None = None) -> Content:
@@ -241,10 +250,18 @@ def content_from(question: Question, a: Analysis, model: ScoreModel | None = Non
     needed = m.develop_words.get(by_score)
     developed = needed is not None and a.developed >= needed
     level, notes = final_level(
-        score, words=a.words, misconception=bool(a.red_flags), blame=blame, dodged=dodged, developed=developed
+        score,
+        words=a.words,
+        misconception=bool(a.red_flags),
+        blame=blame,
+        dodged=dodged,
+        developed=developed,
+        repeated=a.repeated,
     )
     if level > by_score:  # raised for explaining at length: the score starts where that level does
         score = max(score, CONFIG.levels.score_cuts[level - 2])
+    if a.repeated:  # the same few terms over and over: the score stays below the next level's start
+        score = min(score, CONFIG.levels.score_cuts[level - 1] - 0.1)
     return Content(
         score=score,
         level=level,

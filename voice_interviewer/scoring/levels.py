@@ -12,6 +12,7 @@ TOO_SHORT_NOTE = "Too short to judge: a phone-screen answer needs a few full sen
 BLAME_NOTE = "Blaming others caps the level at 2."
 DEVELOPED_NOTE = "Explained at length on the key points: one level above the score's."
 DODGED_NOTE = "The question asks for a failure of your own and the story owns none: the level is capped at 2."
+REPEATED_NOTE = "Most of the answer repeats the same few terms: naming the points is not explaining them (level 1)."
 
 
 def score_level(score: float) -> int:
@@ -34,6 +35,7 @@ def final_level(
     blame: bool = False,
     dodged: bool = False,
     developed: bool = False,
+    repeated: bool = False,
 ) -> tuple[int, tuple[str, ...]]:
     """The answer's level from its final score, with every cap applied once, and a note per cap.
 
@@ -42,7 +44,8 @@ def final_level(
     that asks for a failure got a story that owns none (a success story, or a failure that was
     someone else's: the rubric's owning criterion stays at its lowest levels); ``developed``
     whether the answer explains the key points at length for its score's level (scoring.model): a
-    level 2 or 3 is one higher, before the caps.
+    level 2 or 3 is one higher, before the caps; ``repeated`` whether most of its content words are a
+    few terms said again and again (:func:`repeats_terms`).
     """
     cfg = CONFIG.levels
     level = score_level(score)
@@ -62,4 +65,14 @@ def final_level(
     if dodged:
         level = min(level, cfg.dodged_cap)
         notes.append(DODGED_NOTE)
+    if repeated:
+        level = min(level, cfg.repeated_cap)
+        notes.append(REPEATED_NOTE)
     return level, tuple(notes)
+
+
+def repeats_terms(share: float, terms: int) -> bool:
+    """Whether an answer with ``terms`` content words, ``share`` of them its three most frequent, only
+    repeats a few terms (see LevelConfig.repeated_share)."""
+    cfg = CONFIG.levels
+    return terms >= cfg.repeated_min_terms and share >= cfg.repeated_share

@@ -7,6 +7,7 @@ other; words are compared as stems (:func:`stem`), on both sides.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.track.phrasing import Phrasing, Token, parse_phrasing, stem
@@ -141,3 +142,11 @@ STOPWORDS = frozenset(
 
 def content_stems(text: str) -> set[str]:
     return {s for s in stems(text) if s not in STOPWORDS and len(s) > 2}
+
+
+def top_terms_share(text: str, k: int = 3) -> tuple[float, int]:
+    """(the share of the content words taken by the ``k`` most frequent of them, how many content words)."""
+    terms = [s for s in stems(text) if s not in STOPWORDS and len(s) > 2]
+    if not terms:
+        return 0.0, 0
+    return sum(n for _, n in Counter(terms).most_common(k)) / len(terms), len(terms)
