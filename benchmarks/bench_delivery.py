@@ -190,7 +190,8 @@ def load(variant: str, model: str) -> FasterWhisperTranscriber:
     prompt as a timed segment of S seconds) or ``segment=text`` (as plain text), ``tokens=N`` (at
     most N tokens a second of audio) or ``tokens=any``, ``redo=off`` (a lost or looping decoding
     kept), ``redo=plain`` (redone without the prompt), ``redo=N`` (first with the prompt and a beam
-    of N), and ``cap=off`` (filler runs not capped by voiced sounds)."""
+    of N), ``cap=off`` (filler runs not capped by voiced sounds) and ``carry=off`` (a redo without
+    the prompt does not keep the prompt decoding's fillers)."""
     home = data_home().ensure()
     path, name, sha = resolve_model(model, home, Checksums(home))
     opts = DecodeOptions(hesitations=False)  # the shipped decoding; the acoustic step is timed apart
@@ -211,6 +212,8 @@ def load(variant: str, model: str) -> FasterWhisperTranscriber:
             opts = replace(opts, redo_failed=value != "off", redo_beam_size=int(value) if value.isdigit() else 0)
         elif key == "cap":
             opts = replace(opts, loop_cap=value != "off")
+        elif key == "carry":
+            opts = replace(opts, carry_fillers=value != "off")
         else:
             raise SystemExit(f"unknown change {change!r} in {variant!r}")
     t = FasterWhisperTranscriber(path, name, sha, options=opts)
