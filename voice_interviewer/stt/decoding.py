@@ -89,6 +89,11 @@ class DecodeOptions:
     carry_fillers: bool = True
     # Fillers written one after another count no more than the separate voiced sounds under them.
     loop_cap: bool = True
+    # Whisper's temperature fallback samples (5 draws at each higher temperature): with a fixed seed
+    # the same answers, decoded in the same order by a new model, decode the same in every run.
+    # CTranslate2 seeds each decoding thread's generator once, at its first draw, from the seed set
+    # before it (None: a random seed).
+    seed: int | None = 0
 
     def token_budget(self, seconds: float) -> int | None:
         """``max_new_tokens`` for a clip of ``seconds`` (None: Whisper's own limit)."""

@@ -14,6 +14,8 @@ detector (stt/fillers.py):
 - :func:`looped_fillers`: a run of fillers written one after another counts no more fillers than
   there are separate voiced sounds between the words around it (each filler is a voiced sound of
   its own: "um, uh" is two sounds with a break between them, a loop writes ten over one).
+- :func:`carried_fillers`: a decoding redone without the prompt keeps the fillers the failed
+  decoding wrote next to the same words (without the prompt Whisper leaves them out again).
 
 Pure functions of (audio, timed words); the speech-to-text adapter applies them.
 """

@@ -128,6 +128,10 @@ class FasterWhisperTranscriber:
         self.sha256 = sha256
         self.options = options or DecodeOptions()
         threads = cpu_threads or (os.cpu_count() or 2)
+        if self.options.seed is not None:
+            import ctranslate2
+
+            ctranslate2.set_random_seed(self.options.seed)  # before this model's threads draw
         try:
             self._model = WhisperModel(model_path, device=device, compute_type=compute_type, cpu_threads=threads)
         except (RuntimeError, ValueError, OSError) as e:
