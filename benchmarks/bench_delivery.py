@@ -2,7 +2,11 @@
 speech clips for words lost or invented, and silence and noise for fillers invented.
 
     .venv/bin/python benchmarks/bench_delivery.py [--answers 27] [--held-out 45] [--fresh 21] [--repeat 3]
-        [--prompts - default "default@segment=text" "Um, uh.@from=3" ...]
+        [--prompts - default "default@segment=text" "Um, uh.@from=3" ...] [--seed 0]
+
+With a seed (the default 0) the Piper voice's generator noise and Whisper's fallback sampling are
+drawn alike in every run, so two runs give the same figures; another seed is another draw of the
+same answers (compare a few to see how much a figure moves between draws), --seed none a new one.
 
 For every decoding (the first is the reference for times) it reports:
 - fillers found within +-1 of the truth (transcript alone, and transcript + acoustic hesitations),
