@@ -5,8 +5,10 @@ speech clips for words lost or invented, and silence and noise for fillers inven
         [--prompts - default "default@segment=text" "Um, uh.@from=3" ...] [--seed 0]
 
 With a seed (the default 0) the Piper voice's generator noise and Whisper's fallback sampling are
-drawn alike in every run, so two runs give the same figures; another seed is another draw of the
-same answers (compare a few to see how much a figure moves between draws), --seed none a new one.
+drawn alike in every run, so two runs of the same command give the same figures (times aside). The
+draw is the command's: a decoding's fallback draws follow every clip it decoded before, so --repeat
+and the sets chosen change it. Another seed is another draw of the same answers (compare a few to
+see how much a figure moves between draws), --seed none a new one each run.
 
 For every decoding (the first is the reference for times) it reports:
 - fillers found within +-1 of the truth (transcript alone, and transcript + acoustic hesitations),
