@@ -2,7 +2,13 @@
 speech clips for words lost or invented, and silence and noise for fillers invented.
 
     .venv/bin/python benchmarks/bench_delivery.py [--answers 27] [--held-out 45] [--fresh 21] [--repeat 3]
-        [--prompts - default "default@segment=text" "Um, uh.@from=3" ...]
+        [--prompts - default "default@segment=text" "Um, uh.@from=3" ...] [--seed 0]
+
+With a seed (the default 0) the Piper voice's generator noise and Whisper's fallback sampling are
+drawn alike in every run, so two runs of the same command give the same figures (times aside). The
+draw is the command's: a decoding's fallback draws follow every clip it decoded before, so --repeat
+and the sets chosen change it. Another seed is another draw of the same answers (compare a few to
+see how much a figure moves between draws), --seed none a new one each run.
 
 For every decoding (the first is the reference for times) it reports:
 - fillers found within +-1 of the truth (transcript alone, and transcript + acoustic hesitations),
@@ -184,16 +190,18 @@ def make_answer(j: int, held_out: bool = False, fresh: bool = False) -> Answer:
     return Answer(name, voice, k, 1 if held_at is not None else 0, " ".join(texts), np.concatenate(audio))
 
 
-def load(variant: str, model: str) -> FasterWhisperTranscriber:
+def load(variant: str, model: str, seed: int | None = 0) -> FasterWhisperTranscriber:
     """``variant``: "default" (as shipped), "-" (no prompt) or a prompt text, then "@key=value"
     changes to it: ``from=S`` (the prompt only on clips of at least S seconds), ``segment=S`` (the
     prompt as a timed segment of S seconds) or ``segment=text`` (as plain text), ``tokens=N`` (at
     most N tokens a second of audio) or ``tokens=any``, ``redo=off`` (a lost or looping decoding
     kept), ``redo=plain`` (redone without the prompt), ``redo=N`` (first with the prompt and a beam
-    of N), and ``cap=off`` (filler runs not capped by voiced sounds)."""
+    of N), ``cap=off`` (filler runs not capped by voiced sounds) and ``carry=off`` (a redo without
+    the prompt does not keep the prompt decoding's fillers)."""
     home = data_home().ensure()
     path, name, sha = resolve_model(model, home, Checksums(home))
-    opts = DecodeOptions(hesitations=False)  # the shipped decoding; the acoustic step is timed apart
+    # the shipped decoding; the acoustic step is timed apart
+    opts = DecodeOptions(hesitations=False, seed=seed)
     head, *changes = variant.split("@")
     if head == "-":  # the plain decoding: no prompt, nothing redone, no filler run capped
         opts = replace(opts, initial_prompt=None, loop_cap=False)
@@ -211,6 +219,8 @@ def load(variant: str, model: str) -> FasterWhisperTranscriber:
             opts = replace(opts, redo_failed=value != "off", redo_beam_size=int(value) if value.isdigit() else 0)
         elif key == "cap":
             opts = replace(opts, loop_cap=value != "off")
+        elif key == "carry":
+            opts = replace(opts, carry_fillers=value != "off")
         else:
             raise SystemExit(f"unknown change {change!r} in {variant!r}")
     t = FasterWhisperTranscriber(path, name, sha, options=opts)
@@ -362,7 +372,18 @@ def main() -> None:
     ap.add_argument("--stt-model", default="tiny.en")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument(
+        "--seed",
+        default="0",
+        help="seed of the Piper voice's generator noise and of Whisper's fallback sampling: the same seed "
+        "gives the same answers and decodings in every run ('none': a new draw each run)",
+    )
     args = ap.parse_args()
+    seed = None if args.seed == "none" else int(args.seed)
+    if seed is not None:
+        import onnxruntime
+
+        onnxruntime.set_seed(seed)  # before the Piper voice is loaded: its noise is drawn in the model
     prompts = list(dict.fromkeys(args.prompts))
 
     answers = [make_answer(j) for j in range(args.answers)] + [make_answer(j, True) for j in range(args.held_out)]
@@ -378,7 +399,7 @@ def main() -> None:
         from faster_whisper.audio import decode_audio
 
         quiet.append(("alsa Noise.wav", np.asarray(decode_audio(str(alsa_noise), sampling_rate=SAMPLE_RATE))))
-    models = {p: load(p, args.stt_model) for p in prompts}
+    models = {p: load(p, args.stt_model, seed) for p in prompts}
     load_before = os.getloadavg()
     runs = run_all(models, [a.audio for a in answers], args.repeat)
     real_runs = run_all(models, [x[1] for x in real], args.repeat)
@@ -409,6 +430,7 @@ def main() -> None:
         "stt_model": args.stt_model,
         "audio_s": round(audio_s, 1),
         "repeat": args.repeat,
+        "seed": seed,
         "load_average_1_5_15_before": [round(x, 2) for x in load_before],
         "load_average_1_5_15_after": [round(x, 2) for x in load_after],
         "acoustic_step_s": round(acoustic_s, 3),

@@ -11,7 +11,13 @@ from tests.audio_fixtures import held_vowel, silence, syllables, white_noise
 from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.scoring.delivery import delivery_metrics
 from voice_interviewer.stt.decoding import FILLER_PROMPT, DecodeOptions
-from voice_interviewer.stt.loops import decoding_failure, looped_fillers, voiced_frames, voiced_sounds
+from voice_interviewer.stt.loops import (
+    carried_fillers,
+    decoding_failure,
+    looped_fillers,
+    voiced_frames,
+    voiced_sounds,
+)
 from voice_interviewer.stt.transcriber import FasterWhisperTranscriber
 from voice_interviewer.types import Word
 
@@ -200,3 +206,53 @@ def test_a_long_held_hesitation_between_words_is_no_lost_speech() -> None:
     # the same stretch of running speech, not a hold, is words left out
     speech = np.concatenate([SPEECH[: 3 * SAMPLE_RATE], syllables(2.7, 9), SPEECH[3 * SAMPLE_RATE :]])
     assert decoding_failure(speech, EVERY_WORD[:6] + late) is not None
+
+
+# --- a redo without the prompt keeps the prompt's fillers ----------------------------------------
+
+# the prompt's decoding heard "um" in the hold (1.65 - 2.25 s) and then lost the end of the speech
+PROMPTED_LOST = [w("I", 0.0, 0.6), w("would,", 0.6, 1.5), w("um,", 1.7, 2.2), w("split", 2.4, 2.9)]
+# the redo wrote every word and no filler; its "would" stretches over the hold, as Whisper's do
+REDONE = [w("I", 0.0, 0.6), w("would", 0.6, 2.3), w("split", 2.4, 2.9), w("it.", 2.9, 3.3)]
+
+
+def test_a_filler_between_the_same_two_words_is_carried_into_the_redo() -> None:
+    out = carried_fillers(PROMPTED_LOST, REDONE, one_hold())
+    assert [x.word for x in out] == ["I", "would", "um,", "split", "it."]
+    um = out[2]
+    assert 2.3 <= um.start <= um.end <= 2.4  # in the redo's gap, not over its words
+
+
+def test_a_loop_of_fillers_carries_no_more_than_the_sounds_under_it() -> None:
+    loop = [w("um,", 1.6 + 0.1 * k, 1.7 + 0.1 * k) for k in range(6)]
+    first = [w("I", 0.0, 0.6), w("would", 0.6, 1.5), *loop, w("split", 2.4, 2.9)]
+    out = carried_fillers(first, REDONE, one_hold())
+    assert [x.word for x in out] == ["I", "would", "um,", "split", "it."]
+    # over two sounds with a break between them: two of the eight
+    loop = [w("um,", 1.6 + 0.12 * k, 1.7 + 0.12 * k) for k in range(8)]
+    first = [w("I", 0.0, 0.6), w("would", 0.6, 1.5), *loop, w("split", 2.85, 3.3)]
+    redone = [w("I", 0.0, 0.6), w("would", 0.6, 2.8), w("split", 2.85, 3.3), w("it.", 3.3, 3.6)]
+    assert [x.word for x in carried_fillers(first, redone, two_holds())] == ["I", "would", "um,", "um,", "split", "it."]
+
+
+def test_fillers_where_the_decodings_disagree_are_not_carried() -> None:
+    # "the sum, um, the sum, um": a loop in words the redo does not have; a filler opening the
+    # answer next to a word the redo does not start with
+    first = [w("um,", 0.0, 0.3), w("we", 0.3, 0.6), w("the", 0.6, 0.8), w("sum,", 0.8, 1.0), w("um,", 1.0, 1.2)]
+    first += [w("the", 1.2, 1.4), w("sum,", 1.4, 1.6), w("um,", 1.6, 1.9), w("the", 1.9, 2.0), w("sum", 2.0, 2.2)]
+    assert carried_fillers(first, REDONE, one_hold()) == REDONE
+    assert carried_fillers([x for x in first if x.word != "um,"], REDONE, one_hold()) == REDONE
+
+
+def test_the_transcriber_carries_the_fillers_into_a_redo_and_delivery_counts_them() -> None:
+    # 3 s of speech after the hold: the prompt's decoding lost 2 s of it
+    audio = np.concatenate([syllables(1.5, 1), silence(0.15), held_vowel(0.6), silence(0.15), syllables(3.0, 2)])
+    redone = [*REDONE[:3], w("it", 2.9, 3.3), w("by", 3.3, 4.0), w("time.", 4.0, 5.4)]
+    t = Scripted([PROMPTED_LOST, redone])
+    tr = t.transcribe(audio)
+    assert t.calls == [(FILLER_PROMPT, 1), (None, 1)]
+    assert tr.text == "I would um, split it by time."
+    d = delivery_metrics(tr.words, tr.text, (0.0, 600.0), tr.duration_s, hesitations=tr.hesitations)
+    assert d.filler_count == 1
+    off = Scripted([PROMPTED_LOST, redone], DecodeOptions(carry_fillers=False)).transcribe(audio)
+    assert off.text == "I would split it by time."

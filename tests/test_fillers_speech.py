@@ -173,3 +173,50 @@ def test_the_prompt_loses_no_speech_on_voices_whisper_hears_badly(
     ref = said.replace("uh, ", "").replace("um, ", "").replace("Um, t", "T")
     assert wer(ref, t.text) <= wer(ref, plain.transcribe(audio).text) + 0.15, t.text
     assert abs(delivery(t).filler_count - 4) <= 2, t.text
+
+
+# an espeak-ng answer (en+f4 at 225 words a minute) on which the prompt's decoding loops ("the sum,
+# the sum, the sum, ...") and is redone without the prompt; eight fillers said
+LOOPING = (
+    "A random forest averages many deep trees, each, um, trained on a sample, um, of the rows, um, and "
+    "a subset of the, um, columns. The averaging lowers, um, the, uh, variance, um, without adding much, "
+    "um, bias."
+)
+
+
+def _fresh(stt_home: DataHome, **options: object) -> FasterWhisperTranscriber:
+    """A new model (its decoding threads draw from the seed afresh)."""
+    path, name, sha = resolve_model("tiny.en", stt_home, Checksums(stt_home))
+    return FasterWhisperTranscriber(path, name, sha, options=DecodeOptions(**options))  # type: ignore[arg-type]
+
+
+def test_a_redone_decoding_keeps_the_fillers_the_prompt_heard(stt_home: DataHome) -> None:
+    audio = espeak_speech(LOOPING, 225, "en+f4")
+    on = _fresh(stt_home).transcribe(audio)
+    off = _fresh(stt_home, carry_fillers=False).transcribe(audio)
+    n_on, n_off = delivery(on).filler_count, delivery(off).filler_count
+    assert n_off < n_on <= 8 + 1, (on.text, off.text)
+    # only fillers were added: the words are the redo's
+    fillers = {"um", "uh", "hmm", "er", "ah"}
+    assert [w.word.strip(",.") for w in on.words if w.word.strip(",.").lower() not in fillers] == [
+        w.word.strip(",.") for w in off.words
+    ]
+
+
+def test_the_fallback_sampling_decodes_the_same_in_every_run(stt_home: DataHome) -> None:
+    """Whisper's temperature fallback samples; with the seed two new models decode alike. (An
+    espeak-ng voice, en-us+f3 at 155 words a minute, on which tiny.en falls back.)"""
+    said = (
+        "A random forest averages many deep trees, each trained on a sample of, um, the, uh, rows and a "
+        "subset, um, of the columns, uh, the averaging lowers the variance, uh, without adding much bias."
+    )
+    audio = espeak_speech(said, 155, "en-us+f3")
+    texts, draws = [], []
+    for _ in range(2):
+        t = _fresh(stt_home)
+        counting = _CountingModel(t._model.model)
+        t._model.model = counting
+        texts.append(t.transcribe(audio).text)
+        draws.append(counting.fallbacks)
+    assert draws[0] > 0  # it did sample
+    assert texts[0] == texts[1]

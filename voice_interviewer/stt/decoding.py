@@ -84,8 +84,16 @@ class DecodeOptions:
     # Before that, with the prompt and a beam this wide (0: no such step). A wider search leaves
     # some loops, but it cost 9% more time on bench_delivery for one answer more in 45 within +-1.
     redo_beam_size: int = 0
+    # A redo without the prompt keeps the prompt decoding's fillers that fall in its gaps, over a
+    # voiced sound (stt/loops.py): without the prompt Whisper leaves them out again.
+    carry_fillers: bool = True
     # Fillers written one after another count no more than the separate voiced sounds under them.
     loop_cap: bool = True
+    # Whisper's temperature fallback samples (5 draws at each higher temperature): with a fixed seed
+    # the same answers, decoded in the same order by a new model, decode the same in every run.
+    # CTranslate2 seeds each decoding thread's generator once, at its first draw, from the seed set
+    # before it (None: a random seed).
+    seed: int | None = 0
 
     def token_budget(self, seconds: float) -> int | None:
         """``max_new_tokens`` for a clip of ``seconds`` (None: Whisper's own limit)."""
@@ -116,7 +124,8 @@ class DecodeOptions:
             parts.append(f"at most {self.max_tokens_per_s:g} tokens a second")
         if self.initial_prompt and self.redo_failed:
             beam = f"beam {self.redo_beam_size}, then " if self.redo_beam_size else ""
-            parts.append(f"a lost or looping decoding redone ({beam}no prompt)")
+            carry = ", its fillers in the redo's gaps kept" if self.carry_fillers else ""
+            parts.append(f"a lost or looping decoding redone ({beam}no prompt){carry}")
         if self.loop_cap:
             parts.append("filler runs capped by voiced sounds")
         if self.hesitations:

@@ -14,14 +14,18 @@ detector (stt/fillers.py):
 - :func:`looped_fillers`: a run of fillers written one after another counts no more fillers than
   there are separate voiced sounds between the words around it (each filler is a voiced sound of
   its own: "um, uh" is two sounds with a break between them, a loop writes ten over one).
+- :func:`carried_fillers`: a decoding redone without the prompt keeps the fillers the failed
+  decoding wrote next to the same words (without the prompt Whisper leaves them out again).
 
 Pure functions of (audio, timed words); the speech-to-text adapter applies them.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 import numpy as np
 
@@ -158,3 +162,69 @@ def looped_fillers(
             drop.update(range(i + keep, j + 1))
         i = j + 1
     return drop
+
+
+def carried_fillers(
+    first: Sequence[Word],
+    redone: Sequence[Word],
+    audio: np.ndarray,
+    voiced: np.ndarray | None = None,
+    cfg: HesitationConfig = DEFAULT,
+    loops: LoopConfig = LOOPS,
+) -> list[Word]:
+    """``redone`` (a redo without the prompt) with the fillers of the failed decoding with the prompt
+    (``first``) that it has nothing for. A run of fillers (after :func:`looped_fillers` capped
+    ``first``'s runs by the voiced sounds under them) is carried next to a word both decodings
+    wrote: between the same two words with nothing between them in the redo, or after the same
+    word (before the same word) where the next (previous) word differs. Placed by the words around
+    it rather than by time: without the fillers, Whisper's word timings stretch the neighbouring
+    words over the hesitation. A run with no word in common on either side (inside a loop, or
+    where the decodings disagree) is not carried, nor one opening or closing the answer unless the
+    redo's first or last word is its neighbour."""
+    if voiced is None:
+        voiced = voiced_frames(audio, cfg)
+    drop = looped_fillers(audio, first, voiced, cfg, loops)
+    kept = [w for i, w in enumerate(first) if i not in drop and w.end - w.start <= loops.longest_word_s]
+    said = [i for i, w in enumerate(kept) if _norm(w.word) not in FILLER_WORDS]
+    again = [_norm(w.word) for w in redone]
+    match: dict[int, int] = {}  # index in kept -> index in redone, for the words both wrote
+    blocks = SequenceMatcher(None, [_norm(kept[i].word) for i in said], again, autojunk=False)
+    for a, b, size in blocks.get_matching_blocks():
+        match.update((said[a + k], b + k) for k in range(size))
+    out = list(redone)
+    bounds = [None, *said, None]
+    # from the end, so the indexes of the redone words still to come stay valid
+    for left, right in reversed(list(itertools.pairwise(bounds))):
+        a = -1 if left is None else left
+        b = len(kept) if right is None else right
+        if b - a < 2:
+            continue
+        at = _carried_at(
+            match.get(left) if left is not None else None,
+            match.get(right) if right is not None else None,
+            left is None,
+            right is None,
+            len(redone),
+        )
+        if at is None:
+            continue
+        lo = out[at - 1].end if at > 0 else 0.0
+        hi = max(lo, out[at].start) if at < len(out) else max(lo, audio.size / SAMPLE_RATE)
+        fillers = [
+            f.model_copy(update={"start": min(max(f.start, lo), hi), "end": min(max(f.end, lo), hi)})
+            for f in kept[a + 1 : b]
+        ]
+        out[at:at] = fillers
+    return out
+
+
+def _carried_at(left: int | None, right: int | None, first: bool, last: bool, n: int) -> int | None:
+    """Where in the redo a run of fillers goes: its neighbours' places there (None: not matched),
+    ``first``/``last``: the run opens/closes the answer."""
+    if left is not None and right is not None:
+        return right if right == left + 1 else None
+    if left is not None:
+        return left + 1 if not last or left == n - 1 else None
+    if right is not None:
+        return right if not first or right == 0 else None
+    return None

@@ -24,7 +24,7 @@ from voice_interviewer.stt.decoding import (  # noqa: F401 (the decoding's names
     timed_prompt,
 )
 from voice_interviewer.stt.fillers import Features, detect_hesitations, frame_features
-from voice_interviewer.stt.loops import decoding_failure, looped_fillers, voiced_frames
+from voice_interviewer.stt.loops import carried_fillers, decoding_failure, looped_fillers, voiced_frames
 from voice_interviewer.types import Transcript, Word
 
 log = logging.getLogger(__name__)
@@ -128,6 +128,10 @@ class FasterWhisperTranscriber:
         self.sha256 = sha256
         self.options = options or DecodeOptions()
         threads = cpu_threads or (os.cpu_count() or 2)
+        if self.options.seed is not None:
+            import ctranslate2
+
+            ctranslate2.set_random_seed(self.options.seed)  # before this model's threads draw
         try:
             self._model = WhisperModel(model_path, device=device, compute_type=compute_type, cpu_threads=threads)
         except (RuntimeError, ValueError, OSError) as e:
@@ -224,21 +228,33 @@ class FasterWhisperTranscriber:
     ) -> tuple[list[Word], str, str]:
         """``first`` (a decoding with the prompt), or, when it failed (:func:`decoding_failure`), the first
         redo that did not: with the prompt and a wider beam (when ``redo_beam_size`` is set), then without
-        the prompt. When every one failed, the one that says the most, never nothing over words."""
+        the prompt. When every one failed, the one that says the most, never nothing over words. A redo
+        without the prompt gets the first decoding's fillers in its gaps (:func:`carried_fillers`)."""
         o = self.options
-        tried = [first]
+        tried = [(first, True)]
         why = decoding_failure(audio, first[0], voiced, features=feats)
         for beam, again in ((o.redo_beam_size, prompt), (o.beam_size, None)):
             if why is None:
-                return tried[-1]
+                break
             if not beam:
                 continue
             log.info("decoding again (beam %d, prompt %s): %s", beam, "on" if again else "off", why)
-            tried.append(self._decode(audio, again, beam, None))
-            why = decoding_failure(audio, tried[-1][0], voiced, features=feats)
+            tried.append((self._decode(audio, again, beam, None), again is not None))
+            why = decoding_failure(audio, tried[-1][0][0], voiced, features=feats)
         if why is None:
-            return tried[-1]
-        return max(tried, key=lambda t: len({w.word.lower().strip(",.?!") for w in t[0]}))
+            (words, text, language), prompted = tried[-1]
+        else:
+            (words, text, language), prompted = max(
+                tried, key=lambda t: len({w.word.lower().strip(",.?!") for w in t[0][0]})
+            )
+        if prompted or not o.carry_fillers:
+            return words, text, language
+        # the redo without the prompt writes few fillers: those the prompt's decoding wrote between
+        # the same two words
+        carried = carried_fillers(first[0], words, audio, voiced)
+        if len(carried) == len(words):
+            return words, text, language
+        return carried, " ".join(w.word for w in carried), language
 
     def _decode(
         self, audio: np.ndarray, prompt: str | None, beam_size: int, progress: Progress | None
