@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ import numpy as np
 
 from tests.fakes import PieceTranscriber
 from voice_interviewer.audio.turn import TurnOptions
-from voice_interviewer.session.answers import KeyboardLines, TextAnswers, VoiceAnswers
+from voice_interviewer.session.answers import SWITCH_INTERVAL_S, KeyboardLines, TextAnswers, VoiceAnswers
 from voice_interviewer.track.rubric import Track
 
 
@@ -44,6 +45,23 @@ def test_enter_and_done_end_an_answer(tmp_path: Path, track: Track) -> None:
         assert ans.ended_by == reason
         assert (tmp_path / f"{reason}.wav").is_file()
     keys.q.put("")
+
+
+def test_listening_keeps_the_interpreter_handing_threads_the_lock_often(tmp_path: Path, track: Track) -> None:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)  # Python's default
+    try:
+        keys = ScriptedKeys()
+        q, _ = track.question("phone-screen/bias-variance")
+        answers = VoiceAnswers(
+            endless_noise, PieceTranscriber(), TurnOptions(start_timeout_s=60), keyboard=KeyboardLines(keys.readline)
+        )
+        threading.Timer(0.2, keys.q.put, args=("\n",)).start()
+        answers.answer(q, "question", q.prompt, tmp_path / "a.wav", (45, 90))
+        keys.q.put("")
+        assert sys.getswitchinterval() <= SWITCH_INTERVAL_S  # the capture thread waits at most ~1 ms for the lock
+    finally:
+        sys.setswitchinterval(before)
 
 
 def test_keys_pressed_while_the_interviewer_spoke_do_not_end_the_answer(tmp_path: Path, track: Track) -> None:
