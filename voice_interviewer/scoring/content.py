@@ -108,18 +108,17 @@ def _on_points(s: Sentence, terms: set[str]) -> bool:
     return s.usable and not s.is_list and bool(terms & set(s.toks))
 
 
-def _developed(question: Question, sents: list[Sentence], question_stems: set[str]) -> int:
-    """The words said in sentences on the key points: how far the answer develops them (see scoring.model)."""
-    terms = _point_terms(question, question_stems)
+def _developed(sents: list[Sentence], terms: set[str]) -> int:
+    """The words said in sentences on the key points (``terms``: :func:`_point_terms`): how far the
+    answer develops them (see scoring.model)."""
     return sum(len(s.words) for s in sents if _on_points(s, terms))
 
 
-def _reasoning(question: Question, sents: list[Sentence], question_stems: set[str]) -> float:
+def _reasoning(sents: list[Sentence], terms: set[str]) -> float:
     """The share (0-1, capped) of a full answer's worth of sentences that reason about the topic:
     they explain, use a term of the question's key points that the question itself does not use
     (reading the question back is not reasoning), and are neither lists, claims about the answer,
-    nor red flags (see scoring.model)."""
-    terms = _point_terms(question, question_stems)
+    nor red flags (see scoring.model). ``terms``: :func:`_point_terms`."""
     n = sum(1 for s in sents if s.explains and _on_points(s, terms))
     return round(min(1.0, n / _CFG.reasoning_full_sentences), 4)
 
@@ -219,7 +218,8 @@ def analyse(
             )
         )
     misconception = min(1.0, sum(f.penalty for f in flags) / 100.0)
-    reasoning = _reasoning(question, sents, question_stems)
+    point_terms = _point_terms(question, question_stems)
+    reasoning = _reasoning(sents, point_terms)
     if behavioral is not None:
         story += phrase_cov  # the story's coverage and its own signals, one to one (see scoring.model)
     carrying = {e.sentence for c in criteria for p in c.covered for e in p.evidence}
@@ -235,7 +235,7 @@ def analyse(
     features = Features(
         round(phrase_cov, 4), round(meaning_cov, 4), misconception, round(story, 4), reasoning, breadth, told
     )
-    developed = _developed(question, sents, question_stems)
+    developed = _developed(sents, point_terms)
     repeated = repeats_terms(*tx.top_terms_share(text))
     return Analysis(tuple(criteria), tuple(flags), features, len(tx.words(text)), behavioral, developed, repeated)
 

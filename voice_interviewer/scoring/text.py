@@ -140,13 +140,18 @@ STOPWORDS = frozenset(
 )
 
 
+def content_terms(text: str) -> list[str]:
+    """The stems of the content words, in order (repeats kept)."""
+    return [s for s in stems(text) if s not in STOPWORDS and len(s) > 2]
+
+
 def content_stems(text: str) -> set[str]:
-    return {s for s in stems(text) if s not in STOPWORDS and len(s) > 2}
+    return set(content_terms(text))
 
 
 def top_terms_share(text: str, k: int = 3) -> tuple[float, int]:
     """(the share of the content words taken by the ``k`` most frequent of them, how many content words)."""
-    terms = [s for s in stems(text) if s not in STOPWORDS and len(s) > 2]
+    terms = content_terms(text)
     if not terms:
         return 0.0, 0
     return sum(n for _, n in Counter(terms).most_common(k)) / len(terms), len(terms)
