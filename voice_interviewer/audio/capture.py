@@ -126,11 +126,8 @@ def capture_answer(
             if why == LIKELY_END:
                 if listener:
                     listener.likely_end(samples)
-                why = det.ended()
-                if why is None:
-                    continue
-            elif why is None:
-                why = det.ended()
+                why = None
+            why = why or det.ended()  # a verdict or the words may have ended a held turn
             if why:
                 ended_by = why
                 break

@@ -202,10 +202,8 @@ class TurnDetector:
                 return SILENCE
             if self.t >= self.o.max_answer_s:
                 return MAX_LENGTH
-            if self._complete and self.silence_s >= self.hold_s:
-                waited = self.silence_s >= self.hold_s + self.o.text_wait_s
-                if self._text_seen or not self.expects_text or waited:
-                    return COMPLETE
+            if self.ended() or (self.held and self.silence_s >= self.hold_s + self.o.text_wait_s):
+                return COMPLETE  # held with its words, or the words did not come in time: the voice decides
             if not self.o.semantic:
                 continue
             if not self._proposed and self.silence_s >= self.o.propose_s:
