@@ -18,7 +18,7 @@ from voice_interviewer.scoring.claims import is_claim
 from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.scoring.content import Analysis, Embedder, analyse, content_from, score_content
 from voice_interviewer.scoring.exchange import combine
-from voice_interviewer.scoring.heard import repairs, sound_key, vocabulary
+from voice_interviewer.scoring.heard import repairs, sound_key, term_for, vocabulary
 from voice_interviewer.scoring.levels import REPEATED_NOTE
 from voice_interviewer.scoring.model import EMPTY, PARAMS_FILE, Features, fitted_model, model_from_json
 from voice_interviewer.scoring.validity import GradedAnswer, pairs_right, spearman
@@ -153,6 +153,20 @@ def test_a_word_the_speech_model_was_unsure_of_matches_more_loosely() -> None:
     assert repairs(["the", "mandate", "was", "clear"], vocab, [0.9, 0.2, 0.9, 0.9]) == []
     # nor does a function or explaining word, or two words run together
     assert repairs(["because", "so", "it"], frozenset({"recurse", "omit"}), [0.2, 0.2, 0.2]) == []
+
+
+def test_an_answer_scored_again_with_more_words_looks_up_only_the_new_ones() -> None:
+    # while the candidate talks the answer is scored at each pause, then at the end: the heard words
+    # already matched against the question's terms are not matched again
+    vocab = frozenset({"isotonic", "platt", "calibration", "reliability"})
+    before = ["we", "used", "i", "satanic", "regression", "then", "plot", "scaling"]
+    first = repairs(before, vocab)
+    term_for.cache_clear()
+    assert repairs(before, vocab) == first
+    misses = term_for.cache_info().misses
+    again = repairs([*before, "reliabilty"], vocab)
+    assert again[: len(first)] == first and (again[-1].heard, again[-1].term) == ("reliabilty", "reliability")
+    assert term_for.cache_info().misses - misses == 2  # "reliabilty", and "scaling" run together with it
 
 
 def test_spoken_probabilities_reach_the_repairs() -> None:

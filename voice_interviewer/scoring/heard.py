@@ -73,7 +73,10 @@ def _alike(heard: str, term: str) -> bool:
     cfg = CONFIG.heard
     if heard == term or abs(len(heard) - len(term)) > cfg.max_length_gap:
         return False
-    ratio = SequenceMatcher(None, heard, term).ratio()
+    m = SequenceMatcher(None, heard, term)
+    if m.quick_ratio() < min(cfg.min_letter_ratio, cfg.min_ratio_same_sound):  # an upper bound of ratio()
+        return False
+    ratio = m.ratio()
     if ratio >= cfg.min_letter_ratio:
         return True
     kh, kt = sound_key(heard), sound_key(term)
@@ -87,11 +90,28 @@ def _unsure_alike(heard: str, term: str) -> bool:
     cfg = CONFIG.heard
     if abs(len(heard) - len(term)) > cfg.max_length_gap:
         return False
-    ratio = SequenceMatcher(None, heard, term).ratio()
+    m = SequenceMatcher(None, heard, term)
+    if m.quick_ratio() < min(cfg.unsure_letter_ratio, cfg.unsure_ratio_same_sound):
+        return False
+    ratio = m.ratio()
     if ratio >= cfg.unsure_letter_ratio:
         return True
     kh, kt = (re.sub(r"(.)\1+", r"\1", sound_key(w).replace("m", "n").replace("r", "l")) for w in (heard, term))
     return len(kt) >= cfg.min_key_letters and kh == kt and ratio >= cfg.unsure_ratio_same_sound
+
+
+@lru_cache(maxsize=50000)
+def term_for(heard: str, vocab: frozenset[str], unsure: bool) -> str | None:
+    """The term of ``vocab`` that ``heard`` stands for (the most alike in letters), or None.
+
+    Cached: an answer is scored again at each pause while the candidate talks, and at the end, with
+    the same words again and a few new ones; only the new ones cost anything.
+    """
+    return max(
+        (t for t in vocab if _alike(heard, t) or (unsure and _unsure_alike(heard, t))),
+        key=lambda t: SequenceMatcher(None, heard, t).ratio(),
+        default=None,
+    )
 
 
 def repairs(spoken: list[str], vocab: frozenset[str], probs: Sequence[float] | None = None) -> list[Repair]:
@@ -121,11 +141,7 @@ def repairs(spoken: list[str], vocab: frozenset[str], probs: Sequence[float] | N
                 and heard not in STOPWORDS
                 and stem(heard) not in EXPLAINERS
             )
-            best = max(
-                (t for t in vocab if _alike(heard, t) or (unsure and _unsure_alike(heard, t))),
-                key=lambda t: SequenceMatcher(None, heard, t).ratio(),
-                default=None,
-            )
+            best = term_for(heard, vocab, unsure)
             if best is not None:
                 found = Repair(i, n, " ".join(chunk), best)
                 break
