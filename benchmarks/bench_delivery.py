@@ -2,7 +2,7 @@
 speech clips for words lost or invented, and silence and noise for fillers invented.
 
     .venv/bin/python benchmarks/bench_delivery.py [--answers 27] [--held-out 45] [--fresh 21] [--repeat 3]
-        [--prompts - default "default@segment=text" "Um, uh.@from=3" ...] [--seed 0]
+        [--prompts - default "default@segment=text" "Um, uh.@from=3" ...] [--seed 0] [--threads 1]
 
 With a seed (the default 0) the Piper voice's generator noise and Whisper's fallback sampling are
 drawn alike in every run, so two runs of the same command give the same figures (times aside). The
@@ -16,9 +16,16 @@ For every decoding (the first is the reference for times) it reports:
 - answers without fillers on which a filler was found,
 - word error rate on the real clips, and words Whisper invented on silence and noise,
 - where the time goes: encoder passes (one per 30 s window decoded), greedy decodes, fallback
-  decodes at higher temperatures, tokens written,
-- the time to transcribe: per clip the median of --repeat runs, the decodings interleaved in the
-  same process (order reversed every other round), summed; with the load average before and after.
+  decodes at higher temperatures, tokens written, decodings (one per window, more when redone),
+  and the CPU seconds of each stage (encoder, decodes, word alignment, VAD, log-mel features,
+  frame features, loop checks, acoustic detector, the rest),
+- the time to transcribe, wall and CPU (time.process_time, every thread of the process: the other
+  jobs on the machine move it far less than wall time): per clip the median of --repeat runs, the
+  decodings interleaved in the same process (order reversed every other round), summed; with the
+  load average before and after. Each decoding is the shipped transcriber, acoustic detector
+  included ("-": plain Whisper). With several threads the CPU time still counts the threads'
+  waiting for each other, which grows with the machine's load; --threads 1 gives the steadiest
+  ratio.
 
 The synthesized answers mix two kinds of filler: written ones ("um", "uh" in the text the voice
 reads) and held ones (a held "uhhh" sound put between two phrases, which no text shows). Voices:
@@ -31,12 +38,15 @@ only; nothing here asserts. Timings are noisy on a shared machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import os
 import random
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -61,7 +71,7 @@ from voice_interviewer.paths import data_home
 from voice_interviewer.scoring.delivery import delivery_metrics
 from voice_interviewer.stt.fillers import detect_hesitations
 from voice_interviewer.stt.transcriber import DecodeOptions, FasterWhisperTranscriber, resolve_model
-from voice_interviewer.types import Transcript
+from voice_interviewer.types import Hesitation, Transcript
 
 ANSWERS = (
     "I would split the data by time and validate on the later window. That keeps the future out of "
@@ -190,21 +200,21 @@ def make_answer(j: int, held_out: bool = False, fresh: bool = False) -> Answer:
     return Answer(name, voice, k, 1 if held_at is not None else 0, " ".join(texts), np.concatenate(audio))
 
 
-def load(variant: str, model: str, seed: int | None = 0) -> FasterWhisperTranscriber:
+def load(variant: str, model: str, seed: int | None = 0, threads: int = 0) -> FasterWhisperTranscriber:
     """``variant``: "default" (as shipped), "-" (no prompt) or a prompt text, then "@key=value"
     changes to it: ``from=S`` (the prompt only on clips of at least S seconds), ``segment=S`` (the
     prompt as a timed segment of S seconds) or ``segment=text`` (as plain text), ``tokens=N`` (at
     most N tokens a second of audio) or ``tokens=any``, ``redo=off`` (a lost or looping decoding
     kept), ``redo=plain`` (redone without the prompt), ``redo=N`` (first with the prompt and a beam
     of N), ``cap=off`` (filler runs not capped by voiced sounds) and ``carry=off`` (a redo without
-    the prompt does not keep the prompt decoding's fillers)."""
+    the prompt does not keep the prompt decoding's fillers), ``acoustic=off`` (no acoustic detector;
+    "-" has none). ``threads``: the model's CPU threads (0: every core)."""
     home = data_home().ensure()
     path, name, sha = resolve_model(model, home, Checksums(home))
-    # the shipped decoding; the acoustic step is timed apart
-    opts = DecodeOptions(hesitations=False, seed=seed)
+    opts = DecodeOptions(seed=seed)  # the shipped decoding, the acoustic detector included
     head, *changes = variant.split("@")
     if head == "-":  # the plain decoding: no prompt, nothing redone, no filler run capped
-        opts = replace(opts, initial_prompt=None, loop_cap=False)
+        opts = replace(opts, initial_prompt=None, loop_cap=False, hesitations=False)
     elif head != "default":
         opts = replace(opts, initial_prompt=head, prompt_min_s=0.0)
     for change in changes:
@@ -221,16 +231,45 @@ def load(variant: str, model: str, seed: int | None = 0) -> FasterWhisperTranscr
             opts = replace(opts, loop_cap=value != "off")
         elif key == "carry":
             opts = replace(opts, carry_fillers=value != "off")
+        elif key == "acoustic":
+            opts = replace(opts, hesitations=value != "off")
         else:
             raise SystemExit(f"unknown change {change!r} in {variant!r}")
-    t = FasterWhisperTranscriber(path, name, sha, options=opts)
+    t = FasterWhisperTranscriber(path, name, sha, options=opts, cpu_threads=threads)
+    LISTENS[variant] = opts.hesitations
     t._model.model = Counted(t._model.model)  # type: ignore[assignment]
+    t._model.feature_extractor = Timed(t._model.feature_extractor, "log-mel features")  # type: ignore[assignment]
+    for method, stage in (("_decode", "decodings"), ("_transcribe", "windows")):
+        f = getattr(t, method)
+        setattr(t, method, functools.partial(counted, f, stage))
     return t
+
+
+class Timed:
+    """A callable object (faster-whisper's feature extractor) with its CPU time added to ``stage``."""
+
+    def __init__(self, f: Any, stage: str) -> None:
+        self._f, self._stage = f, stage
+
+    def __call__(self, *a: Any, **kw: Any) -> Any:
+        with cpu(self._stage):
+            return self._f(*a, **kw)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._f, name)
+
+
+def counted(f: Any, what: str, *a: Any, **kw: Any) -> Any:
+    """``f(*a, **kw)``, counted in :data:`CALLS` (decodings: one per window, more when redone)."""
+    row = CALLS.setdefault(NOW[0], {})
+    row[what] = row.get(what, 0) + 1
+    return f(*a, **kw)
 
 
 class Counted:
     """The CTranslate2 model with its work counted: encoder passes (one per 30 s window Whisper
-    decodes), greedy decodes, fallback decodes at a higher temperature (5 samples each), tokens."""
+    decodes), greedy decodes, fallback decodes at a higher temperature (5 samples each), tokens;
+    the CPU time of each kind of call goes to :data:`CPU`."""
 
     def __init__(self, model: Any) -> None:
         self._m = model
@@ -238,16 +277,23 @@ class Counted:
 
     def encode(self, *a: Any, **kw: Any) -> Any:
         self.encodes += 1
-        return self._m.encode(*a, **kw)
+        with cpu("encoder"):
+            return self._m.encode(*a, **kw)
 
     def generate(self, *a: Any, **kw: Any) -> Any:
-        out = self._m.generate(*a, **kw)
-        if kw.get("sampling_temperature", 0.0) > 0:
+        fallback = kw.get("sampling_temperature", 0.0) > 0
+        with cpu("fallback decodes" if fallback else "greedy decodes"):
+            out = self._m.generate(*a, **kw)
+        if fallback:
             self.fallbacks += 1
         else:
             self.decodes += 1
             self.tokens += sum(len(r.sequences_ids[0]) for r in out)
         return out
+
+    def align(self, *a: Any, **kw: Any) -> Any:
+        with cpu("word alignment"):
+            return self._m.align(*a, **kw)
 
     def counts(self) -> tuple[int, int, int, int]:
         return self.encodes, self.decodes, self.fallbacks, self.tokens
@@ -256,17 +302,73 @@ class Counted:
         return getattr(self._m, name)
 
 
+# CPU seconds (time.process_time: every thread of this process, not moved by other jobs on the
+# machine the way wall time is) per decoding and stage, and the decodings a transcription made
+CPU: dict[str, dict[str, float]] = {}
+NOW = [""]  # the decoding being timed
+CALLS: dict[str, dict[str, int]] = {}
+LISTENS: dict[str, bool] = {}  # decoding -> its transcriber runs the acoustic detector
+
+
+@contextlib.contextmanager
+def cpu(stage: str) -> Iterator[None]:
+    t0 = time.process_time()
+    try:
+        yield
+    finally:
+        row = CPU.setdefault(NOW[0], {})
+        row[stage] = row.get(stage, 0.0) + time.process_time() - t0
+
+
+def timed(owner: Any, name: str, stage: str) -> None:
+    """``owner.name`` (a function) with its CPU time added to ``stage``."""
+    f = getattr(owner, name)
+
+    @functools.wraps(f)
+    def wrapper(*a: Any, **kw: Any) -> Any:
+        with cpu(stage):
+            return f(*a, **kw)
+
+    setattr(owner, name, wrapper)
+
+
+def profile_stages() -> None:
+    """Time the steps around the model: Silero VAD (faster-whisper's filter and the cut of a long
+    answer), the log-mel features, the frame features of stt/fillers.py, the checks of stt/loops.py,
+    the acoustic detector."""
+    import faster_whisper.transcribe as fw
+    import faster_whisper.vad as fv
+
+    from voice_interviewer.stt import transcriber as tm
+
+    timed(fw, "get_speech_timestamps", "vad")
+    timed(fv, "get_speech_timestamps", "vad")
+    for name, stage in (
+        ("frame_features", "frame features"),
+        ("voiced_frames", "loop checks"),
+        ("decoding_failure", "loop checks"),
+        ("looped_fillers", "loop checks"),
+        ("carried_fillers", "loop checks"),
+        ("detect_hesitations", "acoustic detector"),
+    ):
+        timed(tm, name, stage)
+
+
 def counts_of(t: FasterWhisperTranscriber) -> tuple[int, int, int, int]:
     return t._model.model.counts()  # type: ignore[no-any-return]
 
 
-def fillers_found(tr: Transcript, audio: np.ndarray, acoustic: bool) -> tuple[int, int, float]:
-    """(fillers in all, of which acoustic, seconds the acoustic step took)."""
-    t0 = time.perf_counter()
-    hes = detect_hesitations(audio, tr.words) if acoustic and tr.text else ()
-    took = time.perf_counter() - t0
+def fillers_found(tr: Transcript, audio: np.ndarray, acoustic: bool, own: bool) -> tuple[int, int]:
+    """(fillers in all, of which acoustic): with ``own`` (its transcriber ran the acoustic detector)
+    the transcript's hesitations, else the detector's on its words."""
+    if not acoustic or not tr.text:
+        hes: tuple[Hesitation, ...] = ()
+    elif own:
+        hes = tr.hesitations
+    else:
+        hes = detect_hesitations(audio, tr.words)
     d = delivery_metrics(tr.words, tr.text, (0.0, 1e9), tr.duration_s, hesitations=hes)
-    return d.filler_count, sum(m.source == "acoustic" for m in d.filler_marks), took
+    return d.filler_count, sum(m.source == "acoustic" for m in d.filler_marks)
 
 
 def spoken(text: str) -> str:
@@ -283,26 +385,46 @@ class Run:
     tr: Transcript
     seconds: float
     counts: tuple[int, int, int, int]
+    cpu_s: float  # the median CPU time (every thread of the process)
+    decodings: int = 0  # of the first run: one per window (piece), more when one was redone
 
 
-def run_all(models: dict[str, FasterWhisperTranscriber], clips: list[np.ndarray], repeat: int) -> list[dict[str, Run]]:
+def run_all(
+    models: dict[str, FasterWhisperTranscriber], clips: list[np.ndarray], repeat: int, profile: bool = True
+) -> list[dict[str, Run]]:
     """Every clip through every decoding, ``repeat`` times, the decodings interleaved (the order
-    reversed every other round) so that a busy spell on the machine hits them alike."""
+    reversed every other round) so that a busy spell on the machine hits them alike. ``profile``:
+    the first round's CPU time per stage goes to :data:`CPU` (with its total as "transcribe")."""
     out = []
     names = list(models)
     for audio in clips:
         times: dict[str, list[float]] = {p: [] for p in names}
+        cpus: dict[str, list[float]] = {p: [] for p in names}
         first: dict[str, tuple[Transcript, tuple[int, int, int, int]]] = {}
+        redone: dict[str, int] = {}
         for r in range(repeat):
             for p in names if r % 2 == 0 else names[::-1]:
+                NOW[0] = p if profile and r == 0 else ""
                 before = counts_of(models[p])
-                t0 = time.perf_counter()
+                decoded = CALLS.get(p, {}).get("decodings", 0)
+                c0, t0 = time.process_time(), time.perf_counter()
                 tr = models[p].transcribe(audio)
                 times[p].append(time.perf_counter() - t0)
+                cpus[p].append(time.process_time() - c0)
                 if p not in first:
                     after = counts_of(models[p])
                     first[p] = (tr, tuple(a - b for a, b in zip(after, before, strict=True)))  # type: ignore[assignment]
-        out.append({p: Run(first[p][0], statistics.median(times[p]), first[p][1]) for p in names})
+                    redone[p] = CALLS.get(p, {}).get("decodings", 0) - decoded
+                    if profile:
+                        row = CPU.setdefault(p, {})
+                        row["transcribe"] = row.get("transcribe", 0.0) + cpus[p][-1]
+        NOW[0] = ""
+        out.append(
+            {
+                p: Run(first[p][0], statistics.median(times[p]), first[p][1], statistics.median(cpus[p]), redone[p])
+                for p in names
+            }
+        )
     return out
 
 
@@ -311,8 +433,8 @@ def summarize(
 ) -> dict[str, Any]:
     found = []
     for a, r in zip(answers, runs, strict=True):
-        n_t, _, _ = fillers_found(r[p].tr, a.audio, acoustic=False)
-        n_b, n_ac, _ = fillers_found(r[p].tr, a.audio, acoustic=True)
+        n_t, _ = fillers_found(r[p].tr, a.audio, False, LISTENS[p])
+        n_b, n_ac = fillers_found(r[p].tr, a.audio, True, LISTENS[p])
         found.append((a, n_t, n_b, n_ac, r[p].tr.text))
     zero = [x for x in found if x[0].fillers == 0]
     by_voice: dict[str, list[bool]] = {}
@@ -355,6 +477,12 @@ def summarize(
         "fallback_decodes": work[2],
         "tokens_written": work[3],
         "transcribe_s": round(sum(r[p].seconds for r in every), 2),
+        "transcribe_cpu_s": round(sum(r[p].cpu_s for r in every), 2),
+        "transcribe_fluent_cpu_s": round(
+            sum(r[p].cpu_s for a, r in zip(answers, runs, strict=True) if a.fillers == 0)
+            + sum(r[p].cpu_s for r in real_runs),
+            2,
+        ),
         "transcribe_fluent_s": round(
             sum(r[p].seconds for a, r in zip(answers, runs, strict=True) if a.fillers == 0)
             + sum(r[p].seconds for r in real_runs),
@@ -371,6 +499,7 @@ def main() -> None:
     ap.add_argument("--prompts", nargs="+", default=["-", "default"])
     ap.add_argument("--stt-model", default="tiny.en")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=0, help="the model's CPU threads (0: every core)")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument(
         "--seed",
@@ -399,32 +528,43 @@ def main() -> None:
         from faster_whisper.audio import decode_audio
 
         quiet.append(("alsa Noise.wav", np.asarray(decode_audio(str(alsa_noise), sampling_rate=SAMPLE_RATE))))
-    models = {p: load(p, args.stt_model, seed) for p in prompts}
+    profile_stages()
+    models = {p: load(p, args.stt_model, seed, args.threads) for p in prompts}
     load_before = os.getloadavg()
     runs = run_all(models, [a.audio for a in answers], args.repeat)
     real_runs = run_all(models, [x[1] for x in real], args.repeat)
-    quiet_runs = run_all(models, [x[1] for x in quiet], 1)
+    quiet_runs = run_all(models, [x[1] for x in quiet], 1, profile=False)
     load_after = os.getloadavg()
     if args.verbose:
         for a, r in zip(answers, runs, strict=True):
             for p in prompts:
-                n = fillers_found(r[p].tr, a.audio, acoustic=True)[0]
-                print(f"{a.name} {a.voice} truth={a.fillers} {p!r}: {n} {r[p].counts} | {r[p].tr.text}")
-    t0 = time.perf_counter()
-    for a, r in zip(answers, runs, strict=True):
-        detect_hesitations(a.audio, r[prompts[-1]].tr.words)
-    acoustic_s = time.perf_counter() - t0
+                n = fillers_found(r[p].tr, a.audio, True, LISTENS[p])[0]
+                print(
+                    f"{a.name} {a.voice} truth={a.fillers} {p!r}: {n} {r[p].counts} {r[p].decodings}d "
+                    f"{r[p].cpu_s:.2f}s | {r[p].tr.text}"
+                )
     rows = []
     for p in prompts:
         row = summarize(p, answers, runs, real, real_runs)
         row["quiet"] = {
-            name: {"text": r[p].tr.text, "fillers": fillers_found(r[p].tr, audio, acoustic=True)[0]}
+            name: {"text": r[p].tr.text, "fillers": fillers_found(r[p].tr, audio, True, LISTENS[p])[0]}
             for (name, audio), r in zip(quiet, quiet_runs, strict=True)
         }
         rows.append(row)
     for row in rows:
         row["transcribe_vs_first"] = round(row["transcribe_s"] / rows[0]["transcribe_s"], 3)
         row["transcribe_fluent_vs_first"] = round(row["transcribe_fluent_s"] / rows[0]["transcribe_fluent_s"], 3)
+        row["transcribe_cpu_vs_first"] = round(row["transcribe_cpu_s"] / rows[0]["transcribe_cpu_s"], 3)
+        row["transcribe_fluent_cpu_vs_first"] = round(
+            row["transcribe_fluent_cpu_s"] / rows[0]["transcribe_fluent_cpu_s"], 3
+        )
+        # the first round's CPU seconds per stage (answers and real clips; "other": faster-whisper's
+        # Python, tokenizing, the adapter), and the decodings made: one per window, more when redone
+        stages = CPU.get(row["decoding"], {})
+        total = stages.pop("transcribe", 0.0)
+        stages["other"] = total - sum(stages.values())
+        row["cpu_by_stage_s"] = {k: round(v, 2) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])}
+        row["calls"] = CALLS.get(row["decoding"], {})
     audio_s = sum(a.audio.size for a in answers) / SAMPLE_RATE + sum(x[1].size for x in real) / SAMPLE_RATE
     out = {
         "stt_model": args.stt_model,
@@ -433,7 +573,6 @@ def main() -> None:
         "seed": seed,
         "load_average_1_5_15_before": [round(x, 2) for x in load_before],
         "load_average_1_5_15_after": [round(x, 2) for x in load_after],
-        "acoustic_step_s": round(acoustic_s, 3),
         "rows": rows,
     }
     print(json.dumps(out, indent=1))

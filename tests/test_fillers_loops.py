@@ -18,7 +18,7 @@ from voice_interviewer.stt.loops import (
     voiced_frames,
     voiced_sounds,
 )
-from voice_interviewer.stt.transcriber import FasterWhisperTranscriber
+from voice_interviewer.stt.transcriber import EncoderMemo, FasterWhisperTranscriber
 from voice_interviewer.types import Word
 
 
@@ -123,6 +123,7 @@ class Scripted(FasterWhisperTranscriber):
 
     def __init__(self, results: list[list[Word]], options: DecodeOptions | None = None) -> None:
         self.name, self.sha256, self.options = "scripted", None, options or DecodeOptions()
+        self._encoded = EncoderMemo(lambda features: features)
         self.results = results
         self.calls: list[tuple[str | None, int]] = []
 
@@ -256,3 +257,21 @@ def test_the_transcriber_carries_the_fillers_into_a_redo_and_delivery_counts_the
     assert d.filler_count == 1
     off = Scripted([PROMPTED_LOST, redone], DecodeOptions(carry_fillers=False)).transcribe(audio)
     assert off.text == "I would split it by time."
+
+
+def test_the_encoders_output_is_kept_for_a_redo_of_the_same_window_and_then_let_go() -> None:
+    encoded: list[np.ndarray] = []
+
+    def encode(features: np.ndarray) -> object:
+        encoded.append(features)
+        return ("output", float(features.sum()))
+
+    memo = EncoderMemo(encode)
+    window = np.arange(12, dtype=np.float32).reshape(3, 4)
+    first = memo(window)
+    assert memo(window.copy()) is first  # the same features: the encoder does not run again
+    assert memo(window[:, :2]) != first  # another window does
+    assert len(encoded) == 2
+    memo.clear()
+    memo(window)
+    assert len(encoded) == 3

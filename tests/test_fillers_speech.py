@@ -111,14 +111,16 @@ class _CountingModel:
 
     def __init__(self, model: object) -> None:
         self._m = model
-        self.encodes = self.fallbacks = 0
+        self.encodes = self.fallbacks = self.decodes = 0
 
     def encode(self, *a: object, **kw: object) -> object:
         self.encodes += 1
         return self._m.encode(*a, **kw)  # type: ignore[attr-defined]
 
     def generate(self, *a: object, **kw: object) -> object:
-        self.fallbacks += float(kw.get("sampling_temperature", 0.0)) > 0  # type: ignore[arg-type]
+        sampled = float(kw.get("sampling_temperature", 0.0)) > 0  # type: ignore[arg-type]
+        self.fallbacks += sampled
+        self.decodes += not sampled
         return self._m.generate(*a, **kw)  # type: ignore[attr-defined]
 
     def __getattr__(self, name: str) -> object:
@@ -220,3 +222,18 @@ def test_the_fallback_sampling_decodes_the_same_in_every_run(stt_home: DataHome)
         draws.append(counting.fallbacks)
     assert draws[0] > 0  # it did sample
     assert texts[0] == texts[1]
+
+
+def test_a_redone_decoding_reuses_the_encoders_output(stt_home: DataHome) -> None:
+    """The redo reads the same audio without the prompt: only the decoder runs again."""
+    audio = espeak_speech(LOOPING, 225, "en+f4")
+    work = []
+    for redo in (True, False):
+        t = _fresh(stt_home, redo_failed=redo)
+        counting = _CountingModel(t._model.model)
+        t._model.model = counting
+        t.transcribe(audio)
+        work.append((counting.encodes, counting.decodes))
+    (encodes, decodes), (encodes_once, decodes_once) = work
+    assert decodes > decodes_once  # it was redone
+    assert encodes == encodes_once

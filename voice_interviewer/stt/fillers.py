@@ -76,7 +76,11 @@ Features = tuple[np.ndarray, np.ndarray, np.ndarray]  # frame_features(): level,
 
 
 def frame_features(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> Features:
-    """Per frame: (level in dB, voicing 0..1, spectral change to the frame 20 ms before)."""
+    """Per frame: (level in dB, voicing 0..1, spectral change to the frame 20 ms before).
+
+    Voicing and change are worked out only where they can matter: frames quieter than the answer's
+    loud frames by ``level_below_peak_db`` are neither voiced nor held (voicing 0, change inf), so
+    their spectra are skipped (pauses and the silence around an answer are a fifth to a third of it)."""
     fr = _frames(np.asarray(audio, dtype=np.float32), cfg)
     if fr.shape[0] == 0:
         empty = np.zeros(0, dtype=np.float64)
@@ -84,25 +88,36 @@ def frame_features(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> Featur
     fr = fr - fr.mean(axis=1, keepdims=True)
     energy = np.mean(fr.astype(np.float64) ** 2, axis=1)
     level = 10 * np.log10(energy + 1e-12)
-    win = np.hanning(fr.shape[1])
-    spec = np.abs(np.fft.rfft(fr * win, n=2 * fr.shape[1], axis=1)) ** 2
-    # voicing: peak of the normalised autocorrelation (Wiener-Khinchin) in the pitch range
-    ac = np.fft.irfft(spec, axis=1)[:, : fr.shape[1]]
-    ac = ac / np.maximum(ac[:, :1], 1e-12)
+    lag = 2  # the change is to the frame this many hops before
+    speech = level > np.percentile(level, 95) - cfg.level_below_peak_db
+    need = speech.copy()
+    need[:-lag] |= speech[lag:]  # and the frames a speech frame's change is measured against
+    at = np.flatnonzero(need)
+    voicing = np.zeros(fr.shape[0], dtype=np.float64)
+    change = np.full(fr.shape[0], np.inf)
+    if at.size == 0:
+        return level, voicing, change
+    n = fr.shape[1]
     lo = int(SAMPLE_RATE / cfg.max_pitch_hz)
-    hi = min(int(SAMPLE_RATE / cfg.min_pitch_hz), fr.shape[1] - 1)
+    hi = min(int(SAMPLE_RATE / cfg.min_pitch_hz), n - 1)
+    # zero-padded to at least n + hi: the autocorrelation up to lag hi is the linear one, unwrapped
+    size = -(-(n + hi) // 64) * 64
+    spec = np.abs(np.fft.rfft(fr[at] * np.hanning(n), n=size, axis=1)) ** 2
+    # voicing: peak of the normalised autocorrelation (Wiener-Khinchin) in the pitch range
+    ac = np.fft.irfft(spec, n=size, axis=1)[:, :hi]
+    ac = ac / np.maximum(ac[:, :1], 1e-12)
     # the window shrinks the autocorrelation at lag k by (n - k) / n: undo it
-    taper = fr.shape[1] / (fr.shape[1] - np.arange(lo, hi))
-    voicing = np.clip(np.max(ac[:, lo:hi] * taper, axis=1), 0.0, 1.0)
+    taper = n / (n - np.arange(lo, hi))
+    voicing[at] = np.clip(np.max(ac[:, lo:hi] * taper, axis=1), 0.0, 1.0)
     # spectral change: log energies in 16 bands from 100 Hz to 4 kHz
-    freqs = np.fft.rfftfreq(2 * fr.shape[1], 1 / SAMPLE_RATE)
+    freqs = np.fft.rfftfreq(size, 1 / SAMPLE_RATE)
     edges = np.geomspace(100.0, 4000.0, 17)
     bands = np.stack([spec[:, (freqs >= a) & (freqs < b)].sum(axis=1) for a, b in itertools.pairwise(edges)], axis=1)
-    logb = np.log(bands + 1e-10)
-    lag = 2
-    change = np.full(fr.shape[0], np.inf)
+    logb = np.full((fr.shape[0], bands.shape[1]), np.nan)
+    logb[at] = np.log(bands + 1e-10)
     if fr.shape[0] > lag:
-        change[lag:] = np.mean(np.abs(logb[lag:] - logb[:-lag]), axis=1)
+        step = np.mean(np.abs(logb[lag:] - logb[:-lag]), axis=1)
+        change[lag:] = np.where(np.isnan(step), np.inf, step)  # nan: a skipped frame on either side
     return level, voicing, change
 
 

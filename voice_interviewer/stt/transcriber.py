@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import logging
 import os
 from collections.abc import Callable
@@ -109,6 +110,25 @@ def resolve_model(spec: str, home: DataHome, sums: Checksums) -> tuple[str, str,
     return local, spec, None
 
 
+class EncoderMemo:
+    """Whisper's encoder with its outputs kept for the clip being transcribed: a redo of a failed
+    decoding reads the same audio, and the encoder's output does not depend on the prompt, so
+    only the decoder runs again. Keyed by the window's log-mel features; :meth:`clear` after a clip."""
+
+    def __init__(self, encode: Callable[[np.ndarray], object]) -> None:
+        self._encode = encode
+        self._kept: dict[bytes, object] = {}
+
+    def __call__(self, features: np.ndarray) -> object:
+        key = hashlib.blake2b(np.ascontiguousarray(features).tobytes(), digest_size=16).digest()
+        if key not in self._kept:
+            self._kept[key] = self._encode(features)
+        return self._kept[key]
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+
 class FasterWhisperTranscriber:
     supports_word_timings = True
 
@@ -138,6 +158,8 @@ class FasterWhisperTranscriber:
             raise MissingModelError(f"Could not load the speech model {name} from {model_path}: {e}") from None
         self.english_only = name.endswith(".en") or self._model.model.is_multilingual is False
         self._prompt_ids: dict[str, list[int]] = {}
+        self._encoded = EncoderMemo(self._model.encode)
+        self._model.encode = self._encoded  # faster-whisper calls self.encode
 
     def _initial_prompt(self, prompt: str | None) -> str | list[int] | None:
         """What faster-whisper's ``initial_prompt`` gets: the text, or its tokens as a timed segment."""
@@ -198,13 +220,16 @@ class FasterWhisperTranscriber:
             return Transcript(text="", duration_s=round(duration, 2), no_speech=True)
         o = self.options
         prompt = o.prompt_for(duration)
-        words, text, language = self._decode(audio, prompt, o.beam_size, progress)
-        redo = bool(prompt and o.redo_failed)
-        # the frames' level, voicing and change, computed once for the checks and the hesitations
-        feats = frame_features(audio) if redo or o.loop_cap or o.hesitations else None
-        voiced = voiced_frames(audio, features=feats) if redo or o.loop_cap else None
-        if prompt and redo and voiced is not None:
-            words, text, language = self._redone(audio, prompt, voiced, (words, text, language), feats)
+        try:
+            words, text, language = self._decode(audio, prompt, o.beam_size, progress)
+            redo = bool(prompt and o.redo_failed)
+            # the frames' level, voicing and change, computed once for the checks and the hesitations
+            feats = frame_features(audio) if redo or o.loop_cap or o.hesitations else None
+            voiced = voiced_frames(audio, features=feats) if redo or o.loop_cap else None
+            if prompt and redo and voiced is not None:
+                words, text, language = self._redone(audio, prompt, voiced, (words, text, language), feats)
+        finally:
+            self._encoded.clear()
         if o.loop_cap and voiced is not None and (drop := looped_fillers(audio, words, voiced)):
             words = [w for i, w in enumerate(words) if i not in drop]
             text = " ".join(w.word for w in words)
