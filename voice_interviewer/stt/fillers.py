@@ -67,9 +67,8 @@ def _frames(audio: np.ndarray, cfg: HesitationConfig) -> np.ndarray:
     hop = int(cfg.hop_s * SAMPLE_RATE)
     if audio.size < n:
         return np.zeros((0, n), dtype=np.float32)
-    count = 1 + (audio.size - n) // hop
-    idx = np.arange(n)[None, :] + hop * np.arange(count)[:, None]
-    return audio[idx].astype(np.float32)
+    # a view of the audio (no copy): the caller's first arithmetic makes the frames' own array
+    return np.lib.stride_tricks.sliding_window_view(np.asarray(audio, dtype=np.float32), n)[::hop]
 
 
 Features = tuple[np.ndarray, np.ndarray, np.ndarray]  # frame_features(): level, voicing, spectral change
