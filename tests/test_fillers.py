@@ -13,7 +13,7 @@ from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.delivery import delivery_metrics, without_fillers
 from voice_interviewer.scoring.scorecard import score_answer
-from voice_interviewer.stt.fillers import detect_hesitations, held_sounds
+from voice_interviewer.stt.fillers import DEFAULT, detect_hesitations, frame_features, held_sounds
 from voice_interviewer.track.rubric import Track
 from voice_interviewer.types import Hesitation, ModelsUsed, Scorecard, Transcript, Word
 
@@ -46,6 +46,25 @@ def test_running_speech_has_no_held_sound() -> None:
 @pytest.mark.parametrize("hold_s", [0.15, 0.22])
 def test_an_ordinary_vowel_length_is_not_a_hesitation(hold_s: float) -> None:
     assert held_sounds(answer_with_hold(hold_s)) == []
+
+
+def test_a_frames_voicing_is_its_autocorrelation_peak_and_quiet_frames_are_skipped() -> None:
+    """The voicing is the normalised autocorrelation peak in the pitch range, as computed directly
+    (the FFT that gives it must be long enough not to wrap it); frames far below the answer's
+    level (its pauses) are neither voiced nor steady."""
+    audio = np.concatenate([silence(0.3), held_vowel(0.5, f0=110.0), silence(0.3)])
+    _, voicing, change = frame_features(audio)
+    n, hop = int(DEFAULT.frame_s * SAMPLE_RATE), int(DEFAULT.hop_s * SAMPLE_RATE)
+    lo, hi = int(SAMPLE_RATE / DEFAULT.max_pitch_hz), int(SAMPLE_RATE / DEFAULT.min_pitch_hz)
+    for i in (45, 55):  # frames inside the vowel (0.45 s, 0.55 s)
+        x = audio[i * hop : i * hop + n].astype(np.float64)
+        x = (x - x.mean()) * np.hanning(n)
+        ac = np.correlate(x, x, "full")[n - 1 :]
+        direct = max(ac[k] / ac[0] * n / (n - k) for k in range(lo, hi))
+        assert voicing[i] == pytest.approx(min(direct, 1.0), abs=1e-6)
+        assert voicing[i] > DEFAULT.voicing and change[i] < DEFAULT.steadiness
+    for i in (5, 95):  # in the silence before and after
+        assert voicing[i] == 0.0 and change[i] == np.inf
 
 
 def test_silence_noise_and_empty_audio_hold_nothing() -> None:
