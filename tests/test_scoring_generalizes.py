@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import make_question
 from voice_interviewer.scoring import fit as fitting
+from voice_interviewer.scoring import text as tx
 from voice_interviewer.scoring.behavioral import detect, story_part
 from voice_interviewer.scoring.claims import is_claim
 from voice_interviewer.scoring.config import CONFIG
@@ -85,6 +86,20 @@ def test_a_buzzword_list_earns_nothing() -> None:
     q = make_question(["overfit*", "regulariz*"])
     a = analyse(q, "Overfitting, underfitting, regularization, cross-validation, ensembles, dropout, early stopping.")
     assert a.features.phrase == 0
+
+
+def test_a_long_enumeration_behind_a_lead_in_earns_nothing() -> None:
+    q = make_question(["overfit*", "regulariz*"])
+    listed = (
+        "For this question I would think about overfitting, underfitting, regularization, cross-validation, "
+        "ensembles, dropout, early stopping, learning curves, model capacity, bagging and boosting."
+    )
+    assert tx.enumerates(listed)
+    assert analyse(q, listed).features.phrase == 0
+    # a few items, each said with what it does, is an explanation, not a list
+    explained = "Overfitting shows as a gap, so I add regularization, which shrinks the weights, and check again."
+    assert not tx.enumerates(explained)
+    assert analyse(q, explained).features.phrase == 1
 
 
 STUFFED = (

@@ -70,6 +70,12 @@ class ContentConfig:
     # share of function words (written English runs at about 40-50 %). Hand-set.
     list_min_words: int = 5
     list_max_function_share: float = 0.2
+    # A sentence of this many items or more (parts between commas, semicolons and colons) whose
+    # items after the first hold fewer than `enumeration_max_function_share` function words is a
+    # list too, whatever its lead-in ("For the design I'd think about X, Y, Z, ..."): an
+    # explanation does not pack ten bare items into one sentence. Hand-set.
+    enumeration_min_items: int = 10
+    enumeration_max_function_share: float = 0.25
     # A phrasing made only of the question's own words counts only if the sentence adds at
     # least this many content words of its own (otherwise it reads the question back).
     readback_min_new_words: int = 3

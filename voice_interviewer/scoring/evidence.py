@@ -115,6 +115,7 @@ def prepare(text: str, timed: Sequence[Word], vocab: frozenset[str] | None = Non
         seen += _alnum(s)
         # contractions ("I'd", "that's") are function words too
         stop_ratio = sum(t in tx.STOPWORDS or "'" in t for t in toks) / max(len(toks), 1)
+        terms_in_a_row = len(toks) >= _CFG.list_min_words and stop_ratio < _CFG.list_max_function_share
         out.append(
             Sentence(
                 text=s,
@@ -122,7 +123,7 @@ def prepare(text: str, timed: Sequence[Word], vocab: frozenset[str] | None = Non
                 toks=toks,
                 start=start,
                 explains=any(t in tx.EXPLAINERS for t in toks),
-                is_list=len(toks) >= _CFG.list_min_words and stop_ratio < _CFG.list_max_function_share,
+                is_list=terms_in_a_row or tx.enumerates(s),
                 claim=is_claim(s),
                 heard=tuple(heard),
             )

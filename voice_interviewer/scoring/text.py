@@ -113,6 +113,24 @@ def match_phrasing(phrasing: Phrasing, toks: list[str]) -> list[int] | None:
     return sorted(set(idx))
 
 
+_ITEM_SPLIT = re.compile(r"[,;:]")
+HESITATIONS = frozenset(["um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "hmm", "mm"])
+
+
+def enumerates(sentence: str) -> bool:
+    """Whether a sentence is a long enumeration of bare items: at least
+    ``CONFIG.content.enumeration_min_items`` parts between commas, semicolons and colons, whose
+    parts after the first (the lead-in, "For the design I'd think about ...", is not counted) hold
+    fewer than ``enumeration_max_function_share`` function words. Hesitation sounds are not words here."""
+    cfg = CONFIG.content
+    items = [p for p in _ITEM_SPLIT.split(sentence) if p.strip()]
+    if len(items) < cfg.enumeration_min_items:
+        return False
+    toks = [t for t in words(" ".join(items[1:])) if t not in HESITATIONS]
+    share = sum(stem(t) in STOPWORDS or "'" in t for t in toks) / max(len(toks), 1)
+    return share < cfg.enumeration_max_function_share
+
+
 def _wordlist(text: str) -> list[str]:
     return text.split()
 
