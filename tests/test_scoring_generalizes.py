@@ -215,6 +215,26 @@ FINDING = (
 )
 
 
+TEAM_STORY = (
+    "Last spring our team shipped a new ranking model for the kids profile. We noticed that watch time "
+    "dropped in the first week. We rolled the model back and we checked the training labels. We found "
+    "that half of them came from adult profiles, so we filtered them out and retrained it. After that "
+    "the numbers recovered and we added a check on the label source to the pipeline."
+)
+
+
+def test_a_team_story_with_its_events_is_mixed_and_a_hypothetical_is_poor(track: Track) -> None:
+    q, _ = track.question("behavioral/failure")
+    told = score_content(q, TEAM_STORY)
+    assert told.level == CONFIG.levels.told_story_floor and told.score >= CONFIG.levels.score_cuts[0]
+    hypothetical = (
+        "If a model of mine failed I would roll it back and check the labels. I would look for the cause "
+        "and fix it, and then I would add a check to the pipeline so that it does not happen again. "
+        "I think owning failures is important and teams should learn from them."
+    )
+    assert score_content(q, hypothetical).level == 1
+
+
 def test_a_sentence_carries_one_part_of_the_story() -> None:
     assert story_part(FINDING) == "action"
     assert story_part("As a result, completion rose by 4 percent in two weeks.") == "result"

@@ -11,6 +11,7 @@ from voice_interviewer.scoring.levels import (
     DODGED_NOTE,
     MISCONCEPTION_NOTE,
     REPEATED_NOTE,
+    TOLD_NOTE,
     TOO_SHORT_NOTE,
     final_level,
     repeats_terms,
@@ -66,3 +67,10 @@ def test_an_answer_that_repeats_a_few_terms_is_capped() -> None:
     assert not repeats_terms(share, terms)  # too few words to tell repetition from a short answer
     assert repeats_terms(cfg.repeated_share, cfg.repeated_min_terms)
     assert not repeats_terms(cfg.repeated_share - 0.01, 10 * cfg.repeated_min_terms)
+
+
+def test_a_told_story_is_at_least_mixed_before_the_caps() -> None:
+    floor = CONFIG.levels.told_story_floor
+    assert final_level(10.0, words=LONG, misconception=False, told=True) == (floor, (TOLD_NOTE,))
+    assert final_level(60.0, words=LONG, misconception=False, told=True) == (3, ())  # a floor, never a raise
+    assert final_level(10.0, words=LONG - 10, misconception=False, told=True)[0] == 1  # too short still decides

@@ -110,6 +110,13 @@ class LevelConfig:
     repeated_min_terms: int = 40
     repeated_share: float = 0.3
     repeated_cap: int = 1
+    # A behavioral answer that tells a real episode (its episode feature, scoring.behavioral.episode,
+    # at least `told_story_episode`: three of four sentences of events) with no red flag and no
+    # blame is at least this level: by the descriptors a story with the team's actions and not the
+    # candidate's own is mixed (2); poor (1) is no story at all, a hypothetical, blame or a
+    # misconception. Team-only stories scored 15-22 (level 1) for hiding behind "we".
+    told_story_floor: int = 2
+    told_story_episode: float = 0.75
 
 
 @dataclass(frozen=True)

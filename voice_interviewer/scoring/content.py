@@ -249,6 +249,12 @@ def content_from(question: Question, a: Analysis, model: ScoreModel | None = Non
     by_score = score_level(score)
     needed = m.develop_words.get(by_score)
     developed = needed is not None and a.developed >= needed
+    told = bool(
+        a.behavioral
+        and a.features.episode >= CONFIG.levels.told_story_episode
+        and not a.red_flags
+        and not a.behavioral.blame
+    )
     level, notes = final_level(
         score,
         words=a.words,
@@ -257,8 +263,9 @@ def content_from(question: Question, a: Analysis, model: ScoreModel | None = Non
         dodged=dodged,
         developed=developed,
         repeated=a.repeated,
+        told=told,
     )
-    if level > by_score:  # raised for explaining at length: the score starts where that level does
+    if level > by_score:  # raised (explained at length, a told story): the score starts where that level does
         score = max(score, CONFIG.levels.score_cuts[level - 2])
     if a.repeated:  # the same few terms over and over: the score stays below the next level's start
         score = min(score, CONFIG.levels.score_cuts[level - 1] - 0.1)

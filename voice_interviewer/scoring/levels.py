@@ -12,6 +12,7 @@ TOO_SHORT_NOTE = "Too short to judge: a phone-screen answer needs a few full sen
 BLAME_NOTE = "Blaming others caps the level at 2."
 DEVELOPED_NOTE = "Explained at length on the key points: one level above the score's."
 DODGED_NOTE = "The question asks for a failure of your own and the story owns none: the level is capped at 2."
+TOLD_NOTE = "A real episode told with its events, though vague about your part: at least level 2."
 REPEATED_NOTE = "Most of the answer repeats the same few terms: naming the points is not explaining them (level 1)."
 
 
@@ -36,6 +37,7 @@ def final_level(
     dodged: bool = False,
     developed: bool = False,
     repeated: bool = False,
+    told: bool = False,
 ) -> tuple[int, tuple[str, ...]]:
     """The answer's level from its final score, with every cap applied once, and a note per cap.
 
@@ -45,7 +47,10 @@ def final_level(
     someone else's: the rubric's owning criterion stays at its lowest levels); ``developed``
     whether the answer explains the key points at length for its score's level (scoring.model): a
     level 2 or 3 is one higher, before the caps; ``repeated`` whether most of its content words are a
-    few terms said again and again (:func:`repeats_terms`).
+    few terms said again and again (:func:`repeats_terms`); ``told`` whether a behavioral answer tells
+    a real episode, its events in the past, with no red flag and no blame (the descriptors' "mixed":
+    a story with the team's actions but not mine; "poor" is no story, a hypothetical, blame or a
+    misconception): its level is at least ``told_story_floor``, before the caps.
     """
     cfg = CONFIG.levels
     level = score_level(score)
@@ -53,6 +58,9 @@ def final_level(
     if developed and level in (2, 3):
         level += 1
         notes.append(DEVELOPED_NOTE)
+    if told and level < cfg.told_story_floor:
+        level = cfg.told_story_floor
+        notes.append(TOLD_NOTE)
     if misconception:
         level = min(level, cfg.misconception_cap)
         notes.append(MISCONCEPTION_NOTE)
