@@ -88,6 +88,18 @@ def test_a_buzzword_list_earns_nothing() -> None:
     assert a.features.phrase == 0
 
 
+def test_a_qualified_assertion_is_not_an_explanation() -> None:
+    q = make_question(["regulariz*"])
+    # a modal or a comparative without "than" qualifies a named point; it relates it to nothing
+    for asserted in ("More regularization helps.", "Regularization would be better."):
+        assert analyse(q, asserted).features.phrase == 0
+    for related in (
+        "Regularization helps more than more data would.",
+        "Regularization helps because it shrinks the weights.",
+    ):
+        assert analyse(q, related).features.phrase == 1
+
+
 def test_a_long_enumeration_behind_a_lead_in_earns_nothing() -> None:
     q = make_question(["overfit*", "regulariz*"])
     listed = (

@@ -18,7 +18,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from voice_interviewer.scoring.config import CONFIG
-from voice_interviewer.scoring.text import EXPLAINERS, STOPWORDS, stem, words
+from voice_interviewer.scoring.text import EXPLAINERS, QUALIFIERS, STOPWORDS, stem, words
 from voice_interviewer.track.rubric import Question
 
 _SOUND_RULES = [
@@ -139,7 +139,7 @@ def repairs(spoken: list[str], vocab: frozenset[str], probs: Sequence[float] | N
                 and probs is not None
                 and probs[i] < cfg.unsure_below
                 and heard not in STOPWORDS
-                and stem(heard) not in EXPLAINERS
+                and stem(heard) not in EXPLAINERS | QUALIFIERS
             )
             best = term_for(heard, vocab, unsure)
             if best is not None:

@@ -135,17 +135,23 @@ def _wordlist(text: str) -> list[str]:
     return text.split()
 
 
-# Words that show an answer explains rather than lists: causes, contrasts, conditions, numbers.
+# Words that relate one idea to another, so that a sentence with one explains rather than lists or
+# asserts: a cause, a consequence, a contrast, a condition, a comparison ("than"), an example.
 EXPLAINERS = frozenset(
     stem(w)
     for w in _wordlist(
         "because so since therefore thus which means mean meaning leads lead causes cause if when whereas "
         "while but instead than versus vs trade tradeoff cost costs reduce reduces increase increases "
-        "decrease decreases more less fewer lower higher better worse by then otherwise unless until "
-        "would could should depends depend example instance like such whether how why where rather only "
-        "too enough"
+        "decrease decreases by then otherwise unless until depends depend example instance like such "
+        "whether how why where rather only too enough"
     )
 )
+# Words that qualify a statement without relating it to anything: modal verbs and comparatives
+# without their "than". "More data helps." and "It would be scalable and real-time." assert; they
+# do not explain (as explaining words they let buzzword sentences pass for reasoning: leave-one-
+# question-out typed Spearman 0.896 -> 0.900, Piper 0.869 -> 0.874, espeak-ng 0.858 -> 0.861
+# without them). Not terms either: the speech-model repairs leave them alone.
+QUALIFIERS = frozenset(stem(w) for w in _wordlist("would could should more less fewer lower higher better worse"))
 
 STOPWORDS = frozenset(
     _wordlist(
