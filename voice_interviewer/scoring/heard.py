@@ -107,9 +107,11 @@ def term_for(heard: str, vocab: frozenset[str], unsure: bool) -> str | None:
     Cached: an answer is scored again at each pause while the candidate talks, and at the end, with
     the same words again and a few new ones; only the new ones cost anything.
     """
-    return max(
+    # of equally alike terms the first in alphabetical order, so that the repair never depends on
+    # the order of a set (it changed with each process's hash seed)
+    return min(
         (t for t in vocab if _alike(heard, t) or (unsure and _unsure_alike(heard, t))),
-        key=lambda t: SequenceMatcher(None, heard, t).ratio(),
+        key=lambda t: (-SequenceMatcher(None, heard, t).ratio(), t),
         default=None,
     )
 
