@@ -109,6 +109,23 @@ def test_blame_is_not_ownership(failure: Question) -> None:
     assert "The data team didn't validate the labels, so the model was trained on bad data." in b.blame
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "It took them weeks to admit it was their change.",
+        "They changed the schema without telling anyone.",
+    ],
+)
+def test_putting_the_cause_on_others_is_blame(failure: Question, sentence: str) -> None:
+    assert detect(failure, f"Our model failed in production. {sentence}").blame == (sentence,)
+
+
+def test_a_decision_that_was_someone_elses_is_not_blame(failure: Question) -> None:
+    # "their call" is whose decision it was, not whose fault: the story can still own its part
+    text = "The lead was away and nobody else felt it was their call. I made the call and rolled it back."
+    assert detect(failure, text).blame == ()
+
+
 @pytest.mark.parametrize("owning", ["It was my fault.", "That was my mistake.", "It was on me."])
 def test_owning_phrases(failure: Question, owning: str) -> None:
     assert detect(failure, f"The model failed in production. {owning}").failure_owned
@@ -170,7 +187,7 @@ def test_blame_caps_the_level_even_when_the_content_is_good(failure: Question, e
     text = OWNED + " Honestly though, it was their fault, because the data team failed to tell us."
     content, b = apply_behavioral(failure, text, score_content(failure, text, embedder=embedder))
     assert b.blame
-    assert content.level <= 2
+    assert content.level == CONFIG.levels.blame_cap == 1  # a story that blames others is poor
     assert any("Blaming" in n for n in content.notes)
 
 

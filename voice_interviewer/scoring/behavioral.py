@@ -140,7 +140,7 @@ BLAME = _rx(
     r"(didn'?t|did not|failed to|never|refused|ignored|messed|screwed|dropped the ball)",
     r"blame[sd]? (them|him|her|the)",
     r"(the )?(problem|issue|real cause) was (the|their|another) (\w+ )?(team|engineers?|manager|vendor)",
-    r"(it was|admit it was) their (change|mistake|bug|error|call)",
+    r"(it was|admit it was) their (change|mistake|bug|error)",
     r"without (telling|warning) (anyone|us|me)",
 )
 NUMBER = re.compile(

@@ -95,8 +95,9 @@ class LevelConfig:
     coverage_cuts: tuple[float, float, float] = (0.01, 0.5, 0.85)
     # A stated misconception caps the level: an interviewer does not pass a wrong claim.
     misconception_cap: int = 2
-    # Blaming others in a behavioral story caps the level.
-    blame_cap: int = 2
+    # Blaming others in a behavioral story caps the level: a story that puts the failure on others
+    # is poor by the descriptors (the owning criterion at its lowest) and reads as junior.
+    blame_cap: int = 1
     # A question that asks for a failure, answered with a story that owns none (it ends in triumph,
     # or the cause was someone else's), caps the level: the owning criterion is at level 1-2.
     dodged_cap: int = 2
