@@ -188,6 +188,7 @@ def test_blame_caps_the_level_even_when_the_content_is_good(failure: Question, e
     content, b = apply_behavioral(failure, text, score_content(failure, text, embedder=embedder))
     assert b.blame
     assert content.level == CONFIG.levels.blame_cap == 1  # a story that blames others is poor
+    assert content.score < CONFIG.levels.score_cuts[0]  # and its score says so
     assert any("Blaming" in n for n in content.notes)
 
 

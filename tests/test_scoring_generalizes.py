@@ -139,6 +139,17 @@ def test_repeating_a_few_terms_is_not_explaining_them(track: Track) -> None:
 # --- speech-model slips ---------------------------------------------------------------------
 
 
+def test_a_capped_level_caps_the_score_too(track: Track) -> None:
+    q, _ = track.question("phone-screen/bias-variance")
+    strong = max((s for s in load_samples("netflix-mle") if s.question_id == q.id), key=lambda s: len(s.text))
+    clean = score_content(q, strong.text)
+    wrong = score_content(q, strong.text + " And more data always fixes a model with high bias.")
+    assert clean.level > CONFIG.levels.misconception_cap  # without the red flag it is above the cap
+    assert wrong.level == CONFIG.levels.misconception_cap
+    # ranked with the answers of its level: below where the level above the cap starts
+    assert wrong.score < CONFIG.levels.score_cuts[CONFIG.levels.misconception_cap - 1]
+
+
 def test_sound_keys_merge_what_a_small_speech_model_confuses() -> None:
     assert sound_key("plot") == sound_key("platt")
     assert sound_key("isatanic") == sound_key("isotonic")

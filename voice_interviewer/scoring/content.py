@@ -267,7 +267,7 @@ def content_from(question: Question, a: Analysis, model: ScoreModel | None = Non
     )
     if level > by_score:  # raised (explained at length, a told story): the score starts where that level does
         score = max(score, CONFIG.levels.score_cuts[level - 2])
-    if a.repeated:  # the same few terms over and over: the score stays below the next level's start
+    if level < by_score:  # capped: the score stays below the start of the level above the cap
         score = min(score, CONFIG.levels.score_cuts[level - 1] - 0.1)
     return Content(
         score=score,
