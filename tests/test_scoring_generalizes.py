@@ -74,6 +74,26 @@ def test_a_claim_earns_nothing(track: Track) -> None:
     assert {p.id for c in claimed.criteria for p in c.covered} == {p.id for c in plain.criteria for p in c.covered}
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    ["So the answer is complete on pattern and edge cases.", "This design was comprehensive in every way."],
+)
+def test_calling_the_answer_complete_is_a_claim(sentence: str) -> None:
+    assert is_claim(sentence)
+
+
+def test_a_claim_the_speech_model_cut_in_two_earns_nothing() -> None:
+    # a spoken claim whose list the speech model cut off with a full stop: the rest carries it on
+    q = make_question(["regulariz*"])
+    text = "My answer covers the bias side. The regularization strength, the data size, and the edge cases."
+    timed = tuple(Word(word=w, start=float(i), end=i + 0.5) for i, w in enumerate(text.split()))
+    assert analyse(q, text, timed).features.phrase == 0
+    # after a claim, a sentence that explains is an answer again
+    told = "My answer covers the bias side. Regularization, because it shrinks the weights, lowers variance."
+    timed = tuple(Word(word=w, start=float(i), end=i + 0.5) for i, w in enumerate(told.split()))
+    assert analyse(q, told, timed).features.phrase == 1
+
+
 def test_a_bare_name_earns_nothing() -> None:
     q = make_question(["train* ... validation ... gap"])
     named = analyse(q, "Bias and variance are two sources of error. Also the train validation gap.")

@@ -36,6 +36,7 @@ CLAIM = re.compile(
             r"\bas (?:the question |the rubric |a senior answer |a strong answer )?(?:requires?|required)\b",
             r"\b(?:senior|hiring) bar\b",
             r"\b(?:a |the )?(?:complete|full|senior-level) (?:answer|story|design)\b",
+            rf"\b{_SELF} (?:is|was) (?:complete|thorough|comprehensive)\b",
             r"\b(?:this|which|that) (?:shows|demonstrates) (?!up\b|that\b|how\b|why\b|the\b|a\b|an\b|it\b)",
             r"\b(?:this|that) (?:covers|addresses)\b",
             r"\b(?:every|all the) (?:things?|points?|criteria) (?:a |that a )?(?:strong|good|senior|complete) answer",

@@ -94,9 +94,16 @@ def _probabilities(ws: list[str], timed: Sequence[Word], ends: list[int], seen: 
     return out
 
 
+def _continues_claim(s: str, toks: list[str]) -> bool:
+    """A sentence of a spoken answer that carries on the claim before it: the speech model put a
+    full stop inside the claim's list of what it covered ("My answer covers the pattern. The time,
+    the space, and the edge cases."): items and no explaining word."""
+    return s.count(",") >= 1 and not any(t in tx.EXPLAINERS for t in toks)
+
+
 def prepare(text: str, timed: Sequence[Word], vocab: frozenset[str] | None = None) -> list[Sentence]:
     """The answer's sentences; ``vocab`` (spoken answers only) repairs heard slips towards its terms."""
-    out = []
+    out: list[Sentence] = []
     # Align sentences to the timed words by letters and digits, not by word count: Whisper times
     # "state-of-the-art" or "95%" as several words where the text has one.
     ends = list(accumulate(_alnum(w.word) for w in timed))
@@ -124,7 +131,7 @@ def prepare(text: str, timed: Sequence[Word], vocab: frozenset[str] | None = Non
                 start=start,
                 explains=any(t in tx.EXPLAINERS for t in toks),
                 is_list=terms_in_a_row or tx.enumerates(s),
-                claim=is_claim(s),
+                claim=is_claim(s) or bool(timed and out and out[-1].claim and _continues_claim(s, toks)),
                 heard=tuple(heard),
             )
         )
