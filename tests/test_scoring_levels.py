@@ -69,6 +69,10 @@ def test_an_answer_that_repeats_a_few_terms_is_capped() -> None:
     assert not repeats_terms(cfg.repeated_share - 0.01, 10 * cfg.repeated_min_terms)
 
 
+def test_the_blame_note_names_the_level_it_caps_at() -> None:
+    assert BLAME_NOTE.endswith(f"at {CONFIG.levels.blame_cap}.") and CONFIG.levels.blame_cap == 1
+
+
 def test_a_told_story_is_at_least_mixed_before_the_caps() -> None:
     floor = CONFIG.levels.told_story_floor
     assert final_level(10.0, words=LONG, misconception=False, told=True) == (floor, (TOLD_NOTE,))
