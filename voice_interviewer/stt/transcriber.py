@@ -121,9 +121,10 @@ class EncoderMemo:
 
     def __call__(self, features: np.ndarray) -> object:
         key = hashlib.blake2b(np.ascontiguousarray(features).tobytes(), digest_size=16).digest()
-        if key not in self._kept:
-            self._kept[key] = self._encode(features)
-        return self._kept[key]
+        out = self._kept.get(key)
+        if out is None:  # (a local: another thread's clear() may empty the memo meanwhile)
+            out = self._kept[key] = self._encode(features)
+        return out
 
     def clear(self) -> None:
         self._kept.clear()
