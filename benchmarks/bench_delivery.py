@@ -238,7 +238,7 @@ def load(variant: str, model: str, seed: int | None = 0, threads: int = 0) -> Fa
     t = FasterWhisperTranscriber(path, name, sha, options=opts, cpu_threads=threads)
     LISTENS[variant] = opts.hesitations
     t._model.model = Counted(t._model.model)  # type: ignore[assignment]
-    t._model.feature_extractor = Timed(t._model.feature_extractor, "log-mel features")  # type: ignore[assignment]
+    timed(t._model, "feature_extractor", "log-mel features")
     for method, stage in (("_decode", "decodings"), ("_transcribe", "windows")):
         f = getattr(t, method)
         setattr(t, method, functools.partial(counted, f, stage))
@@ -246,7 +246,8 @@ def load(variant: str, model: str, seed: int | None = 0, threads: int = 0) -> Fa
 
 
 class Timed:
-    """A callable object (faster-whisper's feature extractor) with its CPU time added to ``stage``."""
+    """A callable (a function, or faster-whisper's feature extractor, whose other attributes are
+    passed through) with its CPU time added to ``stage``."""
 
     def __init__(self, f: Any, stage: str) -> None:
         self._f, self._stage = f, stage
@@ -321,15 +322,8 @@ def cpu(stage: str) -> Iterator[None]:
 
 
 def timed(owner: Any, name: str, stage: str) -> None:
-    """``owner.name`` (a function) with its CPU time added to ``stage``."""
-    f = getattr(owner, name)
-
-    @functools.wraps(f)
-    def wrapper(*a: Any, **kw: Any) -> Any:
-        with cpu(stage):
-            return f(*a, **kw)
-
-    setattr(owner, name, wrapper)
+    """``owner.name`` (a function or callable object) with its CPU time added to ``stage``."""
+    setattr(owner, name, Timed(getattr(owner, name), stage))
 
 
 def profile_stages() -> None:
