@@ -225,6 +225,7 @@ def main() -> None:
     ap.add_argument("--stt-model", default="tiny.en")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--no-turn-model", action="store_true", help="the silence cap alone (the old behaviour)")
+    ap.add_argument("--one-hearing", action="store_true", help="no second hearing of the last words at a pause")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     home = data_home({"VOICE_INTERVIEWER_HOME": tempfile.mkdtemp(prefix="vi-bench-turn-")}).ensure()
@@ -281,6 +282,7 @@ def main() -> None:
             None,
             turn_model,
             prep,
+            None if args.one_hearing else eng.ear,
         )
         heard_s = ans.timings["answer_s"]
         cut_in = heard_s < sp.speech_end_s - 0.05

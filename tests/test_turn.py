@@ -283,9 +283,9 @@ def test_a_held_turn_ends_when_its_words_arrive_not_at_the_next_chunk(tmp_path: 
             fed += 1
             yield c
 
-    def words(wait_s: float) -> str | None:
+    def words(wait_s: float) -> list[str] | None:
         waits.append((wait_s, fed))
-        return "That is how I would do it." if wait_s > 0 else None  # they arrive while capture waits
+        return ["That is how I would do it."] if wait_s > 0 else None  # they arrive while capture waits
 
     cap = capture_answer(
         chunks(),

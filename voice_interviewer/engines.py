@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from voice_interviewer.audio.smart_turn import SmartTurn
-from voice_interviewer.errors import UserError
+from voice_interviewer.errors import MissingModelError, UserError
 from voice_interviewer.models import PIPER_JOE, Checksums, verified_file
 from voice_interviewer.paths import DataHome, data_home
 from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
@@ -63,6 +63,19 @@ class Engines:
     def transcriber(self) -> FasterWhisperTranscriber:
         s = self.settings
         return build_transcriber(s.stt_model, s.device, self.home, self.checksums, self.notify, s.cpu_threads)
+
+    @cached_property
+    def ear(self) -> FasterWhisperTranscriber | None:
+        """The second hearing of an answer's last words at a pause (:mod:`voice_interviewer.stt.ear`): the
+        bundled base model on one thread, when the answer's own model is tiny.en; else None (no second
+        hearing: the answer's model is the one that decides)."""
+        if self.transcriber.name != "tiny.en":
+            return None
+        try:
+            return build_transcriber("base", self.settings.device, self.home, self.checksums, self.notify, 1)
+        except MissingModelError as e:
+            self.notify(f"{e.message} The end of an answer is judged from one hearing of its words.")
+            return None
 
     @cached_property
     def turn_model(self) -> SmartTurn:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -20,8 +20,7 @@ from voice_interviewer.audio.turn import (
     TurnDetector,
     TurnOptions,
     Verdict,
-    text_hangs_for_sure,
-    text_sounds_finished,
+    words_verdict,
 )
 from voice_interviewer.audio.vad import SileroVad
 
@@ -68,14 +67,14 @@ def capture_answer(
     on_chunk: Callable[[np.ndarray, np.ndarray], None] | None = None,
     turn_model: TurnModel | None = None,
     listener: TurnListener | None = None,
-    words_so_far: Callable[[float], str | None] | None = None,
+    words_so_far: Callable[[float], Sequence[str] | None] | None = None,
 ) -> CapturedAnswer:
     """Record chunks until the turn detector, ``stop_event`` (push-to-talk / "done") or the source ends.
 
     At each possible end (a short silence) ``listener`` is told first, so that work on the answer
     so far starts at once; then ``turn_model`` judges the last 8 s, and ``words_so_far(wait_s)``
     (polled with each chunk, waited for once the turn is held; None until ready) gives the
-    transcript up to the possible end. Without a turn
+    transcript up to the possible end, with any other hearing of its last words. Without a turn
     model only the silence cap ends the turn. KeyboardInterrupt is re-raised after the audio so far
     is written.
     """
@@ -122,7 +121,7 @@ def capture_answer(
                 # turn ends when they arrive rather than at the next chunk (the source buffers meanwhile).
                 words = words_so_far(chunk.size / SAMPLE_RATE if det.held else 0.0)
                 if words is not None:
-                    why = det.judge_text(text_sounds_finished(words), text_hangs_for_sure(words))
+                    why = det.judge_text(*words_verdict(words))
             if why == LIKELY_END:
                 if listener:
                     listener.likely_end(samples)

@@ -24,6 +24,7 @@ No audio and no clocks in here: tests feed probabilities and verdicts.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -85,6 +86,15 @@ def text_sounds_finished(text: str) -> bool | None:
 def text_hangs_for_sure(text: str) -> bool:
     """The words end on one no sentence ends on (:data:`NEVER_LAST`), or trail off ("...", ",")."""
     return bool(_hangs(text, NEVER_LAST))
+
+
+def words_verdict(hearings: Sequence[str]) -> tuple[bool | None, bool]:
+    """(finished, hangs for sure) from one or more hearings of the same last words (the answer's
+    transcript, a second hearing of its last seconds): the words hang when any hearing leaves them
+    hanging, and are finished when every hearing with words calls them finished."""
+    finished = [f for f in map(text_sounds_finished, hearings) if f is not None]
+    verdict = None if not finished else all(finished)
+    return verdict, any(text_hangs_for_sure(h) for h in hearings)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from voice_interviewer.audio.vad import SileroVad
 from voice_interviewer.session.loop import Answer, InputEnded
 from voice_interviewer.session.prepare import Preparer
 from voice_interviewer.session.typed import clean_text
+from voice_interviewer.stt.ear import WINDOW_S, Ear, SecondHearing
 from voice_interviewer.stt.incremental import IncrementalTranscriber
 from voice_interviewer.stt.transcriber import Transcriber
 from voice_interviewer.track.rubric import Question
@@ -42,16 +43,20 @@ ChunkSource = Callable[[threading.Event], Iterator[np.ndarray]]
 
 
 class _PrepareAtPauses:
-    """At each possible end the transcript is cut (the last piece starts transcribing at once);
-    at a likely end the follow-up is prepared from the transcript so far."""
+    """At each possible end the transcript is cut (the last piece starts transcribing at once) and
+    its last seconds are heard a second time (when an ear is given); at a likely end the follow-up is
+    prepared from the transcript so far."""
 
-    def __init__(self, inc: IncrementalTranscriber, prep: Preparer | None) -> None:
+    def __init__(self, inc: IncrementalTranscriber, prep: Preparer | None, second: SecondHearing | None = None) -> None:
         self.inc = inc
         self.prep = prep
+        self.second = second
         self.cut = 0
 
     def possible_end(self, samples: int) -> None:
         self.cut = self.inc.cut(samples)
+        if self.second is not None:
+            self.second.hear(self.inc.tail(samples, WINDOW_S))
 
     def likely_end(self, samples: int) -> None:
         cut = self.cut = self.inc.cut(samples)
@@ -59,13 +64,22 @@ class _PrepareAtPauses:
             self.prep.start(lambda: self.inc.transcript_until(cut))
 
     def resumed(self) -> None:
+        if self.second is not None:
+            self.second.forget()
         if self.prep is not None:
             self.prep.discard()
 
-    def words(self, wait_s: float = 0.0) -> str | None:
-        """The transcript up to the last possible end, once transcribed (None when not within ``wait_s``)."""
+    def words(self, wait_s: float = 0.0) -> list[str] | None:
+        """The transcript up to the last possible end and the second hearing of its last seconds, once
+        both are in (None when not within ``wait_s``)."""
+        t0 = time.monotonic()
         tr = self.inc.transcript_until(self.cut, timeout=wait_s)
-        return None if tr is None else tr.text
+        if tr is None:
+            return None
+        if self.second is None:
+            return [tr.text]
+        again = self.second.heard(max(0.0, wait_s - (time.monotonic() - t0)))
+        return None if again is None else [tr.text, again]
 
 
 # How often Python hands the interpreter lock from one thread to another while an answer is captured
@@ -85,11 +99,14 @@ def _listen(
     on_level: Level | None,
     turn_model: TurnModel | None = None,
     prepare: Preparer | None = None,
+    ear: Ear | None = None,
 ) -> Answer:
-    """Capture one answer from live chunks, transcribing as it goes; the Answer carries its timings."""
+    """Capture one answer from live chunks, transcribing as it goes; the Answer carries its timings.
+    ``ear`` hears the last words again at each possible end (:mod:`voice_interviewer.stt.ear`)."""
     sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))  # the process stays interactive
     inc = IncrementalTranscriber(transcriber, on_done_word=lambda: stop.stop("done"))
-    listener = _PrepareAtPauses(inc, prepare)
+    second = SecondHearing(ear) if ear is not None and turn_model is not None else None
+    listener = _PrepareAtPauses(inc, prepare, second)
     try:
         cap = capture_answer(
             chunks, wav_path, SileroVad(), opts, on_level, stop, on_chunk=inc.feed, turn_model=turn_model,
@@ -97,6 +114,8 @@ def _listen(
         )  # fmt: skip
     finally:
         stop.set()  # ends the microphone stream
+        if second is not None:
+            second.close()
     timings: dict[str, float] = {"answer_s": round(cap.audio.size / SAMPLE_RATE, 2)}
     if cap.speech_ended_at is not None:
         timings["end_of_speech_to_end_of_turn_s"] = round(cap.end_decided_at - cap.speech_ended_at, 3)
@@ -175,9 +194,11 @@ class VoiceAnswers:
         notify: Callable[[str], None] | None = None,
         turn_model: TurnModel | None = None,
         barge_in: BargeInOptions | None = None,
+        ear: Ear | None = None,
     ) -> None:
         self.source = source
         self.turn_model = turn_model
+        self.ear = ear
         # listen while the interviewer speaks (headphones): speech stops the line (not with push-to-talk)
         self.barge_in = None if push_to_talk else barge_in
         self._watching: tuple[StopEvent, LineWatcher] | None = None
@@ -236,7 +257,9 @@ class VoiceAnswers:
             self._watch_keyboard(self.keyboard, stop)
         before = self.overflows() if self.overflows else 0
         chunks = watching[1].handoff() if watching is not None else self.source(stop)
-        ans = _listen(chunks, wav_path, self.transcriber, self.opts, stop, self.on_level, self.turn_model, prepare)
+        ans = _listen(
+            chunks, wav_path, self.transcriber, self.opts, stop, self.on_level, self.turn_model, prepare, self.ear
+        )
         dropped = (self.overflows() if self.overflows else 0) - before
         if dropped:
             ans.timings["input_overflows"] = dropped
@@ -273,9 +296,11 @@ class DemoAnswers:
         realtime: bool = False,
         on_level: Level | None = None,
         turn_model: TurnModel | None = None,
+        ear: Ear | None = None,
     ) -> None:
         self.samples = samples
         self.turn_model = turn_model
+        self.ear = ear
         self.synth = synth
         self.transcriber = transcriber
         self.opts = opts
@@ -307,6 +332,7 @@ class DemoAnswers:
             self.on_level,
             self.turn_model,
             prepare,
+            self.ear,
         )
 
 

@@ -28,6 +28,7 @@ from voice_interviewer.session.typed import TypedAnswerReader, binary_line_reade
 from voice_interviewer.store.lock import SessionLock
 from voice_interviewer.store.sessions import Session, SessionStore, new_session_id
 from voice_interviewer.store.summary import summarize
+from voice_interviewer.stt.ear import Ear
 
 
 @dataclass(frozen=True)
@@ -175,9 +176,11 @@ def run_practice(
     turn_opts = TurnOptions(end_silence_s=opts.end_silence_s)
     transcriber = engines.transcriber
     turn_model: TurnModel | None = None
+    ear: Ear | None = None
     if mode != "text" and not opts.push_to_talk:
         try:
             turn_model = engines.turn_model
+            ear = engines.ear
         except MissingModelError as e:
             ui.info(f"{e.message} Answers end after {opts.end_silence_s:g} s of silence.")
     if opts.barge_in and mode != "voice":
@@ -201,6 +204,7 @@ def run_practice(
             notify=ui.info,
             turn_model=turn_model,
             barge_in=BargeInOptions() if opts.barge_in else None,
+            ear=ear,
         )
         if opts.barge_in:
             ui.info(
@@ -229,6 +233,7 @@ def run_practice(
             realtime=opts.realtime_demo,
             on_level=ui.level,
             turn_model=turn_model,
+            ear=ear,
         )
     else:
         ui.info("Type each answer; an empty line, 'done' or the end of input (Ctrl-D) ends it.")

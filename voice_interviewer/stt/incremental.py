@@ -87,6 +87,11 @@ class IncrementalTranscriber:
         self._speech_since_cut = 0
         self._voiced_since_cut = False
 
+    def tail(self, end: int, seconds: float) -> np.ndarray:
+        """The last ``seconds`` of audio before ``end`` samples (call from the thread that feeds)."""
+        end = min(end, self._n)
+        return self._audio(max(0, end - int(seconds * SAMPLE_RATE)), end) if self._buf else np.zeros(0, np.float32)
+
     def cut(self, end: int | None = None) -> int:
         """Close a piece at ``end`` samples (default: all audio so far), e.g. at a possible end of
         the turn; returns where the transcript is now cut."""

@@ -8,7 +8,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -215,6 +215,27 @@ class FasterWhisperTranscriber:
             hesitations=tuple(hes),
         )
 
+    def text_of(self, audio: np.ndarray) -> str:
+        """The words of a short clip, quickly: one greedy decoding, no timings, no fallbacks, no prompt
+        (:mod:`voice_interviewer.stt.ear` listens this way). Not even the filler prompt: given as text,
+        without timestamps, it made base invent whole sentences on 6 s clips ("I'm not sure.")."""
+        if audio.size / SAMPLE_RATE < MIN_SPEECH_S or is_silent(audio):
+            return ""
+        o = self.options
+        segments, _ = self._model.transcribe(
+            audio,
+            language="en",
+            beam_size=1,
+            temperature=0.0,
+            without_timestamps=True,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            no_speech_threshold=o.no_speech_threshold,
+            log_prob_threshold=o.log_prob_threshold,
+            max_new_tokens=o.token_budget(audio.size / SAMPLE_RATE),
+        )
+        return " ".join(t for seg in segments if _heard(seg, o) and (t := seg.text.strip()))
+
     def _transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript:
         duration = audio.size / SAMPLE_RATE
         if duration < MIN_SPEECH_S or is_silent(audio):  # e.g. a piece of a long answer
@@ -307,7 +328,7 @@ class FasterWhisperTranscriber:
         words: list[Word] = []
         texts: list[str] = []
         for seg in segments:  # the generator does the work; consume it here, never leak it
-            if seg.no_speech_prob > o.no_speech_threshold and seg.avg_logprob < o.log_prob_threshold:
+            if not _heard(seg, o):
                 continue
             texts.append(seg.text.strip())
             for w in seg.words or ():
@@ -326,6 +347,11 @@ class FasterWhisperTranscriber:
         if words and all(w.probability < LOW_WORD_PROBABILITY for w in words):
             words, texts = [], []  # e.g. "Bye." (p 0.03) from a fragment: Whisper guessing, not hearing
         return words, " ".join(t for t in texts if t).strip(), info.language or "en"
+
+
+def _heard(seg: Any, o: DecodeOptions) -> bool:
+    """Whisper's own test for a segment it wrote over silence, failed: the segment was heard."""
+    return not (seg.no_speech_prob > o.no_speech_threshold and seg.avg_logprob < o.log_prob_threshold)
 
 
 def cuda_device_count() -> int:

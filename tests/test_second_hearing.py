@@ -1,0 +1,108 @@
+"""The second hearing of an answer's last words at a pause (stt/ear.py) and how the end of the turn uses it."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+
+from tests.test_turn import SlowPieces
+from voice_interviewer.audio.io import SAMPLE_RATE
+from voice_interviewer.audio.turn import FRAME, text_hangs_for_sure, words_verdict
+from voice_interviewer.session.answers import _PrepareAtPauses
+from voice_interviewer.stt.ear import WINDOW_S, SecondHearing
+from voice_interviewer.stt.incremental import IncrementalTranscriber
+
+if TYPE_CHECKING:
+    from voice_interviewer.engines import Engines
+
+
+@pytest.mark.parametrize(
+    ("hearings", "verdict"),
+    [
+        (["We add session context such as device.", "such as device and"], (False, True)),  # a dropped "and"
+        (["training on the past and validating on them.", "validating on the"], (False, True)),
+        (["I would start with a baseline.", "start with a baseline."], (True, False)),
+        (["I would start with a baseline.", ""], (True, False)),  # a hearing without words says nothing
+        (["", ""], (None, False)),
+        (["It depends on the data.", "it depends on the data, so..."], (False, True)),  # trailing off
+        (["the score you get is the accuracy of.", "the score you get is the accuracy of."], (False, False)),
+    ],
+)
+def test_words_hang_when_any_hearing_leaves_them_hanging(
+    hearings: list[str], verdict: tuple[bool | None, bool]
+) -> None:
+    assert words_verdict(hearings) == verdict
+
+
+class GatedEar:
+    """Fake second ear: says what it is told, the first clip only once released."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.gate = threading.Event()
+        self.clips: list[float] = []
+        self.fail = fail
+
+    def text_of(self, audio: np.ndarray) -> str:
+        if not self.clips:
+            self.gate.wait(5)
+        self.clips.append(audio.size / SAMPLE_RATE)
+        if self.fail:
+            raise RuntimeError("model crashed")
+        return f"heard {len(self.clips)} and"
+
+
+def test_a_newer_clip_replaces_one_not_yet_heard() -> None:
+    ear = GatedEar()
+    second = SecondHearing(ear)
+    second.hear(np.zeros(SAMPLE_RATE, np.float32))  # being heard (held at the gate)
+    second.hear(np.zeros(2 * SAMPLE_RATE, np.float32))  # waits: replaced by the next
+    second.hear(np.zeros(3 * SAMPLE_RATE, np.float32))
+    assert second.heard(0.05) is None  # not ready yet
+    ear.gate.set()
+    assert second.heard(5) == "heard 2 and"
+    assert ear.clips == [1.0, 3.0]
+    second.close()
+
+
+def test_speech_coming_back_forgets_the_clip_and_a_failed_hearing_is_no_opinion() -> None:
+    ear = GatedEar(fail=True)
+    ear.gate.set()
+    second = SecondHearing(ear)
+    second.hear(np.zeros(SAMPLE_RATE, np.float32))
+    assert second.heard(5) == ""
+    second.forget()
+    assert second.heard() == ""
+    second.close()
+
+
+def test_the_words_at_a_pause_are_both_hearings_of_the_last_seconds_once_both_are_in() -> None:
+    ear = GatedEar()
+    inc = IncrementalTranscriber(SlowPieces())
+    listener = _PrepareAtPauses(inc, None, SecondHearing(ear))
+    chunk = np.zeros(FRAME * 10, np.float32)
+    speech, quiet = np.full(10, 0.9, np.float32), np.full(10, 0.0, np.float32)
+    for probs in [speech] * 30 + [quiet]:  # 10 s of speech, then a pause
+        inc.feed(chunk, probs)
+    listener.possible_end(31 * chunk.size)
+    assert listener.words(0.3) is None  # the first hearing is in, the second not yet
+    ear.gate.set()
+    assert listener.words(5) == ["w1", "heard 1 and"]
+    assert ear.clips == [WINDOW_S]  # the last seconds only, not the whole answer
+    inc.finish()
+
+
+@pytest.mark.slow
+def test_the_second_ear_hears_the_connector_a_fragment_ends_on(real_engines: Engines) -> None:
+    from voice_interviewer.tts.speaker import synthesize
+
+    ear = real_engines.ear
+    assert ear is not None and ear.name == "base"
+    hanging, _ = synthesize("Then I would add session context such as the device, and")
+    finished, _ = synthesize("Then I would add session context such as the device.")
+    assert text_hangs_for_sure(ear.text_of(hanging))
+    heard = ear.text_of(finished)
+    assert "device" in heard.lower() and not text_hangs_for_sure(heard)
+    assert ear.text_of(np.zeros(2 * SAMPLE_RATE, np.float32)) == ""  # silence: no words invented
