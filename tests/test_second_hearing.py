@@ -25,10 +25,13 @@ if TYPE_CHECKING:
         (["We add session context such as device.", "such as device and"], (False, True)),  # a dropped "and"
         (["training on the past and validating on them.", "validating on the"], (False, True)),
         (["I would start with a baseline.", "start with a baseline."], (True, False)),
+        (["I would start with a baseline.", "start with a baseline"], (True, False)),  # no full stop: fine
         (["I would start with a baseline.", ""], (True, False)),  # a hearing without words says nothing
         (["", ""], (None, False)),
         (["It depends on the data.", "it depends on the data, so..."], (False, True)),  # trailing off
+        (["The first thing I check is that.", "the first thing I check is"], (False, False)),  # dangling, not sure
         (["the score you get is the accuracy of.", "the score you get is the accuracy of."], (False, False)),
+        (["So I would start with the", "so I would start with the data"], (False, True)),  # the transcript hangs
     ],
 )
 def test_words_hang_when_any_hearing_leaves_them_hanging(
@@ -94,15 +97,31 @@ def test_the_words_at_a_pause_are_both_hearings_of_the_last_seconds_once_both_ar
     inc.finish()
 
 
-@pytest.mark.slow
-def test_the_second_ear_hears_the_connector_a_fragment_ends_on(real_engines: Engines) -> None:
-    from voice_interviewer.tts.speaker import synthesize
+FRAGMENTS = [  # what a speaker says before a thinking pause
+    "Then I would add session context such as the device, and",
+    "I would train on the past and validate on the",
+    "The first thing I would check is the",
+    "We compared the two models and",
+    "My manager asked me to look at the",
+    "The metric we cared about was retention, but",
+]
 
+
+def _at_a_pause(text: str) -> np.ndarray:
+    """espeak-ng (deterministic, unlike Piper) saying ``text``, then the 0.25 s of silence of a possible end."""
+    from voice_interviewer.tts.speaker import _to_16k, espeak_wav
+
+    audio = _to_16k(espeak_wav(text))
+    loud = np.flatnonzero(np.abs(audio) > 0.01)
+    return np.concatenate([audio[loud[0] : loud[-1] + 1], np.zeros(int(0.25 * SAMPLE_RATE), np.float32)])
+
+
+@pytest.mark.slow
+def test_the_second_ear_hears_the_word_a_fragment_hangs_on(real_engines: Engines) -> None:
     ear = real_engines.ear
     assert ear is not None and ear.name == "base"
-    hanging, _ = synthesize("Then I would add session context such as the device, and")
-    finished, _ = synthesize("Then I would add session context such as the device.")
-    assert text_hangs_for_sure(ear.text_of(hanging))
-    heard = ear.text_of(finished)
-    assert "device" in heard.lower() and not text_hangs_for_sure(heard)
+    heard = [ear.text_of(_at_a_pause(f)) for f in FRAGMENTS]
+    assert all(text_hangs_for_sure(h) for h in heard), heard  # tiny.en tidied two of these into sentences
+    done = ear.text_of(_at_a_pause("Then I would add session context such as the device."))
+    assert "device" in done.lower() and words_verdict(["The device.", done]) == (True, False)
     assert ear.text_of(np.zeros(2 * SAMPLE_RATE, np.float32)) == ""  # silence: no words invented

@@ -72,7 +72,9 @@ class Engines:
         if self.transcriber.name != "tiny.en":
             return None
         try:
-            return build_transcriber("base", self.settings.device, self.home, self.checksums, self.notify, 1)
+            ear = build_transcriber("base", self.settings.device, self.home, self.checksums, self.notify, 1)
+            ear.warm_up()
+            return ear
         except MissingModelError as e:
             self.notify(f"{e.message} The end of an answer is judged from one hearing of its words.")
             return None

@@ -89,12 +89,13 @@ def text_hangs_for_sure(text: str) -> bool:
 
 
 def words_verdict(hearings: Sequence[str]) -> tuple[bool | None, bool]:
-    """(finished, hangs for sure) from one or more hearings of the same last words (the answer's
-    transcript, a second hearing of its last seconds): the words hang when any hearing leaves them
-    hanging, and are finished when every hearing with words calls them finished."""
-    finished = [f for f in map(text_sounds_finished, hearings) if f is not None]
-    verdict = None if not finished else all(finished)
-    return verdict, any(text_hangs_for_sure(h) for h in hearings)
+    """(finished, hangs for sure) from the transcript up to a possible end (``hearings[0]``) and other
+    hearings of its last words: the words hang when any hearing leaves them hanging. The others' last
+    words count, not their punctuation (a quick decoding may leave off the final full stop)."""
+    first, *others = hearings
+    if any(_hangs(h, DANGLING) for h in others):
+        return False, any(text_hangs_for_sure(h) for h in hearings)
+    return text_sounds_finished(first), text_hangs_for_sure(first)
 
 
 @dataclass(frozen=True)
