@@ -60,12 +60,13 @@ class GatedEar:
 def test_a_newer_clip_replaces_one_not_yet_heard() -> None:
     ear = GatedEar()
     second = SecondHearing(ear)
-    second.hear(np.zeros(SAMPLE_RATE, np.float32))  # being heard (held at the gate)
-    second.hear(np.zeros(2 * SAMPLE_RATE, np.float32))  # waits: replaced by the next
-    second.hear(np.zeros(3 * SAMPLE_RATE, np.float32))
-    assert second.heard(0.05) is None  # not ready yet
+    second.hear(1, np.zeros(SAMPLE_RATE, np.float32))  # being heard (held at the gate)
+    second.hear(2, np.zeros(2 * SAMPLE_RATE, np.float32))  # waits: replaced by the next
+    second.hear(3, np.zeros(3 * SAMPLE_RATE, np.float32))
+    assert second.heard(3, 0.05) is None  # not ready yet
     ear.gate.set()
-    assert second.heard(5) == "heard 2 and"
+    assert second.heard(3, 5) == "heard 2 and"
+    assert second.heard(2) == ""  # the replaced clip's words are not taken for another cut's
     assert ear.clips == [1.0, 3.0]
     second.close()
 
@@ -74,14 +75,14 @@ def test_speech_coming_back_forgets_the_clip_and_a_failed_hearing_is_no_opinion(
     ear = GatedEar(fail=True)
     ear.gate.set()
     second = SecondHearing(ear)
-    second.hear(np.zeros(SAMPLE_RATE, np.float32))
-    assert second.heard(5) == ""
+    second.hear(7, np.zeros(SAMPLE_RATE, np.float32))
+    assert second.heard(7, 5) == ""
     second.forget()
-    assert second.heard() == ""
+    assert second.heard(7) == ""
     second.close()
 
 
-def test_the_words_at_a_pause_are_both_hearings_of_the_last_seconds_once_both_are_in() -> None:
+def test_the_words_at_a_likely_end_are_both_hearings_of_the_last_seconds_once_both_are_in() -> None:
     ear = GatedEar()
     inc = IncrementalTranscriber(SlowPieces())
     listener = _PrepareAtPauses(inc, None, SecondHearing(ear))
@@ -90,6 +91,8 @@ def test_the_words_at_a_pause_are_both_hearings_of_the_last_seconds_once_both_ar
     for probs in [speech] * 30 + [quiet]:  # 10 s of speech, then a pause
         inc.feed(chunk, probs)
     listener.possible_end(31 * chunk.size)
+    assert listener.words(5) == ["w1", ""]  # a pause that does not sound like the end: one hearing
+    listener.likely_end(31 * chunk.size)  # it does: heard again
     assert listener.words(0.3) is None  # the first hearing is in, the second not yet
     ear.gate.set()
     assert listener.words(5) == ["w1", "heard 1 and"]

@@ -43,8 +43,8 @@ ChunkSource = Callable[[threading.Event], Iterator[np.ndarray]]
 
 
 class _PrepareAtPauses:
-    """At each possible end the transcript is cut (the last piece starts transcribing at once) and
-    its last seconds are heard a second time (when an ear is given); at a likely end the follow-up is
+    """At each possible end the transcript is cut (the last piece starts transcribing at once); at a
+    likely end its last seconds are heard a second time (when an ear is given) and the follow-up is
     prepared from the transcript so far."""
 
     def __init__(self, inc: IncrementalTranscriber, prep: Preparer | None, second: SecondHearing | None = None) -> None:
@@ -55,11 +55,11 @@ class _PrepareAtPauses:
 
     def possible_end(self, samples: int) -> None:
         self.cut = self.inc.cut(samples)
-        if self.second is not None:
-            self.second.hear(self.inc.tail(samples, WINDOW_S))
 
     def likely_end(self, samples: int) -> None:
         cut = self.cut = self.inc.cut(samples)
+        if self.second is not None:
+            self.second.hear(cut, self.inc.tail(cut, WINDOW_S))
         if self.prep is not None:
             self.prep.start(lambda: self.inc.transcript_until(cut))
 
@@ -70,15 +70,15 @@ class _PrepareAtPauses:
             self.prep.discard()
 
     def words(self, wait_s: float = 0.0) -> list[str] | None:
-        """The transcript up to the last possible end and the second hearing of its last seconds, once
-        both are in (None when not within ``wait_s``)."""
+        """The transcript up to the last possible end, with the second hearing of its last seconds when
+        one was started for it, once both are in (None when not within ``wait_s``)."""
         t0 = time.monotonic()
         tr = self.inc.transcript_until(self.cut, timeout=wait_s)
         if tr is None:
             return None
         if self.second is None:
             return [tr.text]
-        again = self.second.heard(max(0.0, wait_s - (time.monotonic() - t0)))
+        again = self.second.heard(self.cut, max(0.0, wait_s - (time.monotonic() - t0)))
         return None if again is None else [tr.text, again]
 
 

@@ -4,9 +4,9 @@ tiny.en, which transcribes the answer while it goes on, writes tidy sentences: a
 trailing "and" ("...such as device, and" heard as "...such as device.") and finishes a fragment
 ("...validating on the" heard as "...validating on them."), and then the words read as finished just
 when the speaker is looking for the next one. The bundled base model is more literal on the same audio.
-At each possible end of the turn the last :data:`WINDOW_S` seconds are heard again by it, text only,
-on one thread of their own (about 0.15-0.3 s); the words hang when either hearing leaves them hanging
-(:func:`voice_interviewer.audio.turn.words_verdict`).
+When a pause sounds like the end (the turn model's verdict), the last :data:`WINDOW_S` seconds are
+heard again by it, text only, on one thread of their own (about 0.2 s); the words hang when either
+hearing leaves them hanging (:func:`voice_interviewer.audio.turn.words_verdict`).
 """
 
 from __future__ import annotations
@@ -28,30 +28,32 @@ class Ear(Protocol):
 
 
 class SecondHearing:
-    """Hears one clip at a time on its own thread; a newer clip replaces one not started yet."""
+    """Hears one clip at a time on its own thread; a newer clip replaces one not started yet. Each clip
+    has a key (where the answer was cut), so that a hearing is never taken for another cut's."""
 
     def __init__(self, ear: Ear) -> None:
         self._ear = ear
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="second-hearing")
-        self._pending: Future[str] | None = None
+        self._pending: tuple[int, Future[str]] | None = None
 
-    def hear(self, audio: np.ndarray) -> None:
+    def hear(self, key: int, audio: np.ndarray) -> None:
         if self._pending is not None:
-            self._pending.cancel()
-        self._pending = self._pool.submit(self._ear.text_of, audio)
+            self._pending[1].cancel()
+        self._pending = (key, self._pool.submit(self._ear.text_of, audio))
 
     def forget(self) -> None:
         """Speech came back: the clip being heard is not the end any more."""
         if self._pending is not None:
-            self._pending.cancel()
+            self._pending[1].cancel()
         self._pending = None
 
-    def heard(self, timeout: float | None = 0.0) -> str | None:
-        """The words of the last clip ("" when it could not be heard), None while not ready in ``timeout``."""
-        if self._pending is None:
+    def heard(self, key: int, timeout: float | None = 0.0) -> str | None:
+        """The words of the clip for ``key`` ("" when there is none or it could not be heard), None while
+        it is not ready within ``timeout``."""
+        if self._pending is None or self._pending[0] != key:
             return ""
         try:
-            return self._pending.result(timeout)
+            return self._pending[1].result(timeout)
         except FutureTimeout:
             return None
         except Exception as e:  # noqa: BLE001 (a second opinion that failed is no opinion)
