@@ -102,7 +102,7 @@ def _listen(
     ear: Ear | None = None,
 ) -> Answer:
     """Capture one answer from live chunks, transcribing as it goes; the Answer carries its timings.
-    ``ear`` hears the last words again at each possible end (:mod:`voice_interviewer.stt.ear`)."""
+    ``ear`` hears the last words again where a pause sounds like the end (:mod:`voice_interviewer.stt.ear`)."""
     sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))  # the process stays interactive
     inc = IncrementalTranscriber(transcriber, on_done_word=lambda: stop.stop("done"))
     second = SecondHearing(ear) if ear is not None and turn_model is not None else None
