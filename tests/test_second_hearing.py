@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -128,3 +129,24 @@ def test_the_second_ear_hears_the_word_a_fragment_hangs_on(real_engines: Engines
     done = ear.text_of(_at_a_pause("Then I would add session context such as the device."))
     assert "device" in done.lower() and words_verdict(["The device.", done]) == (True, False)
     assert ear.text_of(np.zeros(2 * SAMPLE_RATE, np.float32)) == ""  # silence: no words invented
+
+
+def test_without_the_base_model_the_turn_is_judged_from_one_hearing_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import voice_interviewer.engines as engines_mod
+    from voice_interviewer.engines import Engines
+    from voice_interviewer.errors import MissingModelError
+    from voice_interviewer.paths import data_home
+
+    def missing(model: str, *a: object, **kw: object) -> object:
+        raise MissingModelError(f"The speech model {model} is not installed (the whisper-base package provides it).")
+
+    monkeypatch.setattr(engines_mod, "build_transcriber", missing)
+    notes: list[str] = []
+    eng = Engines(notify=notes.append, home=data_home({"VOICE_INTERVIEWER_HOME": str(tmp_path)}).ensure())
+    tiny = SlowPieces()  # stands for the answer's model, not loaded here
+    tiny.name = "tiny.en"
+    eng.__dict__["transcriber"] = tiny
+    assert eng.ear is None
+    assert len(notes) == 1 and "base" in notes[0] and "one hearing" in notes[0]

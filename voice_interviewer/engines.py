@@ -18,6 +18,7 @@ from voice_interviewer.errors import MissingModelError, UserError
 from voice_interviewer.models import PIPER_JOE, Checksums, verified_file
 from voice_interviewer.paths import DataHome, data_home
 from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
+from voice_interviewer.stt.ear import ClipEar
 from voice_interviewer.stt.transcriber import FasterWhisperTranscriber, build_transcriber, decoding_of
 from voice_interviewer.track.rubric import Track, load_track
 from voice_interviewer.types import ModelsUsed
@@ -65,14 +66,14 @@ class Engines:
         return build_transcriber(s.stt_model, s.device, self.home, self.checksums, self.notify, s.cpu_threads)
 
     @cached_property
-    def ear(self) -> FasterWhisperTranscriber | None:
+    def ear(self) -> ClipEar | None:
         """The second hearing of an answer's last words at a pause (:mod:`voice_interviewer.stt.ear`): the
         bundled base model on one thread, when the answer's own model is tiny.en; else None (no second
         hearing: the answer's model is the one that decides)."""
         if self.transcriber.name != "tiny.en":
             return None
         try:
-            ear = build_transcriber("base", self.settings.device, self.home, self.checksums, self.notify, 1)
+            ear = ClipEar(build_transcriber("base", self.settings.device, self.home, self.checksums, self.notify, 1))
             ear.warm_up()
             return ear
         except MissingModelError as e:

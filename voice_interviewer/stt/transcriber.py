@@ -111,6 +111,11 @@ def resolve_model(spec: str, home: DataHome, sums: Checksums) -> tuple[str, str,
     return local, spec, None
 
 
+def inaudible(audio: np.ndarray) -> bool:
+    """Too short or too quiet to hold words: never sent to Whisper (it would invent some)."""
+    return audio.size / SAMPLE_RATE < MIN_SPEECH_S or is_silent(audio)
+
+
 class EncoderMemo:
     """Whisper's encoder with its outputs kept for the clip being transcribed: a redo of a failed
     decoding reads the same audio, and the encoder's output does not depend on the prompt, so
@@ -169,12 +174,12 @@ class FasterWhisperTranscriber:
         if not prompt or not seconds:
             return prompt
         if prompt not in self._prompt_ids:
-            self._prompt_ids[prompt] = timed_prompt(self._tok, prompt, seconds)
+            self._prompt_ids[prompt] = timed_prompt(self.tokenizer, prompt, seconds)
         return self._prompt_ids[prompt]
 
     def transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript:
         duration = audio.size / SAMPLE_RATE
-        if duration < MIN_SPEECH_S or is_silent(audio):
+        if inaudible(audio):
             return Transcript(text="", duration_s=round(duration, 2), no_speech=True)
         if duration <= PIECE_S or not self.options.prompt_for(duration):
             return self._transcribe(audio, progress)
@@ -211,53 +216,20 @@ class FasterWhisperTranscriber:
             hesitations=tuple(hes),
         )
 
-    def text_of(self, audio: np.ndarray) -> str:
-        """The words of a short clip (at most :data:`PIECE_S`), quickly: one greedy decoding, no timings,
-        no prompt, no fallbacks, no hesitation sounds (:mod:`voice_interviewer.stt.ear` listens this way).
-
-        The encoder sees the clip and 2 s of padding, not the 30 s window Whisper was trained on (and
-        faster-whisper always pads to): base on one thread heard a 6 s clip in 0.17 s instead of 1.0 s,
-        with the same hanging or finished last words on 40 of the turn bench's 44 clips. No prompt: given
-        as text without timestamps, the filler prompt made base invent sentences ("I'm not sure.")."""
-        seconds = audio.size / SAMPLE_RATE
-        if seconds < MIN_SPEECH_S or is_silent(audio):
-            return ""
-        return self._short_decode(audio, seconds)
-
-    def warm_up(self) -> None:
-        """Run :meth:`text_of`'s decoding once (its first call takes about a second longer)."""
-        self._short_decode(np.zeros(SAMPLE_RATE, np.float32), 1.0)
-
-    def _short_decode(self, audio: np.ndarray, seconds: float) -> str:
-        import ctranslate2
-
-        feats = self._model.feature_extractor(audio[: int(PIECE_S * SAMPLE_RATE)])[:, :-1]
-        padded = np.zeros((1, feats.shape[0], feats.shape[1] + 200), np.float32)  # 200 frames: 2 s
-        padded[0, :, : feats.shape[1]] = feats
-        encoded = self._model.model.encode(ctranslate2.StorageView.from_array(padded))
-        tok = self._tok
-        o = self.options
-        result = self._model.model.generate(
-            encoded,
-            [[*tok.sot_sequence, tok.no_timestamps]],
-            beam_size=1,
-            max_length=o.token_budget(seconds) or 224,
-            return_scores=True,
-            return_no_speech_prob=True,
-        )[0]
-        if result.no_speech_prob > o.no_speech_threshold and result.scores[0] < o.log_prob_threshold:
-            return ""  # Whisper's own test for words written over silence
-        return str(tok.decode(result.sequences_ids[0])).strip()
+    @property
+    def whisper(self) -> Any:
+        """faster-whisper's model (for :mod:`voice_interviewer.stt.ear`'s quick decodings)."""
+        return self._model
 
     @functools.cached_property
-    def _tok(self) -> Any:
+    def tokenizer(self) -> Any:
         from faster_whisper.tokenizer import Tokenizer
 
         return Tokenizer(self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language="en")
 
     def _transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript:
         duration = audio.size / SAMPLE_RATE
-        if duration < MIN_SPEECH_S or is_silent(audio):  # e.g. a piece of a long answer
+        if inaudible(audio):  # e.g. a piece of a long answer
             return Transcript(text="", duration_s=round(duration, 2), no_speech=True)
         o = self.options
         prompt = o.prompt_for(duration)
