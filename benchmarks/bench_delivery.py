@@ -11,7 +11,8 @@ and the sets chosen change it. Another seed is another draw of the same answers 
 see how much a figure moves between draws), --seed none a new one each run.
 
 For every decoding (the first is the reference for times) it reports:
-- fillers found within +-1 of the truth (transcript alone, and transcript + acoustic hesitations),
+- fillers found within +-1 of the truth (transcript alone, and with the hesitations heard in the audio and the
+  fillers the decoder nearly wrote),
   in all and per voice,
 - answers without fillers on which a filler was found,
 - word error rate on the real clips, and words Whisper invented on silence and noise,
@@ -207,14 +208,15 @@ def load(variant: str, model: str, seed: int | None = 0, threads: int = 0) -> Fa
     most N tokens a second of audio) or ``tokens=any``, ``redo=off`` (a lost or looping decoding
     kept), ``redo=plain`` (redone without the prompt), ``redo=N`` (first with the prompt and a beam
     of N), ``cap=off`` (filler runs not capped by voiced sounds) and ``carry=off`` (a redo without
-    the prompt does not keep the prompt decoding's fillers), ``acoustic=off`` (no acoustic detector;
+    the prompt does not keep the prompt decoding's fillers), ``unwritten=off`` or ``unwritten=P`` (the
+    fillers Whisper's decoder nearly wrote: not counted, or from probability P), ``acoustic=off`` (no acoustic detector;
     "-" has none). ``threads``: the model's CPU threads (0: every core)."""
     home = data_home().ensure()
     path, name, sha = resolve_model(model, home, Checksums(home))
     opts = DecodeOptions(seed=seed)  # the shipped decoding, the acoustic detector included
     head, *changes = variant.split("@")
     if head == "-":  # the plain decoding: no prompt, nothing redone, no filler run capped
-        opts = replace(opts, initial_prompt=None, loop_cap=False, hesitations=False)
+        opts = replace(opts, initial_prompt=None, loop_cap=False, hesitations=False, unwritten_fillers=None)
     elif head != "default":
         opts = replace(opts, initial_prompt=head, prompt_min_s=0.0)
     for change in changes:
@@ -233,6 +235,8 @@ def load(variant: str, model: str, seed: int | None = 0, threads: int = 0) -> Fa
             opts = replace(opts, carry_fillers=value != "off")
         elif key == "acoustic":
             opts = replace(opts, hesitations=value != "off")
+        elif key == "unwritten":  # unwritten=off, or unwritten=P (the decoder's filler probability that counts)
+            opts = replace(opts, unwritten_fillers=None if value == "off" else float(value))
         else:
             raise SystemExit(f"unknown change {change!r} in {variant!r}")
     t = FasterWhisperTranscriber(path, name, sha, options=opts, cpu_threads=threads)
@@ -352,9 +356,9 @@ def counts_of(t: FasterWhisperTranscriber) -> tuple[int, int, int, int]:
     return t._model.model.counts()  # type: ignore[no-any-return]
 
 
-def fillers_found(tr: Transcript, audio: np.ndarray, acoustic: bool, own: bool) -> tuple[int, int]:
-    """(fillers in all, of which acoustic): with ``own`` (its transcriber ran the acoustic detector)
-    the transcript's hesitations, else the detector's on its words."""
+def fillers_found(tr: Transcript, audio: np.ndarray, acoustic: bool, own: bool) -> tuple[int, int, int]:
+    """(fillers in all, of which acoustic, of which nearly written by the decoder): with ``own`` (its
+    transcriber ran the acoustic detector) the transcript's hesitations, else the detector's on its words."""
     if not acoustic or not tr.text:
         hes: tuple[Hesitation, ...] = ()
     elif own:
@@ -362,7 +366,8 @@ def fillers_found(tr: Transcript, audio: np.ndarray, acoustic: bool, own: bool) 
     else:
         hes = detect_hesitations(audio, tr.words)
     d = delivery_metrics(tr.words, tr.text, (0.0, 1e9), tr.duration_s, hesitations=hes)
-    return d.filler_count, sum(m.source == "acoustic" for m in d.filler_marks)
+    sources = [m.source for m in d.filler_marks]
+    return d.filler_count, sources.count("acoustic"), sources.count("decoder")
 
 
 def spoken(text: str) -> str:
@@ -427,9 +432,9 @@ def summarize(
 ) -> dict[str, Any]:
     found = []
     for a, r in zip(answers, runs, strict=True):
-        n_t, _ = fillers_found(r[p].tr, a.audio, False, LISTENS[p])
-        n_b, n_ac = fillers_found(r[p].tr, a.audio, True, LISTENS[p])
-        found.append((a, n_t, n_b, n_ac, r[p].tr.text))
+        n_t, _, _ = fillers_found(r[p].tr, a.audio, False, LISTENS[p])
+        n_b, n_ac, n_dec = fillers_found(r[p].tr, a.audio, True, LISTENS[p])
+        found.append((a, n_t, n_b, n_ac, r[p].tr.text, n_dec))
     zero = [x for x in found if x[0].fillers == 0]
     by_voice: dict[str, list[bool]] = {}
     for x in found:
@@ -456,6 +461,7 @@ def summarize(
         "fillers_transcript": sum(x[1] for x in found),
         "fillers_both": sum(x[2] for x in found),
         "fillers_acoustic": sum(x[3] for x in found),
+        "fillers_decoder": sum(x[5] for x in found),
         # words of the answer (fillers left out on both sides) that the transcript got wrong
         "synth_wer_pooled": round(
             sum(wer(spoken(x[0].text), spoken(x[4])) * len(spoken(x[0].text).split()) for x in found) / n_spoken, 3

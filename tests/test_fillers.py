@@ -271,8 +271,12 @@ def test_the_decoding_goes_into_the_scorecards_models() -> None:
     # each choice that changes the transcript changes the record, so a re-score can tell them apart
     as_text = decoding_of(WithOptions(DecodeOptions(prompt_segment_s=None)))
     unbounded = decoding_of(WithOptions(DecodeOptions(max_tokens_per_s=None)))
-    assert len({shipped, as_text, unbounded}) == 3 and as_text is not None and "segment" not in as_text
-    plain = DecodeOptions(initial_prompt=None, hesitations=False, max_tokens_per_s=None, loop_cap=False)
+    written = decoding_of(WithOptions(DecodeOptions(unwritten_fillers=None)))
+    assert len({shipped, as_text, unbounded, written}) == 4 and as_text is not None and "segment" not in as_text
+    assert "fillers the decoder gave p >= 0.1" in shipped
+    plain = DecodeOptions(
+        initial_prompt=None, hesitations=False, max_tokens_per_s=None, loop_cap=False, unwritten_fillers=None
+    )
     assert decoding_of(WithOptions(plain)) is None
     assert decoding_of(object()) is None  # a fake transcriber
     assert ModelsUsed.model_validate({"stt": "tiny.en"}).stt_decoding is None  # older scorecards still load

@@ -18,7 +18,7 @@ from voice_interviewer.stt.loops import (
     voiced_frames,
     voiced_sounds,
 )
-from voice_interviewer.stt.transcriber import EncoderMemo, FasterWhisperTranscriber
+from voice_interviewer.stt.transcriber import Decoding, EncoderMemo, FasterWhisperTranscriber
 from voice_interviewer.types import Word
 
 
@@ -127,12 +127,10 @@ class Scripted(FasterWhisperTranscriber):
         self.results = results
         self.calls: list[tuple[str | None, int]] = []
 
-    def _decode(
-        self, audio: np.ndarray, prompt: str | None, beam_size: int, progress: object
-    ) -> tuple[list[Word], str, str]:
+    def _decode(self, audio: np.ndarray, prompt: str | None, beam_size: int, progress: object) -> Decoding:
         self.calls.append((prompt, beam_size))
         words = self.results[min(len(self.calls), len(self.results)) - 1]
-        return words, " ".join(x.word for x in words), "en"
+        return words, " ".join(x.word for x in words), "en", ()
 
 
 def test_a_lost_decoding_is_redone_without_the_prompt() -> None:

@@ -86,6 +86,28 @@ def test_a_held_hesitation_is_counted_once_whichever_signal_hears_it(
     assert mark.start is not None and at - 0.3 < mark.start < at + 0.7 + 0.3, (at, mark)  # within the hold
 
 
+FOLDED = (
+    "I would look, um, at the precision, uh, and recall curve, and pick the, um, threshold from the, uh, "
+    "cost of each error."
+)
+
+
+def test_a_filler_whisper_folds_into_the_next_word_is_found_by_its_decoder(
+    stt_home: DataHome, transcriber: Transcriber
+) -> None:
+    """espeak-ng at 210 words a minute: tiny.en writes "I would look at the precision", the "um" gone,
+    but gave it a real chance before "at" (stt/unwritten.py)."""
+    audio = espeak_speech(FOLDED, 210)
+    t = transcriber.transcribe(audio)
+    d = delivery(t)
+    assert [h.word for h in t.hesitations if h.kind == "unwritten"] == ["at"], (t.text, t.hesitations)
+    assert [m.source for m in d.filler_marks].count("decoder") == 1 and abs(d.filler_count - 4) <= 1
+    path, name, sha = resolve_model("tiny.en", stt_home, Checksums(stt_home))
+    written_only = FasterWhisperTranscriber(path, name, sha, options=DecodeOptions(unwritten_fillers=None))
+    off = written_only.transcribe(audio)
+    assert off.text == t.text and delivery(off).filler_count == d.filler_count - 1  # the same words, one filler less
+
+
 def test_the_prompt_loses_no_word_on_real_speech(transcriber: Transcriber, plain: Transcriber) -> None:
     clips = real_speech_clips()
     assert clips

@@ -21,8 +21,9 @@ class Hesitation(Frozen):
 
     start: float
     end: float
-    kind: str = "gap"  # "gap": between words; "long vowel": a drawn-out function word
-    word: str = ""  # the drawn-out word, for "long vowel"
+    kind: str = "gap"  # "gap": between words; "long vowel": a drawn-out function word; "unwritten": a
+    # filler Whisper's decoder nearly wrote before ``word`` (stt/unwritten.py)
+    word: str = ""  # the drawn-out word, for "long vowel"; the word written instead, for "unwritten"
 
 
 class Transcript(Frozen):
@@ -46,12 +47,13 @@ class PauseSpan(Frozen):
 
 
 class FillerMark(Frozen):
-    """One filler and the signal that heard it: "transcript" (a written word) or "acoustic"."""
+    """One filler and the signal that heard it: "transcript" (a written word), "acoustic" (a held sound)
+    or "decoder" (a filler Whisper nearly wrote)."""
 
     kind: str  # "um", "like", "you know"... or "hesitation" for a sound only the audio showed
     start: float | None = None  # seconds into the answer, when timings exist
     end: float | None = None
-    source: str = "transcript"  # "transcript" or "acoustic"
+    source: str = "transcript"  # "transcript", "acoustic" or "decoder"
 
 
 class Delivery(Frozen):

@@ -41,12 +41,17 @@ def transcript_text(card: Scorecard) -> Text:
     return t
 
 
+UNWRITTEN_BY = {"acoustic": "heard in the audio only", "decoder": "nearly written by the speech model"}
+
+
 def heard_only(d: Delivery) -> str:
-    """Which fillers only the audio showed (the transcript has no word for them), with their times."""
-    times = [m.start for m in d.filler_marks if m.source == "acoustic" and m.start is not None]
-    if not times:
-        return ""
-    return f"; {len(times)} heard in the audio only, at " + ", ".join(f"{t:.1f} s" for t in times)
+    """Which fillers the transcript has no word for, by the signal that found them, with their times."""
+    out = ""
+    for source, said in UNWRITTEN_BY.items():
+        times = [m.start for m in d.filler_marks if m.source == source and m.start is not None]
+        if times:
+            out += f"; {len(times)} {said}, at " + ", ".join(f"{t:.1f} s" for t in times)
+    return out
 
 
 def scorecard(card: Scorecard) -> Group:

@@ -188,11 +188,15 @@ def filler_marks(
         else:
             marks.append(FillerMark(kind=kind))
     if timed:
-        written = [(m.start, m.end) for m in marks if m.start is not None and m.end is not None]
+        # each sound once: a hesitation near a filler already marked (written, or heard by the other
+        # signal) is that filler
+        taken = [(m.start, m.end) for m in marks if m.start is not None and m.end is not None]
         for h in hesitations:
-            near = any(h.start < b + merge.same_filler_s and h.end > a - merge.same_filler_s for a, b in written)
-            if not near:
-                marks.append(FillerMark(kind=merge.kind, start=h.start, end=h.end, source="acoustic"))
+            if any(h.start < b + merge.same_filler_s and h.end > a - merge.same_filler_s for a, b in taken):
+                continue
+            source = "decoder" if h.kind == "unwritten" else "acoustic"
+            marks.append(FillerMark(kind=merge.kind, start=h.start, end=h.end, source=source))
+            taken.append((h.start, h.end))
     marks.sort(key=lambda m: (m.start is None, m.start or 0.0))
     return marks, filler_idx
 

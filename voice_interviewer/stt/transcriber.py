@@ -27,11 +27,14 @@ from voice_interviewer.stt.decoding import (  # noqa: F401 (the decoding's names
 )
 from voice_interviewer.stt.fillers import Features, detect_hesitations, frame_features
 from voice_interviewer.stt.loops import carried_fillers, decoding_failure, looped_fillers, voiced_frames
-from voice_interviewer.types import Transcript, Word
+from voice_interviewer.stt.unwritten import Decoded, LogitTap, filler_ids
+from voice_interviewer.types import Hesitation, Transcript, Word
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, float], None]  # (seconds done, seconds total)
+# one decoding: timed words, text, language, and the fillers Whisper nearly wrote (stt/unwritten.py)
+Decoding = tuple[list[Word], str, str, tuple[Hesitation, ...]]
 
 
 class Transcriber(Protocol):
@@ -167,6 +170,10 @@ class FasterWhisperTranscriber:
         self._prompt_ids: dict[str, list[int]] = {}
         self._encoded = EncoderMemo(self._model.encode)
         self._model.encode = self._encoded  # faster-whisper calls self.encode
+        self._tap: LogitTap | None = None
+        if self.options.unwritten_fillers:
+            self._tap = LogitTap(self._model.model, filler_ids(self.tokenizer), self.options.unwritten_fillers)
+            self._model.model = self._tap  # faster-whisper calls self.model.generate
 
     def _initial_prompt(self, prompt: str | None) -> str | list[int] | None:
         """What faster-whisper's ``initial_prompt`` gets: the text, or its tokens as a timed segment."""
@@ -234,19 +241,22 @@ class FasterWhisperTranscriber:
         o = self.options
         prompt = o.prompt_for(duration)
         try:
-            words, text, language = self._decode(audio, prompt, o.beam_size, progress)
+            words, text, language, unwritten = self._decode(audio, prompt, o.beam_size, progress)
             redo = bool(prompt and o.redo_failed)
             # the frames' level, voicing and change, computed once for the checks and the hesitations
             feats = frame_features(audio) if redo or o.loop_cap or o.hesitations else None
             voiced = voiced_frames(audio, features=feats) if redo or o.loop_cap else None
             if prompt and redo and voiced is not None:
-                words, text, language = self._redone(audio, prompt, voiced, (words, text, language), feats)
+                words, text, language, unwritten = self._redone(
+                    audio, prompt, voiced, (words, text, language, unwritten), feats
+                )
         finally:
             self._encoded.clear()
         if o.loop_cap and voiced is not None and (drop := looped_fillers(audio, words, voiced)):
             words = [w for i, w in enumerate(words) if i not in drop]
             text = " ".join(w.word for w in words)
-        hesitations = detect_hesitations(audio, words, features=feats) if o.hesitations and text else ()
+        heard = detect_hesitations(audio, words, features=feats) if o.hesitations and text else ()
+        hesitations = tuple(sorted((*heard, *unwritten), key=lambda h: h.start)) if text else ()
         return Transcript(
             text=text,
             words=tuple(words),
@@ -261,9 +271,9 @@ class FasterWhisperTranscriber:
         audio: np.ndarray,
         prompt: str,
         voiced: np.ndarray,
-        first: tuple[list[Word], str, str],
+        first: Decoding,
         feats: Features | None = None,
-    ) -> tuple[list[Word], str, str]:
+    ) -> Decoding:
         """``first`` (a decoding with the prompt), or, when it failed (:func:`decoding_failure`), the first
         redo that did not: with the prompt and a wider beam (when ``redo_beam_size`` is set), then without
         the prompt. When every one failed, the one that says the most, never nothing over words. A redo
@@ -280,24 +290,35 @@ class FasterWhisperTranscriber:
             tried.append((self._decode(audio, again, beam, None), again is not None))
             why = decoding_failure(audio, tried[-1][0][0], voiced, features=feats)
         if why is None:
-            (words, text, language), prompted = tried[-1]
+            (words, text, language, unwritten), prompted = tried[-1]
         else:
-            (words, text, language), prompted = max(
+            (words, text, language, unwritten), prompted = max(
                 tried, key=lambda t: len({w.word.lower().strip(",.?!") for w in t[0][0]})
             )
         if prompted or not o.carry_fillers:
-            return words, text, language
+            return words, text, language, unwritten
         # the redo without the prompt writes few fillers: those the prompt's decoding wrote between
         # the same two words
         carried = carried_fillers(first[0], words, audio, voiced)
         if len(carried) == len(words):
-            return words, text, language
-        return carried, " ".join(w.word for w in carried), language
+            return words, text, language, unwritten
+        return carried, " ".join(w.word for w in carried), language, unwritten
 
-    def _decode(
-        self, audio: np.ndarray, prompt: str | None, beam_size: int, progress: Progress | None
-    ) -> tuple[list[Word], str, str]:
-        """(timed words, text, language) of one decoding with these choices."""
+    def _decode(self, audio: np.ndarray, prompt: str | None, beam_size: int, progress: Progress | None) -> Decoding:
+        """(timed words, text, language, fillers Whisper nearly wrote) of one decoding with these choices."""
+        if self._tap is None:
+            return self._segments(audio, prompt, beam_size, progress, None)
+        with self._tap.recording() as calls:
+            return self._segments(audio, prompt, beam_size, progress, calls)
+
+    def _segments(
+        self,
+        audio: np.ndarray,
+        prompt: str | None,
+        beam_size: int,
+        progress: Progress | None,
+        calls: list[Decoded] | None,
+    ) -> Decoding:
         duration = audio.size / SAMPLE_RATE
         o = self.options
         segments, info = self._model.transcribe(
@@ -318,10 +339,13 @@ class FasterWhisperTranscriber:
         )
         words: list[Word] = []
         texts: list[str] = []
+        unwritten: list[Hesitation] = []
         for seg in segments:  # the generator does the work; consume it here, never leak it
             if seg.no_speech_prob > o.no_speech_threshold and seg.avg_logprob < o.log_prob_threshold:
                 continue
             texts.append(seg.text.strip())
+            if calls is not None and self._tap is not None:
+                unwritten += self._tap.in_segment(seg, calls, self.tokenizer)
             for w in seg.words or ():
                 words.append(
                     Word(
@@ -336,8 +360,8 @@ class FasterWhisperTranscriber:
         if progress:
             progress(duration, duration)
         if words and all(w.probability < LOW_WORD_PROBABILITY for w in words):
-            words, texts = [], []  # e.g. "Bye." (p 0.03) from a fragment: Whisper guessing, not hearing
-        return words, " ".join(t for t in texts if t).strip(), info.language or "en"
+            words, texts, unwritten = [], [], []  # e.g. "Bye." (p 0.03) from a fragment: guessing, not hearing
+        return words, " ".join(t for t in texts if t).strip(), info.language or "en", tuple(unwritten)
 
 
 def cuda_device_count() -> int:
