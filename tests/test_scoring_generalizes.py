@@ -462,13 +462,25 @@ def test_content_type_round_trips_with_heard_words() -> None:
     assert Content.model_validate_json(c.model_dump_json()) == c
 
 
-def test_level_cuts_lie_halfway_between_the_mean_fitted_grades() -> None:
-    z = np.array([1.0, 1.2, 2.0, 2.2, 3.0, 3.2, 3.6, 4.0])
-    y = np.array([1, 1, 2, 2, 3, 3, 4, 4])
-    assert fitting._cuts(z, y) == pytest.approx((1.6, 2.6, 3.45))
-    # an outlier moves a cut by its share of the mean only, and a missing grade falls back to j + 0.5
-    assert fitting._cuts(np.append(z, 3.9), np.append(y, 1))[0] == pytest.approx((1.0 + 1.2 + 3.9) / 6 + 1.05)
-    assert fitting._cuts(z[y != 2], y[y != 2])[:2] == pytest.approx((1.5, 2.5))
+def test_the_ordinal_fit_recovers_the_weights_and_cuts_it_was_drawn_from() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (600, 2))
+    w, cuts = np.array([6.0, -3.0]), np.array([0.5, 2.0, 3.5])
+    # grades drawn from P(grade <= j) = sigmoid(cut_j - z)
+    z = x @ w + rng.logistic(0, 1, 600)
+    y = 1 + np.searchsorted(cuts, z)
+    got_w, got_cuts = fitting.ordinal_fit(x, y, ridge=0.0)
+    assert got_w == pytest.approx(w, abs=0.8) and got_cuts == pytest.approx(cuts, abs=0.5)
+    assert got_cuts[0] < got_cuts[1] < got_cuts[2]
+    again = fitting.ordinal_fit(x, y, ridge=0.0)
+    assert np.array_equal(again[0], got_w) and again[1] == got_cuts  # the same fit every time
+
+
+def test_the_ordinal_fit_keeps_the_cuts_in_order_when_a_grade_is_missing() -> None:
+    x = np.array([[0.0], [0.1], [0.8], [0.9], [1.0]])
+    y = np.array([1, 1, 3, 3, 4])  # no 2
+    w, cuts = fitting.ordinal_fit(x, y)
+    assert w[0] > 0 and cuts[0] <= cuts[1] <= cuts[2]
 
 
 # --- reasoning and breadth ----------------------------------------------------------------------

@@ -44,10 +44,11 @@ short, repeated terms) keeps the score below where the level above the cap start
 answer ranks with the answers of its level (leave-one-question-out typed Spearman 0.901 -> 0.907,
 pairs 95.0% -> 95.6%).
 
-The model is linear in them, predicting the grade (1-4) an interviewer would give:
-``z = intercept + sum(weight * feature)``; three cuts on ``z`` separate the levels, and the 0-100
-score maps ``z`` piecewise-linearly so that the cuts land on the score cuts of the configuration
-(25/50/75), the level of the score and the fitted level being the same. The parameters live in
+The model is linear in them: ``z = intercept + sum(weight * feature)`` is the latent grade of an
+ordinal logistic model (``scoring.fit``: P(grade <= j) = sigmoid(cut_j - z), the intercept 0); its
+three cuts on ``z`` separate the levels (1-4) an interviewer would give, and the 0-100 score maps
+``z`` piecewise-linearly so that the cuts land on the score cuts of the configuration (25/50/75),
+the level of the score and the fitted level being the same. The parameters live in
 ``fitted.json`` beside this module; refit with ``python -m voice_interviewer.scoring.fit DEVSET``.
 """
 
