@@ -149,6 +149,14 @@ def test_a_wider_beam_with_the_prompt_can_come_first() -> None:
     assert t.calls == [(FILLER_PROMPT, 1), (FILLER_PROMPT, 5), (None, 1)]
 
 
+def test_when_the_redo_fails_too_a_wider_beam_without_the_prompt_is_the_last_try() -> None:
+    t = Scripted([EVERY_WORD[:3], [], EVERY_WORD])
+    assert len(t.transcribe(SPEECH).words) == 12
+    assert t.calls == [(FILLER_PROMPT, 1), (None, 1), (None, 5)]
+    t = Scripted([EVERY_WORD[:3], []], DecodeOptions(last_beam_size=0))
+    assert len(t.transcribe(SPEECH).words) == 3 and len(t.calls) == 2
+
+
 def test_when_every_decoding_fails_the_one_that_says_most_is_kept() -> None:
     assert len(Scripted([EVERY_WORD[:3], []]).transcribe(SPEECH).words) == 3  # never nothing over words
     assert len(Scripted([EVERY_WORD[:2], EVERY_WORD[:5]]).transcribe(SPEECH).words) == 5

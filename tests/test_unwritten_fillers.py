@@ -188,3 +188,21 @@ def test_the_tap_records_per_thread() -> None:
         t.start()
         t.join()
     assert seen == [1] and calls == []  # the other thread's decoding is not this one's
+
+
+def test_logits_on_a_gpu_are_brought_to_memory_first() -> None:
+    from voice_interviewer.stt.unwritten import _host
+
+    class OnGpu:
+        device = "cuda"
+
+        def __init__(self) -> None:
+            self.moved_to: object = None
+
+        def to_device(self, device: object) -> np.ndarray:
+            self.moved_to = device
+            return np.arange(3.0)
+
+    step = OnGpu()
+    assert list(_host(step)) == [0.0, 1.0, 2.0] and str(step.moved_to) == "Device.cpu"
+    assert list(_host(np.ones(2))) == [1.0, 1.0]  # in memory already

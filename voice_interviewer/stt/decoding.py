@@ -89,6 +89,10 @@ class DecodeOptions:
     # Before that, with the prompt and a beam this wide (0: no such step). A wider search leaves
     # some loops, but it cost 9% more time on bench_delivery for one answer more in 45 within +-1.
     redo_beam_size: int = 0
+    # When the redo without the prompt failed too, a last one without the prompt and a beam this wide
+    # (0: none): on bench_delivery's one answer where both failed (the prompt's decoding looped "o-o-o...",
+    # the greedy redo wrote nothing) it read the whole answer. Only ever run after two failures.
+    last_beam_size: int = 5
     # A redo without the prompt keeps the prompt decoding's fillers that fall in its gaps, over a
     # voiced sound (stt/loops.py): without the prompt Whisper leaves them out again.
     carry_fillers: bool = True
@@ -129,8 +133,9 @@ class DecodeOptions:
             parts.append(f"at most {self.max_tokens_per_s:g} tokens a second")
         if self.initial_prompt and self.redo_failed:
             beam = f"beam {self.redo_beam_size}, then " if self.redo_beam_size else ""
+            last = f", then beam {self.last_beam_size}" if self.last_beam_size else ""
             carry = ", its fillers in the redo's gaps kept" if self.carry_fillers else ""
-            parts.append(f"a lost or looping decoding redone ({beam}no prompt){carry}")
+            parts.append(f"a lost or looping decoding redone ({beam}no prompt{last}){carry}")
         if self.loop_cap:
             parts.append("filler runs capped by voiced sounds")
         if self.hesitations:

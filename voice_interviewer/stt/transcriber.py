@@ -276,12 +276,13 @@ class FasterWhisperTranscriber:
     ) -> Decoding:
         """``first`` (a decoding with the prompt), or, when it failed (:func:`decoding_failure`), the first
         redo that did not: with the prompt and a wider beam (when ``redo_beam_size`` is set), then without
-        the prompt. When every one failed, the one that says the most, never nothing over words. A redo
-        without the prompt gets the first decoding's fillers in its gaps (:func:`carried_fillers`)."""
+        the prompt, then without it and with a beam of ``last_beam_size``. When every one failed, the one that
+        says the most, never nothing over words. A redo without the prompt gets the first decoding's fillers in
+        its gaps (:func:`carried_fillers`)."""
         o = self.options
         tried = [(first, True)]
         why = decoding_failure(audio, first[0], voiced, features=feats)
-        for beam, again in ((o.redo_beam_size, prompt), (o.beam_size, None)):
+        for beam, again in ((o.redo_beam_size, prompt), (o.beam_size, None), (o.last_beam_size, None)):
             if why is None:
                 break
             if not beam:

@@ -163,7 +163,7 @@ class LogitTap:
         for r in results:
             tokens = tuple(r.sequences_ids[0])
             steps = r.logits[0]
-            p = tuple(filler_probability(np.asarray(s), self._ids, self.threshold) for s in steps[: len(tokens)])
+            p = tuple(filler_probability(_host(s), self._ids, self.threshold) for s in steps[: len(tokens)])
             calls.append(Decoded(tokens, p + (0.0,) * (len(tokens) - len(p))))
         return results
 
@@ -177,3 +177,12 @@ class LogitTap:
             return unwritten_steps(d, self.fillers, is_text, text_of, self.threshold)
 
         return place(seg.tokens, calls, steps, tokenizer.decode, [(w.word, w.start, w.end) for w in seg.words])
+
+
+def _host(step: Any) -> np.ndarray:
+    """One step's logits as an array in memory (a model on a GPU returns them there)."""
+    if getattr(step, "device", "cpu") != "cpu":
+        import ctranslate2
+
+        step = step.to_device(ctranslate2.Device.cpu)
+    return np.asarray(step)
