@@ -152,7 +152,7 @@ def test_a_wider_beam_with_the_prompt_can_come_first() -> None:
 def test_when_the_redo_fails_too_a_wider_beam_without_the_prompt_is_the_last_try() -> None:
     t = Scripted([EVERY_WORD[:3], [], EVERY_WORD])
     assert len(t.transcribe(SPEECH).words) == 12
-    assert t.calls == [(FILLER_PROMPT, 1), (None, 1), (None, 5)]
+    assert t.calls == [(FILLER_PROMPT, 1), (None, 1), (None, DecodeOptions().last_beam_size)]
     t = Scripted([EVERY_WORD[:3], []], DecodeOptions(last_beam_size=0))
     assert len(t.transcribe(SPEECH).words) == 3 and len(t.calls) == 2
 

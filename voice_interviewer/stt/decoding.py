@@ -90,9 +90,10 @@ class DecodeOptions:
     # some loops, but it cost 9% more time on bench_delivery for one answer more in 45 within +-1.
     redo_beam_size: int = 0
     # When the redo without the prompt failed too, a last one without the prompt and a beam this wide
-    # (0: none): on bench_delivery's one answer where both failed (the prompt's decoding looped "o-o-o...",
-    # the greedy redo wrote nothing) it read the whole answer. Only ever run after two failures.
-    last_beam_size: int = 5
+    # (0: none). On bench_delivery's one answer where both failed (the prompt's decoding looped "o-o-o...",
+    # losing half the answer; the greedy redo wrote nothing) beams of 2, 3 and 5 all read the whole
+    # answer; 3 took the least time (about 1 s, 2 s with 5). Only ever run after two failures.
+    last_beam_size: int = 3
     # A redo without the prompt keeps the prompt decoding's fillers that fall in its gaps, over a
     # voiced sound (stt/loops.py): without the prompt Whisper leaves them out again.
     carry_fillers: bool = True
