@@ -11,7 +11,7 @@ means (evidence raises the grade, a misconception lowers it; a feature whose fit
 wrong sign is dropped). Grades are ordered classes, not numbers: the cuts are fitted with the
 weights for the levels they separate (least squares on the grade with cuts halfway between the
 mean fitted grades agreed with the grade on 78.8% of the answers leave-one-question-out typed;
-this fit 81.7%, Spearman the same). ``--write`` stores the parameters in ``scoring/fitted.json``.
+this fit 81.2%, Spearman the same). ``--write`` stores the parameters in ``scoring/fitted.json``.
 The figures printed beside the in-sample ones are leave-one-question-out: every question is scored
 by a model fitted without any of its answers, so they say how the score does on questions it was
 not fitted on.

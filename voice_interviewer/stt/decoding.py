@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from voice_interviewer.stt.unwritten import THRESHOLD as UNWRITTEN_THRESHOLD
-
 FILLER_PROMPT = "Um, uh, hmm, er, ah."
 TIMESTAMP_S = 0.02  # Whisper's timestamp tokens are 20 ms apart
 
@@ -77,7 +75,7 @@ class DecodeOptions:
     hesitations: bool = True  # also listen for held hesitation sounds (stt/fillers.py)
     # A filler Whisper's greedy decoder gave at least this probability where it wrote a word counts
     # (stt/unwritten.py); None: only the fillers written and heard.
-    unwritten_fillers: float | None = UNWRITTEN_THRESHOLD
+    unwritten_fillers: float | None = 0.1
     # A bound on the tokens a window may write, from the audio's length. Speech with fillers at
     # 225 words a minute wrote at most 7 tokens a second (words, commas, timestamps); a decoder
     # caught in a loop ("hmm, hmm, hmm, ...") wrote 16-24 until Whisper's own limit, then did it

@@ -6,8 +6,8 @@ heard as "the learning", the "the" stretched over the "uh"), or written as a loo
 "a"). At that step the decoder's next-token distribution still shows the sound: "um" or "uh" gets a
 tenth or more of the probability, against well under a hundredth at an ordinary word boundary. The
 greedy decoding returns those distributions at no extra decoding cost (CTranslate2's
-``return_logits_vocab``); a filler whose probability reaches :data:`THRESHOLD` where Whisper wrote a
-word counts as one, unless a filler was written right beside it (the same sound), the step is the
+``return_logits_vocab``); a filler whose probability reaches ``DecodeOptions.unwritten_fillers`` (0.1)
+where Whisper wrote a word counts as one, unless a filler was written right beside it (the same sound), the step is the
 first word of the window (the filler prompt just before it favours a filler there), or the word
 written is punctuation.
 
@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from voice_interviewer.stt.decoding import FILLER_PROMPT
 from voice_interviewer.types import Hesitation
 
-THRESHOLD = 0.1  # a filler with at least this probability where a word was written counts
-FILLER_TEXTS = ("um", "uh", "hmm", "er", "ah")  # the filler prompt's
+FILLER_TEXTS = tuple(w.strip(",.").lower() for w in FILLER_PROMPT.split())  # "um", "uh", "hmm", "er", "ah"
 NEIGHBOURS = (3, 2)  # text tokens before and after a step in which a written filler makes it the same sound
 PUNCTUATION = frozenset({",", ".", "?", "!", "...", "-", "--", ";", ":"})
 
@@ -136,7 +136,7 @@ class LogitTap:
     """CTranslate2's Whisper model with its greedy decodings' filler probabilities kept while
     :meth:`recording` (per thread; other calls pass through untouched)."""
 
-    def __init__(self, model: Any, fillers: frozenset[int], threshold: float = THRESHOLD) -> None:
+    def __init__(self, model: Any, fillers: frozenset[int], threshold: float) -> None:
         self._m = model
         self.fillers, self.threshold = fillers, threshold
         self._ids = np.array(sorted(fillers))
