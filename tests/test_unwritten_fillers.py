@@ -206,3 +206,15 @@ def test_logits_on_a_gpu_are_brought_to_memory_first() -> None:
     step = OnGpu()
     assert list(_host(step)) == [0.0, 1.0, 2.0] and str(step.moved_to) == "Device.cpu"
     assert list(_host(np.ones(2))) == [1.0, 1.0]  # in memory already
+
+
+def test_logits_that_cannot_be_read_leave_the_decoding_as_it_is(caplog: pytest.LogCaptureFixture) -> None:
+    class Broken(Model):
+        def generate(self, features: Any, prompts: Any, **kw: Any) -> list[Any]:
+            return [SimpleNamespace(sequences_ids=[[1, 2, 3]], logits=[[object()]])]  # not an array
+
+    tap = LogitTap(Broken(), FILLERS, 0.1)
+    with tap.recording() as calls:
+        (r,) = tap.generate(None, [[0]], beam_size=1)
+    assert r.sequences_ids == [[1, 2, 3]] and calls == []  # the words, and no filler signal
+    assert "filler probabilities could not be read" in caplog.text

@@ -17,6 +17,7 @@ synthetic input.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ import numpy as np
 
 from voice_interviewer.stt.decoding import FILLER_PROMPT
 from voice_interviewer.types import Hesitation
+
+log = logging.getLogger(__name__)
 
 FILLER_TEXTS = tuple(w.strip(",.").lower() for w in FILLER_PROMPT.split())  # "um", "uh", "hmm", "er", "ah"
 NEIGHBOURS = (3, 2)  # text tokens before and after a step in which a written filler makes it the same sound
@@ -162,8 +165,12 @@ class LogitTap:
         results = self._m.generate(*args, **kw, return_logits_vocab=True)
         for r in results:
             tokens = tuple(r.sequences_ids[0])
-            steps = r.logits[0]
-            p = tuple(filler_probability(_host(s), self._ids, self.threshold) for s in steps[: len(tokens)])
+            try:
+                steps = r.logits[0]
+                p = tuple(filler_probability(_host(s), self._ids, self.threshold) for s in steps[: len(tokens)])
+            except Exception as e:  # noqa: BLE001 (a side signal: the words matter, not this)
+                log.warning("the decoder's filler probabilities could not be read: %s", e)
+                continue
             calls.append(Decoded(tokens, p + (0.0,) * (len(tokens) - len(p))))
         return results
 
