@@ -12,14 +12,16 @@ import numpy as np
 import pytest
 
 from tests.conftest import make_question
+from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
 from voice_interviewer.scoring import fit as fitting
 from voice_interviewer.scoring import text as tx
 from voice_interviewer.scoring.behavioral import detect, story_part
 from voice_interviewer.scoring.claims import is_claim
 from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.scoring.content import Analysis, Embedder, analyse, content_from, score_content
+from voice_interviewer.scoring.evidence import prepare
 from voice_interviewer.scoring.exchange import combine
-from voice_interviewer.scoring.heard import repairs, sound_key, term_for, vocabulary
+from voice_interviewer.scoring.heard import everyday_words, repairs, sound_key, term_for, vocabulary
 from voice_interviewer.scoring.levels import REPEATED_NOTE
 from voice_interviewer.scoring.model import EMPTY, PARAMS_FILE, Features, fitted_model, model_from_json
 from voice_interviewer.scoring.validity import GradedAnswer, pairs_right, spearman
@@ -232,6 +234,43 @@ def test_an_answer_scored_again_with_more_words_looks_up_only_the_new_ones() -> 
     again = repairs([*before, "reliabilty"], vocab)
     assert again[: len(first)] == first and (again[-1].heard, again[-1].term) == ("reliabilty", "reliability")
     assert term_for.cache_info().misses - misses == 2  # "reliabilty", and "scaling" run together with it
+
+
+def test_a_phrasings_word_stem_is_no_term_and_the_words_it_matches_are_left_alone() -> None:
+    q = make_question(["monoton* (transform*|rescal*)"], prompt="What is calibration?")
+    vocab = vocabulary(q)
+    assert "monoton" not in vocab and "transform" not in vocab  # stems, not words anyone says
+    heard = ["any", "monotonic", "transformation", "equals", "the", "same"]
+    assert repairs(heard, vocab | {"equal"}) == []  # forms of the question's words: nothing misheard
+    assert [(r.heard, r.term) for r in repairs(["the", "monotone", "smoke"], vocab | {"smote"})] == [("smoke", "smote")]
+
+
+def test_an_everyday_word_heard_with_confidence_is_not_taken_for_another_everyday_word() -> None:
+    vocab = frozenset({"model", "smote"})
+    common = {"middle", "model", "smoke"}.__contains__
+    heard = ["the", "middle", "of", "smoke"]
+    assert [r.term for r in repairs(heard, vocab)] == ["model", "smote"]  # without the word list
+    # "middle" and "model" are both words people say: kept; "smote" is a rare term: repaired
+    assert [r.term for r in repairs(heard, vocab, [0.9] * 4, common)] == ["smote"]
+    # unless the speech model itself was unsure of the word it wrote
+    assert [r.term for r in repairs(heard, vocab, [0.9, 0.3, 0.9, 0.9], common)] == ["model", "smote"]
+
+
+def test_the_embedding_vocabulary_ranks_everyday_words_before_terms(embedder: MiniLMEmbedder) -> None:
+    everyday = everyday_words(embedder.word_rank)
+    assert all(everyday(w) for w in ("model", "always", "changes", "week", "middle"))
+    assert not any(everyday(w) for w in ("isotonic", "smote", "covariate", "platt", "reweight"))
+    rank = embedder.word_rank
+    assert rank("the") == 0 and rank("isotonic") is None and 0 < rank("model") < rank("queue")  # type: ignore[operator]
+
+
+def test_a_repaired_sentence_is_embedded_as_said_with_only_the_slips_replaced() -> None:
+    q = make_question(["platt scaling"], prompt="How would you calibrate a classifier's scores?")
+    text = "Then, I'd fit plot scaling on held-out data."
+    timed = tuple(Word(word=w, start=float(i), end=i + 0.5) for i, w in enumerate(text.split()))
+    (s,) = prepare(text, timed, vocabulary(q))
+    assert s.heard == (("plot", "platt"),) and s.repaired == "Then, I'd fit platt scaling on held-out data."
+    assert tx.with_words_replaced("A b, c d.", [(1, 2, "X"), (3, 1, "y")]) == "A X y."
 
 
 def test_spoken_probabilities_reach_the_repairs() -> None:

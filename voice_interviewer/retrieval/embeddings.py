@@ -17,6 +17,9 @@ from voice_interviewer.models import MINILM_ONNX, MINILM_TOKENIZER, Checksums, v
 MAX_TOKENS = 256
 
 
+FIRST_WORD_ID = 1996  # "the": the ids before it are padding, unused slots, characters and symbols
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2: mean-pooled, L2-normalized 384-d vectors."""
 
@@ -39,6 +42,15 @@ class MiniLMEmbedder:
         self._session = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
         self._lock = threading.Lock()
         self._cache: dict[str, np.ndarray] = {}
+
+    def word_rank(self, word: str) -> int | None:
+        """Where ``word`` (lower case) stands in the tokenizer's vocabulary as a whole word, or None.
+
+        Its WordPiece vocabulary was built from English text most frequent first, so a low rank is an
+        everyday word ("model" about 950, "always" 470) and a term like "isotonic" or "smote" has none.
+        """
+        i = self._tok.token_to_id(word)
+        return None if i is None or i < FIRST_WORD_ID else i - FIRST_WORD_ID
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         todo = [t for t in dict.fromkeys(texts) if t not in self._cache]

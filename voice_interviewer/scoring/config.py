@@ -193,6 +193,11 @@ class HeardConfig:
     # 0.5, words heard right about 0.96): it may match a term more loosely, with this share of
     # letters, or the same sound key with m/n and l/r merged and this share. Hand-set.
     unsure_below: float = 0.5
+    # An everyday word (among the first this many whole words of the embedding model's vocabulary,
+    # which is ordered by frequency: "model", "changes", "always", "week") heard with confidence is
+    # taken as said when the term it resembles is an everyday word too ("middle" is not "model",
+    # "weak" not "week"); slips towards rare terms ("smoke" for "smote") are still repaired. Hand-set.
+    everyday_words: int = 8000
     unsure_letter_ratio: float = 0.7
     unsure_ratio_same_sound: float = 0.4
 

@@ -24,7 +24,7 @@ from voice_interviewer.scoring.evidence import (
     prepare,
     red_flags,
 )
-from voice_interviewer.scoring.heard import vocabulary
+from voice_interviewer.scoring.heard import everyday_words, vocabulary
 from voice_interviewer.scoring.levels import (
     LEVEL_NAMES,
     RECOMMENDATION,
@@ -158,7 +158,8 @@ def analyse(
     embedder: Embedder | None = None,
 ) -> Analysis:
     """The evidence for every key point and the features of the answer. ``words`` (timed) mark it as spoken."""
-    sents = prepare(text, words, vocabulary(question) if words else None)
+    rank = getattr(embedder, "word_rank", None)  # the embedding model's vocabulary tells everyday words
+    sents = prepare(text, words, vocabulary(question) if words else None, everyday_words(rank) if rank else None)
     if question.kind == "behavioral":  # a story told in the abstract earns nothing either
         sents = [replace(s, claim=s.claim or tells_about_story(s.text)) for s in sents]
     flags = red_flags(question, sents)

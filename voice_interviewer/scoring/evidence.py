@@ -17,7 +17,7 @@ slips of the speech model on the question's own terms are repaired first
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Protocol
@@ -60,13 +60,12 @@ class Sentence:
     claim: bool = False  # talks about the answer instead of answering
     heard: tuple[tuple[str, str], ...] = ()  # (heard, term) repairs of speech-model slips
     flagged: bool = False  # states a red flag: it cannot also earn credit
+    said_repaired: str = ""  # the text with the heard slips replaced by their terms (when there are any)
 
     @property
     def repaired(self) -> str:
-        """The sentence with repaired terms, as it is embedded."""
-        if not self.heard:
-            return self.text
-        return " ".join(self.words)
+        """The sentence with repaired terms, as it is embedded: as said, only the slips replaced."""
+        return self.said_repaired if self.heard else self.text
 
     @property
     def bare(self) -> bool:
@@ -101,8 +100,14 @@ def _continues_claim(s: str, toks: list[str]) -> bool:
     return s.count(",") >= 1 and not any(t in tx.EXPLAINERS for t in toks)
 
 
-def prepare(text: str, timed: Sequence[Word], vocab: frozenset[str] | None = None) -> list[Sentence]:
-    """The answer's sentences; ``vocab`` (spoken answers only) repairs heard slips towards its terms."""
+def prepare(
+    text: str,
+    timed: Sequence[Word],
+    vocab: frozenset[str] | None = None,
+    everyday: Callable[[str], bool] | None = None,
+) -> list[Sentence]:
+    """The answer's sentences; ``vocab`` (spoken answers only) repairs heard slips towards its terms
+    (``everyday``: see :func:`scoring.heard.repairs`)."""
     out: list[Sentence] = []
     # Align sentences to the timed words by letters and digits, not by word count: Whisper times
     # "state-of-the-art" or "95%" as several words where the text has one.
@@ -111,8 +116,10 @@ def prepare(text: str, timed: Sequence[Word], vocab: frozenset[str] | None = Non
     for s in tx.sentences(text, spoken=bool(timed)):
         ws = tx.words(s)
         heard: list[tuple[str, str]] = []
+        said = s
         if vocab:
-            fixes = repairs(ws, vocab, _probabilities(ws, timed, ends, seen))
+            fixes = repairs(ws, vocab, _probabilities(ws, timed, ends, seen), everyday)
+            said = tx.with_words_replaced(s, [(r.start, r.length, r.term) for r in fixes])
             for r in reversed(fixes):
                 ws[r.start : r.start + r.length] = [r.term]
             heard = [(r.heard, r.term) for r in fixes]
@@ -133,6 +140,7 @@ def prepare(text: str, timed: Sequence[Word], vocab: frozenset[str] | None = Non
                 is_list=terms_in_a_row or tx.enumerates(s),
                 claim=is_claim(s) or bool(timed and out and out[-1].claim and _continues_claim(s, toks)),
                 heard=tuple(heard),
+                said_repaired=said,
             )
         )
     return out

@@ -12,7 +12,7 @@ heard and the term it was taken for.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -41,24 +41,57 @@ def sound_key(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", key)
 
 
+# a phrasing's word stem that matches any ending ("monoton*"): no word a speaker says, so never a
+# term a slip is repaired to, but every word it matches ("monotone", "monotonic") is a known word
+_STEM_PATTERN = re.compile(r"[a-z0-9'-]+\*")
+
+
 @lru_cache(maxsize=256)
 def _vocab_of(texts: tuple[str, ...]) -> frozenset[str]:
     out = set()
     for t in texts:
-        for w in words(re.sub(r"[()|*]", " ", t)):
+        t = t.lower()
+        out |= {p for p in _STEM_PATTERN.findall(t) if len(p) > CONFIG.heard.min_term_letters}
+        for w in words(re.sub(r"[()|]", " ", _STEM_PATTERN.sub(" ", t))):
             if len(w) >= CONFIG.heard.min_term_letters and w not in STOPWORDS and not w.isdigit():
                 out.add(w)
     return frozenset(out)
 
 
+@lru_cache(maxsize=256)
+def _known_of(vocab: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The stems of ``vocab``'s terms, and its word stems that match any ending."""
+    return frozenset(stem(t) for t in vocab if not t.endswith("*")), tuple(t[:-1] for t in vocab if t.endswith("*"))
+
+
+def known(word: str, vocab: frozenset[str]) -> bool:
+    """A word the question uses: a form of one of its terms, or one its phrasings match."""
+    stems, prefixes = _known_of(vocab)
+    return word in vocab or stem(word) in stems or word.startswith(prefixes)
+
+
 def vocabulary(question: Question) -> frozenset[str]:
-    """The terms of the question: its prompt, key points, phrasings and misconceptions."""
+    """The terms of the question: its prompt, key points, phrasings and misconceptions (and, ending
+    in "*", the phrasings' word stems that match any ending: see :func:`known`)."""
     texts: list[str] = [question.prompt, *question.aliases]
     for _, k in question.points():
         texts += [k.text, *k.phrasings, *k.misconceptions]
     for f in question.red_flags:
         texts += [f.text, *f.phrasings]
     return _vocab_of(tuple(texts))
+
+
+@lru_cache(maxsize=8)
+def everyday_words(rank: Callable[[str], int | None]) -> Callable[[str], bool]:
+    """Whether a word is an everyday word, from its rank among a frequency-ordered vocabulary's
+    whole words (``rank``: e.g. the embedding model's ``word_rank``; None: not a word of it)."""
+
+    @lru_cache(maxsize=20000)
+    def everyday(word: str) -> bool:
+        r = rank(word)
+        return r is not None and r < CONFIG.heard.everyday_words
+
+    return everyday
 
 
 @dataclass(frozen=True)
@@ -110,18 +143,27 @@ def term_for(heard: str, vocab: frozenset[str], unsure: bool) -> str | None:
     # of equally alike terms the first in alphabetical order, so that the repair never depends on
     # the order of a set (it changed with each process's hash seed)
     return min(
-        (t for t in vocab if _alike(heard, t) or (unsure and _unsure_alike(heard, t))),
+        (t for t in vocab if not t.endswith("*") and (_alike(heard, t) or (unsure and _unsure_alike(heard, t)))),
         key=lambda t: (-SequenceMatcher(None, heard, t).ratio(), t),
         default=None,
     )
 
 
-def repairs(spoken: list[str], vocab: frozenset[str], probs: Sequence[float] | None = None) -> list[Repair]:
-    """Heard words (lower case) that stand for a term of ``vocab``; known words are left alone.
+def repairs(
+    spoken: list[str],
+    vocab: frozenset[str],
+    probs: Sequence[float] | None = None,
+    everyday: Callable[[str], bool] | None = None,
+) -> list[Repair]:
+    """Heard words (lower case) that stand for a term of ``vocab``; known words (:func:`known`: "equals"
+    for "equal", "monotonic" where a phrasing says "monoton*") are left alone.
 
     ``probs`` (the speech model's probability of each heard word) lets one content word it was
     unsure of match a term more loosely (:func:`_unsure_alike`); function and explaining words
-    ("so it", "because") keep the strict likeness.
+    ("so it", "because") keep the strict likeness. ``everyday`` (whether a word is an everyday
+    word: :func:`everyday_words`) keeps everyday words heard with confidence as they are when the
+    term they resemble is an everyday word too: both are words people say, and nothing tells which
+    was meant ("middle" and "model", "cause" and "because").
     """
     cfg = CONFIG.heard
     out: list[Repair] = []
@@ -130,7 +172,7 @@ def repairs(spoken: list[str], vocab: frozenset[str], probs: Sequence[float] | N
         found = None
         for n in (2, 1):
             chunk = spoken[i : i + n]
-            if len(chunk) < n or any(w in vocab for w in chunk):
+            if len(chunk) < n or any(known(w, vocab) for w in chunk):
                 continue
             heard = "".join(chunk)
             if len(heard) < cfg.min_term_letters or (n == 1 and heard in STOPWORDS):
@@ -144,6 +186,10 @@ def repairs(spoken: list[str], vocab: frozenset[str], probs: Sequence[float] | N
                 and stem(heard) not in EXPLAINERS | QUALIFIERS
             )
             best = term_for(heard, vocab, unsure)
+            if best is not None and everyday is not None and everyday(best):
+                sure = probs is None or all(p >= cfg.unsure_below for p in probs[i : i + n])
+                if sure and all(everyday(w) for w in chunk):
+                    best = None
             if best is not None:
                 found = Repair(i, n, " ".join(chunk), best)
                 break

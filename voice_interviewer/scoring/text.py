@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.track.phrasing import Phrasing, Token, parse_phrasing, stem
@@ -23,6 +24,17 @@ _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
 def words(text: str) -> list[str]:
     """Lower-case word tokens as spoken (no stemming)."""
     return _WORD_RE.findall(text.lower().replace("’", "'"))
+
+
+def with_words_replaced(text: str, spans: Sequence[tuple[int, int, str]]) -> str:
+    """``text`` with runs of its words (first index, how many, as :func:`words` counts them) replaced
+    by other text; everything else (case, punctuation) as it was."""
+    found = list(_WORD_RE.finditer(text.lower().replace("’", "'")))
+    out, at = [], 0
+    for first, n, new in sorted(spans):
+        out += [text[at : found[first].start()], new]
+        at = found[first + n - 1].end()
+    return "".join([*out, text[at:]])
 
 
 def stems(text: str) -> list[str]:
