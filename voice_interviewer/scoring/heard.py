@@ -6,7 +6,9 @@ the words the rubric of *this* question uses, so a slip can only become a term t
 about, and only when it sounds alike: same consonant skeleton (a rough sound key) or nearly the
 same letters; a word the speech model itself gave a low probability may be less alike. One heard
 word, or two heard words run together, may stand for one term. The evidence keeps both: what was
-heard and the term it was taken for.
+heard and the term it was taken for. Words the question itself uses (in any form) are never
+repaired, and an everyday word heard with confidence is not taken for another everyday word: both
+are words people say, so nothing tells which was meant.
 """
 
 from __future__ import annotations
