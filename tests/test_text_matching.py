@@ -198,15 +198,15 @@ def test_sentences() -> None:
 
 
 def test_spoken_sentences_join_a_part_that_continues_the_one_before() -> None:
-    heard = "Look at the data first. Because that is where problems come from. Next, check the features."
+    heard = "Look at the data first. Because that is where problems come from. Then check the features."
     assert tx.sentences(heard) == [
         "Look at the data first.",
         "Because that is where problems come from.",
-        "Next, check the features.",
+        "Then check the features.",
     ]
     assert tx.sentences(heard, spoken=True) == [
         "Look at the data first. Because that is where problems come from.",
-        "Next, check the features.",
+        "Then check the features.",
     ]
     # spoken, "that's" carries on the thought too; a new line (the next answer) never joins
     heard = "It misses real patterns on its own training data. That's high bias.\nThat's the first case."
