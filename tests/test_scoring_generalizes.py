@@ -134,6 +134,13 @@ def test_a_long_enumeration_behind_a_lead_in_earns_nothing() -> None:
     explained = "Overfitting shows as a gap, so I add regularization, which shrinks the weights, and check again."
     assert not tx.enumerates(explained)
     assert analyse(q, explained).features.phrase == 1
+    # the "and" and the articles that open a list's items do not make it an explanation
+    with_articles = (
+        "I'd use the overfitting curve, a dropout layer, an ensemble, the regularization path, a validation set, "
+        "early stopping, learning curves, model capacity, a bagging step, and a boosting stage."
+    )
+    assert tx.enumerates(with_articles)
+    assert analyse(q, with_articles).features.phrase == 0
 
 
 STUFFED = (

@@ -138,16 +138,28 @@ _ITEM_SPLIT = re.compile(r"[,;:]")
 HESITATIONS = frozenset(["um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "hmm", "mm"])
 
 
+_ITEM_OPENERS = frozenset({"and", "or", "a", "an", "the"})
+
+
+def _item_words(item: str) -> list[str]:
+    """An item's words after the conjunction and article that open it."""
+    ws = words(item)
+    while ws and ws[0] in _ITEM_OPENERS:
+        ws = ws[1:]
+    return ws
+
+
 def enumerates(sentence: str) -> bool:
     """Whether a sentence is a long enumeration of bare items: at least
     ``CONFIG.content.enumeration_min_items`` parts between commas, semicolons and colons, whose
     parts after the first (the lead-in, "For the design I'd think about ...", is not counted) hold
-    fewer than ``enumeration_max_function_share`` function words. Hesitation sounds are not words here."""
+    fewer than ``enumeration_max_function_share`` function words. Hesitation sounds are not words here,
+    nor are the words that open an item of any list ("and a vector database", "the heap")."""
     cfg = CONFIG.content
     items = [p for p in _ITEM_SPLIT.split(sentence) if p.strip()]
     if len(items) < cfg.enumeration_min_items:
         return False
-    toks = [t for t in words(" ".join(items[1:])) if t not in HESITATIONS]
+    toks = [t for item in items[1:] for t in _item_words(item) if t not in HESITATIONS]
     share = sum(stem(t) in STOPWORDS or "'" in t for t in toks) / max(len(toks), 1)
     return share < cfg.enumeration_max_function_share
 
