@@ -278,6 +278,8 @@ def test_a_repaired_sentence_is_embedded_as_said_with_only_the_slips_replaced() 
     (s,) = prepare(text, timed, vocabulary(q))
     assert s.heard == (("plot", "platt"),) and s.repaired == "Then, I'd fit platt scaling on held-out data."
     assert tx.with_words_replaced("A b, c d.", [(1, 2, "X"), (3, 1, "y")]) == "A X y."
+    # a letter whose lower case is longer moves every place after it: the words themselves, replaced
+    assert tx.with_words_replaced("İzmir plot scaling.", [(2, 1, "platt")]) == "i zmir platt scaling"
 
 
 def test_spoken_probabilities_reach_the_repairs() -> None:

@@ -18,18 +18,29 @@ __all__ = ["Phrasing", "Token", "parse_phrasing", "stem"]
 WINDOW = CONFIG.text.window  # words that the parts of a "... " phrasing may span
 
 _WORD_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?(?:\.[0-9]+)?%?|%")
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")  # within a line: a new line always ends a sentence
+
+
+def _normal(text: str) -> str:
+    """Lower case, curly apostrophes straight: the text words are read from."""
+    return text.lower().replace("’", "'")
 
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens as spoken (no stemming)."""
-    return _WORD_RE.findall(text.lower().replace("’", "'"))
+    return _WORD_RE.findall(_normal(text))
 
 
 def with_words_replaced(text: str, spans: Sequence[tuple[int, int, str]]) -> str:
     """``text`` with runs of its words (first index, how many, as :func:`words` counts them) replaced
     by other text; everything else (case, punctuation) as it was."""
-    found = list(_WORD_RE.finditer(text.lower().replace("’", "'")))
+    normal = _normal(text)
+    if len(normal) != len(text):  # a letter whose lower case is longer ("İ"): the places would not line up
+        ws = words(text)
+        for first, n, new in sorted(spans, reverse=True):
+            ws[first : first + n] = [new]
+        return " ".join(ws)
+    found = list(_WORD_RE.finditer(normal))  # the words of :func:`words`, with their places
     out, at = [], 0
     for first, n, new in sorted(spans):
         out += [text[at : found[first].start()], new]
@@ -74,7 +85,7 @@ def sentences(text: str, spoken: bool = False) -> list[str]:
     """
     out: list[str] = []
     parts: list[str] = []
-    for line in text.strip().splitlines():
+    for line in text.strip().split("\n"):
         line_parts = [p.strip() for p in _SENTENCE_RE.split(line.strip()) if p.strip()]
         parts += _joined(line_parts) if spoken else line_parts
     for part in parts:
