@@ -84,16 +84,50 @@ def test_calling_the_answer_complete_is_a_claim(sentence: str) -> None:
     assert is_claim(sentence)
 
 
+def _timed(text: str) -> tuple[Word, ...]:
+    """Timed words for a text, as a spoken answer has them."""
+    return tuple(Word(word=w, start=float(i), end=i + 0.5) for i, w in enumerate(text.split()))
+
+
 def test_a_claim_the_speech_model_cut_in_two_earns_nothing() -> None:
     # a spoken claim whose list the speech model cut off with a full stop: the rest carries it on
     q = make_question(["regulariz*"])
     text = "My answer covers the bias side. The regularization strength, the data size, and the edge cases."
-    timed = tuple(Word(word=w, start=float(i), end=i + 0.5) for i, w in enumerate(text.split()))
-    assert analyse(q, text, timed).features.phrase == 0
+    assert analyse(q, text, _timed(text)).features.phrase == 0
+    # items too short to explain anything carry it on too, whatever words they hold ("versus")
+    short = "I have addressed the bias side. The regularization path, train versus validation error, and the rest."
+    assert analyse(q, short, _timed(short)).features.phrase == 0
     # after a claim, a sentence that explains is an answer again
     told = "My answer covers the bias side. Regularization, because it shrinks the weights, lowers variance."
-    timed = tuple(Word(word=w, start=float(i), end=i + 0.5) for i, w in enumerate(told.split()))
-    assert analyse(q, told, timed).features.phrase == 1
+    assert analyse(q, told, _timed(told)).features.phrase == 1
+
+
+def test_a_spoken_list_cut_in_two_by_a_full_stop_is_still_a_list() -> None:
+    q = make_question(["regulariz*"])
+    halves = (
+        "Overfitting, underfitting, dropout, ensembles, bagging. Boosting, early stopping, regularization, "
+        "learning curves, capacity."
+    )
+    assert all(s.is_list for s in prepare(halves, _timed(halves)))
+    assert analyse(q, halves, _timed(halves)).features.phrase == 0
+    # a sentence of a few parts beside a list is judged on its own
+    beside = (
+        "Regularization, in short, shrinks weights because big ones overfit. "
+        "Then dropout, bagging, boosting, early stopping."
+    )
+    first, second = prepare(beside, _timed(beside))
+    assert not first.is_list and second.is_list
+    assert analyse(q, beside, _timed(beside)).features.phrase == 1
+
+
+def test_a_dense_sentence_that_explains_is_not_a_list_of_terms() -> None:
+    # few function words, but a verb that relates them: a concise definition, not a buzzword list
+    (s,) = prepare("Calibration means predicted probabilities match observed frequencies.", ())
+    assert s.explains and not s.is_list
+    (listed,) = prepare("Calibration, predicted probabilities, observed frequencies, reliability diagrams.", ())
+    assert listed.is_list
+    assert tx.items(listed.text) == 4 and tx.short_items(listed.text)
+    assert not tx.short_items("Calibration matters, because a threshold assumes the scores are probabilities, always.")
 
 
 def test_a_bare_name_earns_nothing() -> None:

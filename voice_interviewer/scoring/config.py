@@ -76,6 +76,10 @@ class ContentConfig:
     # explanation does not pack ten bare items into one sentence. Hand-set.
     enumeration_min_items: int = 10
     enumeration_max_function_share: float = 0.25
+    # A spoken list that the speech model cut in two with a full stop is judged as one when both halves
+    # have this many items or more: two lists in a row, not a sentence of a few parts beside a list.
+    # Hand-set.
+    split_list_min_items: int = 4
     # A phrasing made only of the question's own words counts only if the sentence adds at
     # least this many content words of its own (otherwise it reads the question back).
     readback_min_new_words: int = 3

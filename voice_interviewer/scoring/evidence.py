@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Protocol
 
@@ -96,8 +96,9 @@ def _probabilities(ws: list[str], timed: Sequence[Word], ends: list[int], seen: 
 def _continues_claim(s: str, toks: list[str]) -> bool:
     """A sentence of a spoken answer that carries on the claim before it: the speech model put a
     full stop inside the claim's list of what it covered ("My answer covers the pattern. The time,
-    the space, and the edge cases."): items and no explaining word."""
-    return s.count(",") >= 1 and not any(t in tx.EXPLAINERS for t in toks)
+    the space, and the edge cases."): items and no explaining word, or items too short to explain
+    anything ("the effect over time, new versus existing cohorts, a long-term holdout")."""
+    return s.count(",") >= 1 and (not any(t in tx.EXPLAINERS for t in toks) or tx.short_items(s))
 
 
 def prepare(
@@ -129,20 +130,30 @@ def prepare(
         seen += _alnum(s)
         # contractions ("I'd", "that's") are function words too
         stop_ratio = sum(t in tx.STOPWORDS or "'" in t for t in toks) / max(len(toks), 1)
-        terms_in_a_row = len(toks) >= _CFG.list_min_words and stop_ratio < _CFG.list_max_function_share
+        explains = any(t in tx.EXPLAINERS for t in toks)
+        # few function words make a list of terms, unless an explaining word relates them and the sentence is
+        # not short items in a row ("Calibration means predicted probabilities match observed frequencies.")
+        dense = len(toks) >= _CFG.list_min_words and stop_ratio < _CFG.list_max_function_share
+        terms_in_a_row = dense and (not explains or tx.short_items(s))
         out.append(
             Sentence(
                 text=s,
                 words=ws,
                 toks=toks,
                 start=start,
-                explains=any(t in tx.EXPLAINERS for t in toks),
+                explains=explains,
                 is_list=terms_in_a_row or tx.enumerates(s),
                 claim=is_claim(s) or bool(timed and out and out[-1].claim and _continues_claim(s, toks)),
                 heard=tuple(heard),
                 said_repaired=said,
             )
         )
+    if timed:  # the speech model's full stops can fall inside a list: two halves of items, judged together
+        for i in range(len(out) - 1):
+            a, b = out[i], out[i + 1]
+            halves = min(tx.items(a.text), tx.items(b.text)) >= _CFG.split_list_min_items
+            if halves and tx.enumerates(f"{a.text.rstrip('.!?')}, {b.text}"):
+                out[i], out[i + 1] = replace(a, is_list=True), replace(b, is_list=True)
     return out
 
 

@@ -175,6 +175,21 @@ def enumerates(sentence: str) -> bool:
     return share < cfg.enumeration_max_function_share
 
 
+def items(sentence: str) -> int:
+    """The parts of a sentence between commas, semicolons and colons."""
+    return sum(1 for p in _ITEM_SPLIT.split(sentence) if p.strip())
+
+
+def short_items(sentence: str, longest: int = 5) -> bool:
+    """Whether a sentence is three or more items (between commas, semicolons, colons and "and") that
+    name things: none after the first longer than ``longest`` words once its opening "and" and article
+    are dropped, and none opening with an explaining word ("because it shrinks the weights")."""
+    items = [p for p in _ITEM_SPLIT.split(sentence) if p.strip()]
+    parts = [_item_words(w) for item in items[1:] for w in re.split(r"\band\b", item) if w.strip()]
+    parts = [[t for t in p if t not in HESITATIONS] for p in parts]
+    return len(items) >= 3 and all(len(p) <= longest and not (p and stem(p[0]) in EXPLAINERS) for p in parts)
+
+
 def _wordlist(text: str) -> list[str]:
     return text.split()
 
