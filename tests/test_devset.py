@@ -56,6 +56,16 @@ def test_every_style_is_used_and_answers_are_realistic_lengths(devset: DevSet) -
         assert a.words <= 400, (q.id, a.id, a.words)
 
 
+def test_the_held_out_set_asks_only_questions_the_development_set_leaves_out(devset: DevSet, track: Track) -> None:
+    held = load_devset(Path(__file__).parents[1] / "benchmarks" / "held_out" / devset.track)
+    assert not {q.id for q in held.questions} & {q.id for q in devset.questions}
+    for q in held.questions:
+        _, loaded = track.question(q.id)
+        assert loaded.round.round == q.round
+        assert {a.grade for a in q.answers} == set(GRADES), q.id
+        assert {a.style for a in q.answers} <= set(STYLES), q.id
+
+
 def test_a_bad_grade_names_the_file_and_the_answer(tmp_path: Path) -> None:
     f = tmp_path / "phone-screen.yaml"
     f.write_text(
