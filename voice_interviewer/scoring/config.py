@@ -80,6 +80,10 @@ class ContentConfig:
     # have this many items or more: two lists in a row, not a sentence of a few parts beside a list.
     # Hand-set.
     split_list_min_items: int = 4
+    # Items of at most this many words (after their opening "and" and article) name things; longer
+    # ones have room to say something about them. Short items carry a claim on across a full stop and
+    # keep a terse sentence a list of terms even when it has an explaining word. Hand-set.
+    short_item_max_words: int = 5
     # A phrasing made only of the question's own words counts only if the sentence adds at
     # least this many content words of its own (otherwise it reads the question back).
     readback_min_new_words: int = 3

@@ -167,27 +167,36 @@ def enumerates(sentence: str) -> bool:
     fewer than ``enumeration_max_function_share`` function words. Hesitation sounds are not words here,
     nor are the words that open an item of any list ("and a vector database", "the heap")."""
     cfg = CONFIG.content
-    items = [p for p in _ITEM_SPLIT.split(sentence) if p.strip()]
-    if len(items) < cfg.enumeration_min_items:
+    parts = _items(sentence)
+    if len(parts) < cfg.enumeration_min_items:
         return False
-    toks = [t for item in items[1:] for t in _item_words(item) if t not in HESITATIONS]
+    toks = [t for item in parts[1:] for t in _item_words(item) if t not in HESITATIONS]
     share = sum(stem(t) in STOPWORDS or "'" in t for t in toks) / max(len(toks), 1)
     return share < cfg.enumeration_max_function_share
 
 
+def _items(sentence: str) -> list[str]:
+    return [p for p in _ITEM_SPLIT.split(sentence) if p.strip()]
+
+
 def items(sentence: str) -> int:
     """The parts of a sentence between commas, semicolons and colons."""
-    return sum(1 for p in _ITEM_SPLIT.split(sentence) if p.strip())
+    return len(_items(sentence))
 
 
-def short_items(sentence: str, longest: int = 5) -> bool:
+_AND = re.compile(r"\band\b", re.IGNORECASE)
+
+
+def short_items(sentence: str) -> bool:
     """Whether a sentence is three or more items (between commas, semicolons, colons and "and") that
-    name things: none after the first longer than ``longest`` words once its opening "and" and article
-    are dropped, and none opening with an explaining word ("because it shrinks the weights")."""
-    items = [p for p in _ITEM_SPLIT.split(sentence) if p.strip()]
-    parts = [_item_words(w) for item in items[1:] for w in re.split(r"\band\b", item) if w.strip()]
-    parts = [[t for t in p if t not in HESITATIONS] for p in parts]
-    return len(items) >= 3 and all(len(p) <= longest and not (p and stem(p[0]) in EXPLAINERS) for p in parts)
+    name things: none after the first longer than ``CONFIG.content.short_item_max_words`` words once
+    its opening "and" and article are dropped, and none opening with an explaining word ("because it
+    shrinks the weights")."""
+    parts = _items(sentence)
+    named = [_item_words(w) for item in parts[1:] for w in _AND.split(item) if w.strip()]
+    named = [[t for t in n if t not in HESITATIONS] for n in named]
+    longest = CONFIG.content.short_item_max_words
+    return len(parts) >= 3 and all(len(n) <= longest and not (n and stem(n[0]) in EXPLAINERS) for n in named)
 
 
 def _wordlist(text: str) -> list[str]:
