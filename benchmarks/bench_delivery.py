@@ -4,11 +4,13 @@ speech clips for words lost or invented, and silence and noise for fillers inven
     .venv/bin/python benchmarks/bench_delivery.py [--answers 27] [--held-out 45] [--fresh 21] [--repeat 3]
         [--prompts - default "default@segment=text" "Um, uh.@from=3" ...] [--seed 0] [--threads 1]
 
-With a seed (the default 0) the Piper voice's generator noise and Whisper's fallback sampling are
-drawn alike in every run, so two runs of the same command give the same figures (times aside). The
-draw is the command's: a decoding's fallback draws follow every clip it decoded before, so --repeat
-and the sets chosen change it. Another seed is another draw of the same answers (compare a few to
-see how much a figure moves between draws), --seed none a new one each run.
+Every answer's audio is fixed by the answer and the seed (the default 0): its fillers' places come
+from the answer's own number, and the Piper voice's generator noise from that number and the seed,
+so an answer sounds the same whichever sets run and in whatever order. The seed also fixes Whisper's
+fallback sampling, so two runs of the same command give the same figures (times aside); that draw is
+the command's (a decoding's fallback draws follow every clip it decoded before, so --repeat and the
+sets chosen change it). Another seed is another draw of the same answers (compare a few to see how
+much a figure moves between draws), --seed none a new one each run.
 
 For every decoding (the first is the reference for times) it reports:
 - fillers found within +-1 of the truth (transcript alone, and with the hesitations heard in the audio and the
@@ -152,20 +154,25 @@ class Answer:
     audio: np.ndarray
 
 
-def speak(voice: str, text: str) -> np.ndarray:
+def speak(voice: str, text: str, seed: int | None = None) -> np.ndarray:
+    """``seed`` (Piper): the generator's noise for this text, whatever was synthesized before."""
     kind, pace = voice.split("@")
     engine, _, detail = kind.partition(":")
     if engine == "piper":
-        return piper_speech(text, float(pace), float(detail) if detail else None)
+        return piper_speech(text, float(pace), float(detail) if detail else None, seed)
     return espeak_speech(text, int(pace), detail or None)
 
 
-def make_answer(j: int, held_out: bool = False, fresh: bool = False) -> Answer:
+def make_answer(j: int, held_out: bool = False, fresh: bool = False, seed: int | None = 0) -> Answer:
     """Answer ``j``: ``j % 9`` fillers (0..8) at random word gaps; every third answer with at least
     one filler holds its first filler as a sound instead of a word. ``held_out``: other texts,
     voices, seeds and hold pitches (up to a higher voice's) than the bench set. ``fresh``: a third
-    set of texts and voices, and its held sound is "uhhh" or a hummed "mmm" of any length from 0.35 s."""
-    rng = random.Random(j + (2000 if fresh else 1000 if held_out else 0))
+    set of texts and voices, and its held sound is "uhhh" or a hummed "mmm" of any length from 0.35 s.
+    Piper's generator noise is drawn from the answer's own number and ``seed`` (None: a new draw),
+    so an answer's audio is the same whichever sets run and in whatever order."""
+    own_seed = j + (2000 if fresh else 1000 if held_out else 0)
+    rng = random.Random(own_seed)
+    noise = None if seed is None else own_seed + 10_000 * seed
     k = j % 9
     voices, texts_ = (FRESH_VOICES, FRESH) if fresh else (HELD_OUT_VOICES, HELD_OUT) if held_out else (VOICES, ANSWERS)
     voice = voices[j % len(voices)]
@@ -196,7 +203,7 @@ def make_answer(j: int, held_out: bool = False, fresh: bool = False) -> Answer:
             texts.append("[uhhh]")
         text = " ".join(piece)
         texts.append(text)
-        audio.append(speak(voice, text))
+        audio.append(speak(voice, text, noise if n == 0 else None))
     name = f"{'f' if fresh else 'h' if held_out else 'a'}{j:02d}"
     return Answer(name, voice, k, 1 if held_at is not None else 0, " ".join(texts), np.concatenate(audio))
 
@@ -504,19 +511,17 @@ def main() -> None:
     ap.add_argument(
         "--seed",
         default="0",
-        help="seed of the Piper voice's generator noise and of Whisper's fallback sampling: the same seed "
-        "gives the same answers and decodings in every run ('none': a new draw each run)",
+        help="seed of the Piper voice's generator noise (with each answer's own number) and of Whisper's "
+        "fallback sampling: the same seed gives the same answers and decodings in every run ('none': a new "
+        "draw each run)",
     )
     args = ap.parse_args()
     seed = None if args.seed == "none" else int(args.seed)
-    if seed is not None:
-        import onnxruntime
-
-        onnxruntime.set_seed(seed)  # before the Piper voice is loaded: its noise is drawn in the model
     prompts = list(dict.fromkeys(args.prompts))
 
-    answers = [make_answer(j) for j in range(args.answers)] + [make_answer(j, True) for j in range(args.held_out)]
-    answers += [make_answer(j, fresh=True) for j in range(args.fresh)]
+    answers = [make_answer(j, seed=seed) for j in range(args.answers)]
+    answers += [make_answer(j, True, seed=seed) for j in range(args.held_out)]
+    answers += [make_answer(j, fresh=True, seed=seed) for j in range(args.fresh)]
     real = real_speech_clips()
     quiet = [
         ("silence 5 s", silence(5.0)),

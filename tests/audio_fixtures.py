@@ -91,9 +91,13 @@ def write_long_flac(path: Path, minutes: float, speech: np.ndarray, noise_dbfs: 
 # --- synthesized speech with known fillers (delivery tests and benchmarks/bench_delivery.py) ---------
 
 
-def piper_speech(text: str, length_scale: float = 1.0, noise_scale: float | None = None) -> np.ndarray:
+def piper_speech(
+    text: str, length_scale: float = 1.0, noise_scale: float | None = None, seed: int | None = None
+) -> np.ndarray:
     """``text`` in the bundled Piper voice at a given pace (1.0 is the voice's own, larger is slower);
-    ``noise_scale``: the generator's variation (the voice's own 0.667 when None)."""
+    ``noise_scale``: the generator's variation (the voice's own 0.667 when None). ``seed``: the
+    generator's noise drawn afresh from this seed (the voice is loaded again), so the audio does not
+    depend on what the process synthesized before; None: the loaded voice's noise carries on."""
     import io
     import wave
 
@@ -101,6 +105,12 @@ def piper_speech(text: str, length_scale: float = 1.0, noise_scale: float | None
 
     from voice_interviewer.engines import piper_voice
     from voice_interviewer.tts.speaker import _to_16k
+
+    if seed is not None:  # onnxruntime seeds a session's random generator when the session is made
+        import onnxruntime
+
+        piper_voice.cache_clear()
+        onnxruntime.set_seed(seed)
 
     buf = io.BytesIO()
     config = SynthesisConfig(length_scale=length_scale, noise_scale=noise_scale)

@@ -58,3 +58,16 @@ def test_engines_build_the_configured_interviewer_voice() -> None:
     assert isinstance(pyttsx, Pyttsx3Speaker | SilentSpeaker)
     if isinstance(pyttsx, SilentSpeaker):
         assert notes  # told why the lines are text only
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not piper_available(), reason="piper-tts and the voice package are installed by the set-up")
+def test_seeded_piper_speech_does_not_depend_on_what_was_synthesized_before() -> None:
+    from tests.audio_fixtures import piper_speech
+
+    first = piper_speech("Split the data by time.", seed=3)
+    piper_speech("Something else, to move the voice's generator on.")
+    again = piper_speech("Split the data by time.", seed=3)
+    other = piper_speech("Split the data by time.", seed=4)
+    assert np.array_equal(first, again)
+    assert not (first.shape == other.shape and np.array_equal(first, other))
