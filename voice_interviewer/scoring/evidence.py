@@ -93,12 +93,13 @@ def _probabilities(ws: list[str], timed: Sequence[Word], ends: list[int], seen: 
     return out
 
 
-def _continues_claim(s: str, toks: list[str]) -> bool:
+def _continues_claim(s: str, names_only: bool) -> bool:
     """A sentence of a spoken answer that carries on the claim before it: the speech model put a
     full stop inside the claim's list of what it covered ("My answer covers the pattern. The time,
-    the space, and the edge cases."): items and no explaining word, or items too short to explain
-    anything ("the effect over time, new versus existing cohorts, a long-term holdout")."""
-    return s.count(",") >= 1 and (not any(t in tx.EXPLAINERS for t in toks) or tx.short_items(s))
+    the space, and the edge cases."): items that only name things (``names_only``: no explaining
+    word, or items too short to explain anything, "the effect over time, new versus existing
+    cohorts, a long-term holdout")."""
+    return s.count(",") >= 1 and names_only
 
 
 def prepare(
@@ -131,10 +132,12 @@ def prepare(
         # contractions ("I'd", "that's") are function words too
         stop_ratio = sum(t in tx.STOPWORDS or "'" in t for t in toks) / max(len(toks), 1)
         explains = any(t in tx.EXPLAINERS for t in toks)
-        # few function words make a list of terms, unless an explaining word relates them and the sentence is
-        # not short items in a row ("Calibration means predicted probabilities match observed frequencies.")
+        # it only names things: no explaining word relates them, or they are short items in a row
+        names_only = not explains or tx.short_items(s)
+        # few function words make a list of terms, unless it relates them ("Calibration means predicted
+        # probabilities match observed frequencies.")
         dense = len(toks) >= _CFG.list_min_words and stop_ratio < _CFG.list_max_function_share
-        terms_in_a_row = dense and (not explains or tx.short_items(s))
+        terms_in_a_row = dense and names_only
         out.append(
             Sentence(
                 text=s,
@@ -143,7 +146,7 @@ def prepare(
                 start=start,
                 explains=explains,
                 is_list=terms_in_a_row or tx.enumerates(s),
-                claim=is_claim(s) or bool(timed and out and out[-1].claim and _continues_claim(s, toks)),
+                claim=is_claim(s) or bool(timed and out and out[-1].claim and _continues_claim(s, names_only)),
                 heard=tuple(heard),
                 said_repaired=said,
             )

@@ -160,6 +160,10 @@ def _item_words(item: str) -> list[str]:
     return ws
 
 
+def _items(sentence: str) -> list[str]:
+    return [p for p in _ITEM_SPLIT.split(sentence) if p.strip()]
+
+
 def enumerates(sentence: str) -> bool:
     """Whether a sentence is a long enumeration of bare items: at least
     ``CONFIG.content.enumeration_min_items`` parts between commas, semicolons and colons, whose
@@ -173,10 +177,6 @@ def enumerates(sentence: str) -> bool:
     toks = [t for item in parts[1:] for t in _item_words(item) if t not in HESITATIONS]
     share = sum(stem(t) in STOPWORDS or "'" in t for t in toks) / max(len(toks), 1)
     return share < cfg.enumeration_max_function_share
-
-
-def _items(sentence: str) -> list[str]:
-    return [p for p in _ITEM_SPLIT.split(sentence) if p.strip()]
 
 
 def items(sentence: str) -> int:
