@@ -1,30 +1,26 @@
-"""Scores that hold on answers in other words: claims and bare names earn nothing, speech slips on the
-question's terms are heard through, meaning is contrasted with misconceptions, the story panel and the
-criteria agree, whole exchanges are credited, and the score model is fitted and cross-validated."""
+"""Scores that hold on answers in other words: claims, bare names and lists earn nothing, meaning is
+contrasted with misconceptions, the story panel and the criteria agree, whole exchanges are credited,
+and reasoning and development are counted on the key points. Speech-model slips: test_heard_slips.py;
+the fitted score model: test_score_model.py."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
 import pytest
 
 from tests.conftest import make_question
-from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
 from voice_interviewer.scoring import fit as fitting
 from voice_interviewer.scoring import text as tx
 from voice_interviewer.scoring.behavioral import detect, story_part
 from voice_interviewer.scoring.claims import is_claim
 from voice_interviewer.scoring.config import CONFIG
-from voice_interviewer.scoring.content import Analysis, Embedder, analyse, content_from, score_content
+from voice_interviewer.scoring.content import Embedder, analyse, content_from, score_content
 from voice_interviewer.scoring.evidence import prepare
 from voice_interviewer.scoring.exchange import combine
-from voice_interviewer.scoring.heard import everyday_words, repairs, sound_key, term_for, vocabulary
 from voice_interviewer.scoring.levels import REPEATED_NOTE
-from voice_interviewer.scoring.model import EMPTY, PARAMS_FILE, Features, fitted_model, model_from_json
-from voice_interviewer.scoring.validity import GradedAnswer, pairs_right, spearman
+from voice_interviewer.scoring.model import Features, fitted_model, model_from_json
 from voice_interviewer.session.demo import load_samples
 from voice_interviewer.track.rubric import Question, Track
 from voice_interviewer.types import Content, ModelsUsed, QuestionRef, Scorecard, Transcript, Word
@@ -199,9 +195,6 @@ def test_repeating_a_few_terms_is_not_explaining_them(track: Track) -> None:
     assert REPEATED_NOTE not in explained.notes and explained.level > 2
 
 
-# --- speech-model slips ---------------------------------------------------------------------
-
-
 def test_a_capped_level_caps_the_score_too(track: Track) -> None:
     q, _ = track.question("phone-screen/bias-variance")
     strong = max((s for s in load_samples("netflix-mle") if s.question_id == q.id), key=lambda s: len(s.text))
@@ -211,132 +204,6 @@ def test_a_capped_level_caps_the_score_too(track: Track) -> None:
     assert wrong.level == CONFIG.levels.misconception_cap
     # ranked with the answers of its level: below where the level above the cap starts
     assert wrong.score < CONFIG.levels.score_cuts[CONFIG.levels.misconception_cap - 1]
-
-
-def test_sound_keys_merge_what_a_small_speech_model_confuses() -> None:
-    assert sound_key("plot") == sound_key("platt")
-    assert sound_key("isatanic") == sound_key("isotonic")
-    assert sound_key("model") != sound_key("bagging")
-
-
-def test_slips_are_repaired_towards_the_questions_terms_only() -> None:
-    vocab = frozenset({"smote", "isotonic", "platt", "scaling", "bagging"})
-    heard = [
-        "we",
-        "used",
-        "i",
-        "satanic",
-        "regression",
-        "or",
-        "plot",
-        "scaling",
-        "and",
-        "tried",
-        "smoke",
-        "and",
-        "smagging",
-        "once",
-    ]
-    got = {(r.heard, r.term) for r in repairs(heard, vocab)}
-    assert got == {("i satanic", "isotonic"), ("plot", "platt"), ("smoke", "smote"), ("smagging", "bagging")}
-    # words of the question stay, and nothing turns into a term the question does not use
-    assert repairs(["we", "tried", "smoke", "and", "mirrors"], frozenset({"precision"})) == []
-
-
-def test_a_slip_as_close_to_two_terms_is_repaired_the_same_way_every_time() -> None:
-    # "heapq" is as close to "heaps" as to "heapz": the first in alphabetical order, whatever the
-    # set's order (which changes with the process's hash seed)
-    for vocab in (frozenset(["heaps", "heapz"]), frozenset(["heapz", "heaps"]), frozenset(["heapz", "heaps", "tree"])):
-        assert [r.term for r in repairs(["the", "heapq"], vocab)] == ["heaps"]
-
-
-def test_a_word_the_speech_model_was_unsure_of_matches_more_loosely() -> None:
-    vocab = frozenset({"viewing", "history", "bandit"})
-    heard = ["we", "used", "mewing", "history"]
-    assert repairs(heard, vocab) == []  # heard with confidence (or no probabilities): left alone
-    assert repairs(heard, vocab, [0.9, 0.9, 0.95, 0.9]) == []
-    (fix,) = repairs(heard, vocab, [0.9, 0.9, 0.3, 0.9])
-    assert (fix.heard, fix.term) == ("mewing", "viewing")
-    # unsure is not anything: a word that sounds different stays what it is
-    assert repairs(["the", "mandate", "was", "clear"], vocab, [0.9, 0.2, 0.9, 0.9]) == []
-    # nor does a function or explaining word, or two words run together
-    assert repairs(["because", "so", "it"], frozenset({"recurse", "omit"}), [0.2, 0.2, 0.2]) == []
-
-
-def test_an_answer_scored_again_with_more_words_looks_up_only_the_new_ones() -> None:
-    # while the candidate talks the answer is scored at each pause, then at the end: the heard words
-    # already matched against the question's terms are not matched again
-    vocab = frozenset({"isotonic", "platt", "calibration", "reliability"})
-    before = ["we", "used", "i", "satanic", "regression", "then", "plot", "scaling"]
-    first = repairs(before, vocab)
-    term_for.cache_clear()
-    assert repairs(before, vocab) == first
-    misses = term_for.cache_info().misses
-    again = repairs([*before, "reliabilty"], vocab)
-    assert again[: len(first)] == first and (again[-1].heard, again[-1].term) == ("reliabilty", "reliability")
-    assert term_for.cache_info().misses - misses == 2  # "reliabilty", and "scaling" run together with it
-
-
-def test_a_phrasings_word_stem_is_no_term_and_the_words_it_matches_are_left_alone() -> None:
-    q = make_question(["monoton* (transform*|rescal*)"], prompt="What is calibration?")
-    vocab = vocabulary(q)
-    assert "monoton" not in vocab and "transform" not in vocab  # stems, not words anyone says
-    heard = ["any", "monotonic", "transformation", "equals", "the", "same"]
-    assert repairs(heard, vocab | {"equal"}) == []  # forms of the question's words: nothing misheard
-    assert [(r.heard, r.term) for r in repairs(["the", "monotone", "smoke"], vocab | {"smote"})] == [("smoke", "smote")]
-
-
-def test_an_everyday_word_heard_with_confidence_is_not_taken_for_another_everyday_word() -> None:
-    vocab = frozenset({"model", "smote"})
-    common = {"middle", "model", "smoke"}.__contains__
-    heard = ["the", "middle", "of", "smoke"]
-    assert [r.term for r in repairs(heard, vocab)] == ["model", "smote"]  # without the word list
-    # "middle" and "model" are both words people say: kept; "smote" is a rare term: repaired
-    assert [r.term for r in repairs(heard, vocab, [0.9] * 4, common)] == ["smote"]
-    # unless the speech model itself was unsure of the word it wrote
-    assert [r.term for r in repairs(heard, vocab, [0.9, 0.3, 0.9, 0.9], common)] == ["model", "smote"]
-
-
-def test_the_embedding_vocabulary_ranks_everyday_words_before_terms(embedder: MiniLMEmbedder) -> None:
-    everyday = everyday_words(embedder.word_rank)
-    assert all(everyday(w) for w in ("model", "always", "changes", "week", "middle"))
-    assert not any(everyday(w) for w in ("isotonic", "smote", "covariate", "platt", "reweight"))
-    rank = embedder.word_rank
-    assert rank("the") == 0 and rank("isotonic") is None and 0 < rank("model") < rank("queue")  # type: ignore[operator]
-
-
-def test_a_repaired_sentence_is_embedded_as_said_with_only_the_slips_replaced() -> None:
-    q = make_question(["platt scaling"], prompt="How would you calibrate a classifier's scores?")
-    text = "Then, I'd fit plot scaling on held-out data."
-    timed = tuple(Word(word=w, start=float(i), end=i + 0.5) for i, w in enumerate(text.split()))
-    (s,) = prepare(text, timed, vocabulary(q))
-    assert s.heard == (("plot", "platt"),) and s.repaired == "Then, I'd fit platt scaling on held-out data."
-    assert tx.with_words_replaced("A b, c d.", [(1, 2, "X"), (3, 1, "y")]) == "A X y."
-    # a letter whose lower case is longer moves every place after it: the words themselves, replaced
-    assert tx.with_words_replaced("İzmir plot scaling.", [(2, 1, "platt")]) == "i zmir platt scaling"
-
-
-def test_spoken_probabilities_reach_the_repairs() -> None:
-    q = make_question(["viewing history"], prompt="Which signals would you use for recommendations?")
-    text = "I would start from the mewing history of each member, because it says what they finish."
-    sure = tuple(Word(word=w, start=float(i), end=i + 0.5) for i, w in enumerate(text.split()))
-    unsure = tuple(w.model_copy(update={"probability": 0.3}) if w.word == "mewing" else w for w in sure)
-    assert not [p for c in score_content(q, text, sure).criteria for p in c.covered]
-    (point,) = [p for c in score_content(q, text, unsure).criteria for p in c.covered]
-    assert point.evidence[0].heard == (("mewing", "viewing"),)
-
-
-def test_spoken_evidence_shows_heard_and_matched_words() -> None:
-    q = make_question(["platt scaling"], prompt="How would you calibrate a classifier's scores?")
-    assert "platt" in vocabulary(q)
-    text = "I would fit plot scaling on a held out set, because it maps scores to probabilities."
-    timed = tuple(Word(word=w, start=float(i), end=i + 0.5) for i, w in enumerate(text.split()))
-    spoken = score_content(q, text, timed)
-    (point,) = [p for c in spoken.criteria for p in c.covered]
-    assert point.evidence[0].heard == (("plot", "platt"),)
-    assert "platt" in point.evidence[0].matched
-    # typed text is taken as written: no repair
-    assert not [p for c in score_content(q, text).criteria for p in c.covered]
 
 
 # --- the story panel and the criteria -------------------------------------------------------
@@ -437,87 +304,6 @@ def test_an_exchange_credits_points_made_after_a_follow_up(track: Track) -> None
         combine(q, [])
 
 
-# --- the fitted model -----------------------------------------------------------------------
-
-
-def test_the_shipped_parameters_load_and_rank_evidence_above_none() -> None:
-    model = model_from_json(json.loads(PARAMS_FILE.read_text()))
-    assert model == fitted_model()
-    for kind in ("technical", "behavioral"):
-        m = model.for_kind(kind)
-        # behavioral evidence reaches the score through the story feature (coverage plus signals)
-        none, some, full = (Features(x, x, 0, x if kind == "behavioral" else 0) for x in (0.0, 0.5, 1.0))
-        assert m.score(m.z(none)) <= m.score(m.z(some)) < m.score(m.z(full)) <= 100
-        assert m.score(m.z(EMPTY)) == 0
-        assert m.score(m.z(replace(full, misconception=1))) < m.score(m.z(full))  # a misconception costs
-        assert [m.score(c) for c in m.cuts] == pytest.approx([25.0, 50.0, 75.0], abs=0.01)
-
-
-def _example(q: Question, qid: str, grade: int, phrase: float, rng: np.random.Generator) -> fitting.Example:
-    f = Features(phrase, float(np.clip(phrase + rng.normal(0, 0.1), 0, 1)), 0.0)
-    a = Analysis(criteria=(), red_flags=(), features=f, words=100)
-    return fitting.Example(GradedAnswer(qid, f"{qid}-{grade}-{phrase}", grade, "", ""), q, a)
-
-
-def test_the_fit_recovers_a_monotone_model_and_cross_validates_by_question() -> None:
-    rng = np.random.default_rng(0)
-    q = make_question(["overfit*"])
-    examples = [
-        _example(q, f"phone-screen/q{n}", g, float(np.clip((g - 1) / 3 + rng.normal(0, 0.08), 0, 1)), rng)
-        for n in range(6)
-        for g in (1, 2, 3, 4, 1, 2, 3, 4)
-    ]
-    model = fitting.fit(examples).technical
-    assert model.weights["phrase"] + model.weights["meaning"] > 0
-    scores, levels = fitting.leave_one_question_out(examples)
-    grades = [e.item.grade for e in examples]
-    assert spearman(scores, grades) > 0.8
-    assert pairs_right([e.item for e in examples], scores) > 0.9
-    assert sum(lv == g for lv, g in zip(levels, grades, strict=True)) / len(grades) > 0.6
-
-
-def test_the_develop_threshold_is_the_lowest_that_puts_most_at_their_grade() -> None:
-    developed = [60, 90, 120, 160, 170, 200, 10]
-    levels = [3, 3, 3, 3, 4, 3, 2]
-    grades = [3, 3, 3, 4, 4, 4, 2]
-    assert fitting.develop_threshold(developed, levels, grades, 3) == 160.0
-    # no threshold when raising never helps
-    assert fitting.develop_threshold(developed, levels, [3, 3, 3, 3, 4, 3, 2], 3) is None
-    # the mixed/good border looks only at answers at level 2 or 3
-    assert fitting.develop_threshold([50, 90, 95, 40], [2, 2, 3, 1], [2, 3, 3, 1], 2) == 90.0
-
-
-def test_an_answer_explained_at_length_is_one_level_higher_by_the_fitted_thresholds(track: Track) -> None:
-    q, _ = track.question("phone-screen/bias-variance")
-    a = analyse(q, EXPLAINED)
-    assert a.developed == len(EXPLAINED.split())  # every sentence is on the key points
-    assert analyse(q, NAMED).developed == 0  # names are no development
-    shipped = fitted_model().technical.develop_words
-    assert set(shipped) <= {2, 3} and all(t > 0 for t in shipped.values())
-    assert not fitted_model().behavioral.develop_words  # stories are judged by their parts
-    # z = 0 lies between the third and the fourth cut: level 3 by the score, 4 once explained enough
-    params: dict[str, Any] = {
-        "technical": {"intercept": 0, "weights": {}, "cuts": [-2, -1, 1], "develop_words": {"3": a.developed}},
-        "behavioral": {"intercept": 0, "weights": {}, "cuts": [1, 2, 3]},
-    }
-    raised = content_from(q, a, model_from_json(params))
-    assert raised.level == 4 and raised.score == 75.0  # the score starts where level 4 does
-    kept = content_from(q, replace(a, developed=a.developed - 1), model_from_json(params))
-    assert kept.level == 3 and 50.0 <= kept.score < 75.0
-    # a threshold for level 2 does not apply to an answer the score puts at level 3
-    params["technical"]["develop_words"] = {"2": 1}
-    assert content_from(q, a, model_from_json(params)).level == 3
-
-
-def test_validity_figures() -> None:
-    items = [GradedAnswer("r/q", str(i), g, "", "") for i, g in enumerate([1, 2, 3, 4])]
-    assert spearman([1, 2, 3, 4], [1, 2, 3, 4]) == pytest.approx(1.0)
-    assert spearman([4, 3, 2, 1], [1, 2, 3, 4]) == pytest.approx(-1.0)
-    assert pairs_right(items, [10, 20, 30, 40]) == 1.0
-    assert pairs_right(items, [10, 10, 10, 10]) == 0.5  # ties count half
-    assert pairs_right(items, [40, 30, 20, 10]) == 0.0
-
-
 @pytest.mark.slow
 def test_meaning_is_contrasted_with_the_misconception(track: Track, embedder: Embedder) -> None:
     q, _ = track.question("phone-screen/bias-variance")
@@ -542,27 +328,6 @@ def test_a_claim_earns_nothing_with_meaning_too(track: Track, embedder: Embedder
 def test_content_type_round_trips_with_heard_words() -> None:
     c = Content(score=1.0, level=1, level_name="poor", recommendation="strong no hire", criteria=())
     assert Content.model_validate_json(c.model_dump_json()) == c
-
-
-def test_the_ordinal_fit_recovers_the_weights_and_cuts_it_was_drawn_from() -> None:
-    rng = np.random.default_rng(0)
-    x = rng.uniform(0, 1, (600, 2))
-    w, cuts = np.array([6.0, -3.0]), np.array([0.5, 2.0, 3.5])
-    # grades drawn from P(grade <= j) = sigmoid(cut_j - z)
-    z = x @ w + rng.logistic(0, 1, 600)
-    y = 1 + np.searchsorted(cuts, z)
-    got_w, got_cuts = fitting.ordinal_fit(x, y, ridge=0.0)
-    assert got_w == pytest.approx(w, abs=0.8) and got_cuts == pytest.approx(cuts, abs=0.5)
-    assert got_cuts[0] < got_cuts[1] < got_cuts[2]
-    again = fitting.ordinal_fit(x, y, ridge=0.0)
-    assert np.array_equal(again[0], got_w) and again[1] == got_cuts  # the same fit every time
-
-
-def test_the_ordinal_fit_keeps_the_cuts_in_order_when_a_grade_is_missing() -> None:
-    x = np.array([[0.0], [0.1], [0.8], [0.9], [1.0]])
-    y = np.array([1, 1, 3, 3, 4])  # no 2
-    w, cuts = fitting.ordinal_fit(x, y)
-    assert w[0] > 0 and cuts[0] <= cuts[1] <= cuts[2]
 
 
 # --- reasoning and breadth ----------------------------------------------------------------------
@@ -630,3 +395,25 @@ def test_the_shipped_model_rewards_reasoning_and_breadth() -> None:
     for kind in ("technical", "behavioral"):
         w = model.for_kind(kind).weights
         assert all(w[f] * fitting.SIGNS[f] >= 0 for f in fitting.KIND_FEATURES[kind])
+
+
+def test_an_answer_explained_at_length_is_one_level_higher_by_the_fitted_thresholds(track: Track) -> None:
+    q, _ = track.question("phone-screen/bias-variance")
+    a = analyse(q, EXPLAINED)
+    assert a.developed == len(EXPLAINED.split())  # every sentence is on the key points
+    assert analyse(q, NAMED).developed == 0  # names are no development
+    shipped = fitted_model().technical.develop_words
+    assert set(shipped) <= {2, 3} and all(t > 0 for t in shipped.values())
+    assert not fitted_model().behavioral.develop_words  # stories are judged by their parts
+    # z = 0 lies between the third and the fourth cut: level 3 by the score, 4 once explained enough
+    params: dict[str, Any] = {
+        "technical": {"intercept": 0, "weights": {}, "cuts": [-2, -1, 1], "develop_words": {"3": a.developed}},
+        "behavioral": {"intercept": 0, "weights": {}, "cuts": [1, 2, 3]},
+    }
+    raised = content_from(q, a, model_from_json(params))
+    assert raised.level == 4 and raised.score == 75.0  # the score starts where level 4 does
+    kept = content_from(q, replace(a, developed=a.developed - 1), model_from_json(params))
+    assert kept.level == 3 and 50.0 <= kept.score < 75.0
+    # a threshold for level 2 does not apply to an answer the score puts at level 3
+    params["technical"]["develop_words"] = {"2": 1}
+    assert content_from(q, a, model_from_json(params)).level == 3
