@@ -41,15 +41,12 @@ only; nothing here asserts. Timings are noisy on a shared machine.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import json
 import os
-import random
 import statistics
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -58,11 +55,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from delivery_answers import Answer, make_answer
+from delivery_timing import CALLS, CPU, NOW, Counted, counted, counts_of, profile_stages, timed
+
 from tests.audio_fixtures import (
-    espeak_speech,
-    held_vowel,
     normalize,
-    piper_speech,
     real_speech_clips,
     silence,
     wer,
@@ -76,136 +73,7 @@ from voice_interviewer.stt.fillers import detect_hesitations
 from voice_interviewer.stt.transcriber import DecodeOptions, FasterWhisperTranscriber, resolve_model
 from voice_interviewer.types import Hesitation, Transcript
 
-ANSWERS = (
-    "I would split the data by time and validate on the later window. That keeps the future out of "
-    "training, which matters when tastes drift from week to week.",
-    "Precision is the share of flagged items that are truly positive. Recall is the share of true "
-    "positives that we catch. For fraud we would favour recall and review the flagged cases by hand.",
-    "The model overfits when the training loss keeps falling while the validation loss rises. I would "
-    "add regularization, gather more data, or stop training early.",
-    "For a cold start we can rank new titles by their metadata and by what similar members watched. "
-    "Once a title has views, the collaborative model takes over.",
-    "I would run an online experiment with a holdout group. The main metric is hours streamed per "
-    "member, with retention and the cancel rate as guard rails.",
-    "Gradient boosting builds shallow trees one after another, each fitting the errors of the ones "
-    "before it. It needs care with the learning rate and the number of trees.",
-    "To serve the model with low latency we cache the member embeddings and compute the candidate "
-    "scores in a batch. The ranking step then only sorts a few hundred titles.",
-    "Class imbalance hurts accuracy as a metric. I would look at the precision and recall curve, "
-    "weight the rare class, and pick the threshold from the cost of each error.",
-    "Feature leakage happens when a feature carries information from after the prediction time. I "
-    "check every feature against the moment the prediction is made.",
-)
-HELD_OUT = (  # other answers, read by other voices at other paces: figures on speech the choices never saw
-    "A confusion matrix counts the hits and misses for each class. From it we read precision, recall "
-    "and the false alarm rate, and we choose the operating point the business can live with.",
-    "When two teams disagreed about the launch date, I set up a short meeting, listed the risks of "
-    "each date, and we agreed to ship a smaller version first and add the rest a month later.",
-    "A random forest averages many deep trees, each trained on a sample of the rows and a subset of "
-    "the columns. The averaging lowers the variance without adding much bias.",
-    "To detect drift I would compare the distribution of each input feature this week with the "
-    "training data, and alert when the difference stays above a threshold for several days.",
-    "The biggest mistake I made was shipping a model without a rollback plan. Since then every "
-    "release has a switch that sends traffic back to the previous version within minutes.",
-    "Embeddings map each title to a point in a space where similar titles sit close together. We "
-    "learn them from viewing sessions and reuse them for search and for recommendations.",
-)
-FRESH = (  # a third set, written after the mechanism was settled and read by voices used nowhere else
-    "Batch normalization rescales the activations of each layer using the mean and spread of the "
-    "current batch. It lets us train with a larger learning rate and makes the network less sensitive "
-    "to how the weights start.",
-    "My manager once asked me to cut the scope of a project by half two weeks before the deadline. I "
-    "met the stakeholders, ranked the features by the revenue they protected, and we shipped the top "
-    "three on time.",
-    "A B test needs enough users in each arm to detect the effect we care about. I estimate the sample "
-    "size from the baseline rate and the smallest lift worth acting on before the test starts.",
-    "Dropout switches off a random share of the units during training, so no unit can rely on a few "
-    "others. At prediction time every unit is active and the outputs are scaled to match.",
-    "When our nightly pipeline started failing, I traced the errors to a schema change upstream. I "
-    "added a contract test on the input tables, and the next change was caught before it reached us.",
-    "Cross validation splits the data into several folds and trains on all but one fold each time. "
-    "Averaging the scores gives a steadier estimate than a single split, at the price of more training.",
-)
-WRITTEN = ("um", "uh")
-VOICES = ("piper@0.9", "piper@1.2", "piper@1.5", "espeak@140", "espeak@175", "espeak@210")
-# espeak-ng voice variants (female and male, American and British) and Piper paces the bench never uses
-HELD_OUT_VOICES = ("piper@1.05", "piper@1.35", "espeak:en-us+f3@155", "espeak:en-gb-x-rp+m3@190", "espeak:en+f4@225")
-# fresh: Piper with other generator noise ("piper:NOISE") and paces, espeak-ng accents and variants
-# neither other set uses, at 0.85x to 1.4x of espeak-ng's 175 words a minute
-FRESH_VOICES = (
-    "piper:0.3@0.85",
-    "espeak:en-gb-scotland+m2@150",
-    "piper:1.0@1.15",
-    "espeak:en-029+f2@185",
-    "espeak:en-us-nyc+m5@215",
-    "piper@1.4",
-    "espeak:en-gb-x-gbclan+f1@245",
-)
 SETS = {"a": "bench", "h": "held_out", "f": "fresh"}
-
-
-@dataclass(frozen=True)
-class Answer:
-    name: str
-    voice: str
-    fillers: int  # the truth
-    held: int  # of which held sounds (no text)
-    text: str  # what the voice read, fillers included
-    audio: np.ndarray
-
-
-def speak(voice: str, text: str, seed: int | None = None) -> np.ndarray:
-    """``seed`` (Piper): the generator's noise for this text, whatever was synthesized before."""
-    kind, pace = voice.split("@")
-    engine, _, detail = kind.partition(":")
-    if engine == "piper":
-        return piper_speech(text, float(pace), float(detail) if detail else None, seed)
-    return espeak_speech(text, int(pace), detail or None)
-
-
-def make_answer(j: int, held_out: bool = False, fresh: bool = False, seed: int | None = 0) -> Answer:
-    """Answer ``j``: ``j % 9`` fillers (0..8) at random word gaps; every third answer with at least
-    one filler holds its first filler as a sound instead of a word. ``held_out``: other texts,
-    voices, seeds and hold pitches (up to a higher voice's) than the bench set. ``fresh``: a third
-    set of texts and voices, and its held sound is "uhhh" or a hummed "mmm" of any length from 0.35 s.
-    Piper's generator noise is drawn from the answer's own number and ``seed`` (None: a new draw),
-    so an answer's audio is the same whichever sets run and in whatever order."""
-    own_seed = j + (2000 if fresh else 1000 if held_out else 0)
-    rng = random.Random(own_seed)
-    noise = None if seed is None else own_seed + 10_000 * seed
-    k = j % 9
-    voices, texts_ = (FRESH_VOICES, FRESH) if fresh else (HELD_OUT_VOICES, HELD_OUT) if held_out else (VOICES, ANSWERS)
-    voice = voices[j % len(voices)]
-    words = texts_[j % len(texts_)].split()
-    gaps = sorted(rng.sample(range(1, len(words)), k))
-    held_at = gaps[0] if k and j % 3 == 1 else None
-    pieces: list[list[str]] = [[]]
-    for i, w in enumerate(words):
-        if i in gaps:
-            if i == held_at:
-                pieces.append([])  # a held sound goes here, between two spoken pieces
-            else:
-                if pieces[-1]:
-                    pieces[-1][-1] = pieces[-1][-1].rstrip(",") + ","
-                pieces[-1].append(rng.choice(WRITTEN) + ",")
-        pieces[-1].append(w)
-    audio: list[np.ndarray] = []
-    texts = []
-    for n, piece in enumerate(pieces):
-        if n:  # the held filler: a pause, "uhhh", a pause
-            if fresh:
-                f0, hold = rng.uniform(85.0, 230.0), rng.uniform(0.35, 0.9)
-                formants = rng.choice([(640.0, 1190.0, 2390.0), (300.0, 1000.0, 2200.0)])  # "uhhh" or "mmm"
-            else:
-                f0, hold = rng.uniform(95.0, 210.0 if held_out else 140.0), rng.uniform(0.4, 0.8)
-                formants = (640.0, 1190.0, 2390.0)
-            audio += [silence(0.15), held_vowel(hold, f0=f0, formants=formants, seed=j), silence(0.2)]
-            texts.append("[uhhh]")
-        text = " ".join(piece)
-        texts.append(text)
-        audio.append(speak(voice, text, noise if n == 0 else None))
-    name = f"{'f' if fresh else 'h' if held_out else 'a'}{j:02d}"
-    return Answer(name, voice, k, 1 if held_at is not None else 0, " ".join(texts), np.concatenate(audio))
 
 
 def load(variant: str, model: str, seed: int | None = 0, threads: int = 0) -> FasterWhisperTranscriber:
@@ -256,111 +124,7 @@ def load(variant: str, model: str, seed: int | None = 0, threads: int = 0) -> Fa
     return t
 
 
-class Timed:
-    """A callable (a function, or faster-whisper's feature extractor, whose other attributes are
-    passed through) with its CPU time added to ``stage``."""
-
-    def __init__(self, f: Any, stage: str) -> None:
-        self._f, self._stage = f, stage
-
-    def __call__(self, *a: Any, **kw: Any) -> Any:
-        with cpu(self._stage):
-            return self._f(*a, **kw)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._f, name)
-
-
-def counted(f: Any, what: str, *a: Any, **kw: Any) -> Any:
-    """``f(*a, **kw)``, counted in :data:`CALLS` (decodings: one per window, more when redone)."""
-    row = CALLS.setdefault(NOW[0], {})
-    row[what] = row.get(what, 0) + 1
-    return f(*a, **kw)
-
-
-class Counted:
-    """The CTranslate2 model with its work counted: encoder passes (one per 30 s window Whisper
-    decodes), greedy decodes, fallback decodes at a higher temperature (5 samples each), tokens;
-    the CPU time of each kind of call goes to :data:`CPU`."""
-
-    def __init__(self, model: Any) -> None:
-        self._m = model
-        self.encodes = self.decodes = self.fallbacks = self.tokens = 0
-
-    def encode(self, *a: Any, **kw: Any) -> Any:
-        self.encodes += 1
-        with cpu("encoder"):
-            return self._m.encode(*a, **kw)
-
-    def generate(self, *a: Any, **kw: Any) -> Any:
-        fallback = kw.get("sampling_temperature", 0.0) > 0
-        with cpu("fallback decodes" if fallback else "greedy decodes"):
-            out = self._m.generate(*a, **kw)
-        if fallback:
-            self.fallbacks += 1
-        else:
-            self.decodes += 1
-            self.tokens += sum(len(r.sequences_ids[0]) for r in out)
-        return out
-
-    def align(self, *a: Any, **kw: Any) -> Any:
-        with cpu("word alignment"):
-            return self._m.align(*a, **kw)
-
-    def counts(self) -> tuple[int, int, int, int]:
-        return self.encodes, self.decodes, self.fallbacks, self.tokens
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._m, name)
-
-
-# CPU seconds (time.process_time: every thread of this process, not moved by other jobs on the
-# machine the way wall time is) per decoding and stage, and the decodings a transcription made
-CPU: dict[str, dict[str, float]] = {}
-NOW = [""]  # the decoding being timed
-CALLS: dict[str, dict[str, int]] = {}
 LISTENS: dict[str, bool] = {}  # decoding -> its transcriber runs the acoustic detector
-
-
-@contextlib.contextmanager
-def cpu(stage: str) -> Iterator[None]:
-    t0 = time.process_time()
-    try:
-        yield
-    finally:
-        row = CPU.setdefault(NOW[0], {})
-        row[stage] = row.get(stage, 0.0) + time.process_time() - t0
-
-
-def timed(owner: Any, name: str, stage: str) -> None:
-    """``owner.name`` (a function or callable object) with its CPU time added to ``stage``."""
-    setattr(owner, name, Timed(getattr(owner, name), stage))
-
-
-def profile_stages() -> None:
-    """Time the steps around the model: Silero VAD (faster-whisper's filter and the cut of a long
-    answer), the log-mel features, the frame features of stt/fillers.py, the checks of stt/loops.py,
-    the acoustic detector."""
-    import faster_whisper.transcribe as fw
-    import faster_whisper.vad as fv
-
-    from voice_interviewer.stt import transcriber as tm
-
-    timed(fw, "get_speech_timestamps", "vad")
-    timed(fv, "get_speech_timestamps", "vad")
-    for name, stage in (
-        ("frame_features", "frame features"),
-        ("voiced_frames", "loop checks"),
-        ("decoding_failure", "loop checks"),
-        ("looped_fillers", "loop checks"),
-        ("carried_fillers", "loop checks"),
-        ("detect_hesitations", "acoustic detector"),
-    ):
-        timed(tm, name, stage)
-
-
-def counts_of(t: FasterWhisperTranscriber) -> tuple[int, int, int, int]:
-    return t._model.model.counts()  # type: ignore[no-any-return]
 
 
 def fillers_found(tr: Transcript, audio: np.ndarray, acoustic: bool, own: bool) -> tuple[int, int, int]:
