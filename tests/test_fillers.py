@@ -13,7 +13,7 @@ from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.delivery import delivery_metrics, without_fillers
 from voice_interviewer.scoring.scorecard import score_answer
-from voice_interviewer.stt.fillers import DEFAULT, detect_hesitations, frame_features, held_sounds
+from voice_interviewer.stt.fillers import DEFAULT, detect_hesitations, frame_features, held_sounds, sounds
 from voice_interviewer.track.rubric import Track
 from voice_interviewer.types import Hesitation, ModelsUsed, Scorecard, Transcript, Word
 
@@ -118,6 +118,65 @@ def test_a_hold_inside_a_content_word_is_left_alone() -> None:
 def test_no_hold_no_hesitation() -> None:
     audio = np.concatenate([syllables(1.5, 1), silence(0.8), syllables(1.5, 2)])
     assert detect_hesitations(audio, WORDS) == ()
+
+
+# --- a short filler the word timings swallowed ----------------------------------------------
+
+
+def swallowed_um(pause_s: float = 0.15) -> np.ndarray:
+    """1.5 s of speech, a pause, a short voiced "um" (0.25 s, too short to be a held sound), a
+    pause, 1.5 s of speech: "... the, um, data ..." with the filler left out of the transcript."""
+    um = held_vowel(0.25, formants=(300.0, 1000.0, 2200.0))
+    return np.concatenate([syllables(1.5, 1), silence(pause_s), um, silence(pause_s), syllables(1.5, 2)])
+
+
+UM_AT = (1.65, 1.9)  # where swallowed_um() puts the filler
+
+
+def words_around_um(first: str = "the", first_start: float = 1.2) -> tuple[Word, ...]:
+    """Whisper's timings for it: the word before the filler stretched over the pauses and the filler."""
+    return (
+        Word(word="split", start=0.5, end=first_start),
+        Word(word=first, start=first_start, end=2.15),
+        Word(word="data.", start=2.15, end=3.0),
+    )
+
+
+def test_a_short_filler_inside_a_stretched_word_is_heard_apart() -> None:
+    audio = swallowed_um()
+    assert held_sounds(audio) == []  # too short for the held-sound signal
+    (h,) = detect_hesitations(audio, words_around_um())
+    assert (h.kind, h.word) == ("apart", "the")
+    assert UM_AT[0] - 0.05 <= h.start and h.end <= UM_AT[1] + 0.05
+
+
+def test_a_word_whose_span_holds_only_its_own_sound_and_the_next_words_start_is_left_alone() -> None:
+    """The word starts in the pause: its own sound is the first one inside its span, not a filler."""
+    assert detect_hesitations(swallowed_um(), words_around_um(first_start=1.58)) == ()
+
+
+def test_a_sound_apart_beside_a_written_filler_is_that_filler() -> None:
+    words = words_around_um()
+    assert detect_hesitations(swallowed_um(), (words[0], Word(word="uh,", start=1.0, end=1.2), *words[1:])) == ()
+
+
+def test_an_unvoiced_sound_apart_is_not_a_filler() -> None:
+    audio = swallowed_um()
+    audio[at(UM_AT[0]) : at(UM_AT[1])] = white_noise(UM_AT[1] - UM_AT[0] + 0.001, -20.0)[: at(UM_AT[1]) - at(UM_AT[0])]
+    assert detect_hesitations(audio, words_around_um()) == ()
+
+
+def test_sounds_are_split_by_pauses_not_by_a_stops_closure() -> None:
+    assert len(sounds(frame_features(swallowed_um(0.15)))) >= 3
+    closure = sounds(frame_features(swallowed_um(0.05)))  # 50 ms: as long as a stop's silence
+    assert not any(UM_AT[0] - 0.05 <= a * DEFAULT.hop_s and b * DEFAULT.hop_s <= UM_AT[1] + 0.05 for a, b in closure)
+
+
+def test_delivery_counts_a_filler_heard_apart_as_acoustic() -> None:
+    words = words_around_um()
+    d = delivery_metrics(words, "split the data.", TARGET, 3.0, hesitations=detect_hesitations(swallowed_um(), words))
+    assert d.filler_count == 1
+    assert [m.source for m in d.filler_marks] == ["acoustic"]
 
 
 # --- delivery: the two signals ------------------------------------------------------------

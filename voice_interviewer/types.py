@@ -21,7 +21,8 @@ class Hesitation(Frozen):
 
     start: float
     end: float
-    kind: str = "gap"  # "gap": between words; "long vowel": a drawn-out function word; "unwritten": a
+    kind: str = "gap"  # "gap": between words; "long vowel": a drawn-out function word; "apart": a sound set
+    # apart by pauses inside a word's timed span (stt/fillers.py); "unwritten": a
     # filler Whisper's decoder nearly wrote before ``word`` (stt/unwritten.py)
     word: str = ""  # the drawn-out word, for "long vowel"; the word written instead, for "unwritten"
 

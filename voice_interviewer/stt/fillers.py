@@ -13,6 +13,13 @@ A steady voiced stretch counts as a hesitation when it
 - lies between timed words (a sound in a gap the transcript left empty), or
 - is a long held vowel on a function word ("theee", "andd", "sooo").
 
+A short filler ("the, um, data") is not held long enough for that, and Whisper often stretches the
+word before it over the filler and the pauses around it ("the" timed 2.14-2.88 s). So a voiced sound
+set apart by pauses on both sides, lying wholly inside one word's timed span, is a hesitation too
+(kind "apart"), unless it is that word's own sound: the word is the sound that crosses into its span
+from the left (Whisper's timings run late), or else the first sound inside it. A word next to a
+written filler is left alone (the sound is that filler).
+
 Stretches that overlap a word the transcript already wrote as a filler ("um", "uh") are not
 reported again; delivery scoring merges the two signals and keeps each filler once.
 """
@@ -53,6 +60,10 @@ class HesitationConfig:
     bridge_s: float = 0.03  # short dips in voicing inside a held sound do not break it
     merge_s: float = 0.15  # two held sounds this close are one hesitation ("uh-mmm")
     word_edge_s: float = 0.06  # word timings are approximate: a gap must clear words by this much
+    pause_s: float = 0.10  # a quiet stretch this long sets two sounds apart (a comma pause; stops are shorter)
+    apart_voiced_s: float = 0.06  # a sound set apart is a filler only if this much of it is voiced
+    apart_max_s: float = 1.0  # and at most this long (longer: speech the words did not time)
+    apart_edge_s: float = 0.02  # a sound this close outside a word's span is still inside it
 
 
 DEFAULT = HesitationConfig()
@@ -185,15 +196,63 @@ def _longest(mask: np.ndarray, bridge: int) -> int:
     return best
 
 
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) frame indexes of every run of True."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def sounds(features: Features, cfg: HesitationConfig = DEFAULT) -> list[tuple[int, int]]:
+    """(start, end) frame indexes of every sound: frames loud enough to be speech, the quiet stretches
+    inside a sound shorter than ``pause_s`` bridged (a stop's closure is not a pause)."""
+    level = features[0]
+    if level.size == 0:
+        return []
+    sound = level > np.percentile(level, 95) - cfg.level_below_peak_db
+    pause = round(cfg.pause_s / cfg.hop_s)
+    for a, b in _runs(~sound):
+        if b - a < pause and a > 0 and b < sound.size:
+            sound[a:b] = True
+    return _runs(sound)
+
+
+def sounds_apart(words: Sequence[Word], features: Features, cfg: HesitationConfig = DEFAULT) -> list[Hesitation]:
+    """The voiced sounds set apart by pauses inside a word's timed span that are not the word itself
+    (see the module's docstring)."""
+    voicing = features[1]
+    every = sounds(features, cfg)
+    half, edge = cfg.frame_s / 2, round(cfg.apart_edge_s / cfg.hop_s)
+    names = [_norm(w.word) for w in words]
+    out = []
+    for k, w in enumerate(words):
+        if any(t in FILLER_WORDS for t in names[max(0, k - 1) : k + 2]):
+            continue  # a filler, or beside one
+        a, z = int((w.start - half) / cfg.hop_s), int((w.end - half) / cfg.hop_s)
+        over = [(i, j) for i, j in every if i < z and j > a]
+        inside = [(i, j) for i, j in over if i >= a - edge and j <= z + edge]
+        if not any(i < a - edge for i, _ in over) and inside:
+            inside = inside[1:]  # no sound crosses in from the left: the first inside is the word
+        for i, j in inside:
+            voiced = np.count_nonzero(voicing[i:j] >= cfg.voicing) * cfg.hop_s
+            if voiced >= cfg.apart_voiced_s and (j - i) * cfg.hop_s <= cfg.apart_max_s:
+                start, end = round(i * cfg.hop_s + half, 3), round((j - 1) * cfg.hop_s + half, 3)
+                out.append(Hesitation(start=start, end=end, kind="apart", word=names[k]))
+    return out
+
+
 def detect_hesitations(
     audio: np.ndarray, words: Sequence[Word], cfg: HesitationConfig = DEFAULT, features: Features | None = None
 ) -> tuple[Hesitation, ...]:
     """Hesitations in ``audio`` that the timed ``words`` do not already show as fillers."""
+    features = features if features is not None else frame_features(audio, cfg)
     holds = held_sounds(audio, cfg, features)
-    if not holds:
-        return ()
-    spans = [(w.start, w.end, _norm(w.word)) for w in words]
     out: list[Hesitation] = []
+    for h in sounds_apart(words, features, cfg):
+        if not any(h.start < b and h.end > a for a, b in holds):  # a held sound is reported as one
+            out.append(h)
+    if not holds:
+        return tuple(out)
+    spans = [(w.start, w.end, _norm(w.word)) for w in words]
     for start, end in holds:
         overlapping = [(a, b, t) for a, b, t in spans if a < end - cfg.word_edge_s and b > start + cfg.word_edge_s]
         if any(t in FILLER_WORDS for _, _, t in overlapping):
@@ -208,4 +267,4 @@ def detect_hesitations(
             out.append(Hesitation(start=start, end=end, kind="long vowel", word=t))
         elif inside < (end - start) / 2:
             out.append(Hesitation(start=start, end=end, kind="gap"))
-    return tuple(out)
+    return tuple(sorted(out, key=lambda h: h.start))
