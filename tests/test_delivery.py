@@ -103,6 +103,15 @@ def test_sometimes_fillers_count_only_in_filler_position() -> None:
     assert fillers("The loss went down so we stopped.") == {}
 
 
+def test_a_short_word_cut_off_with_an_ellipsis_is_a_drawn_out_uh() -> None:
+    """Whisper writes a hesitation on an article as the article, trailing off."""
+    assert fillers("Trained on a sample A... A... of the rows.") == {"a...": 2}
+    assert fillers("A share of the… units.") == {"the...": 1}
+    assert fillers("So no unit can... rely on a few others.") == {}  # a content word: a sentence broken off
+    assert fillers("We could try the...") == {}  # trailing off at the very end: nothing follows
+    assert fillers("A model, the data, and the metric.") == {}
+
+
 def test_count_fillers_without_punctuation_uses_the_words() -> None:
     assert count_fillers(["um", "the", "model", "uh"]) == {"um": 1, "uh": 1}
 

@@ -21,6 +21,12 @@ HESITANT_FPM = _CFG.hesitant_fpm
 _PLAIN_FILLERS = ("um", "uh", "er", "erm", "ah", "hmm", "mm", "uhm", "umm", "uhh", "hm")
 # Multi-word fillers.
 _PHRASE_FILLERS = ("you know", "i mean", "kind of like", "sort of like")
+# Short grammatical words that, cut off with an ellipsis inside an answer ("a... a...", "the...
+# units"), are a drawn-out "uh": Whisper writes the hesitation as the word it sounds like, trailing
+# off. A content word before an ellipsis is left alone ("can..." may be a sentence broken off).
+_TRAILED = frozenset(
+    {"a", "an", "the", "and", "or", "but", "so", "to", "of", "in", "on", "at", "for", "with", "that", "i", "we", "it"}
+)
 # Words that are fillers only in some positions.
 _SOMETIMES = ("like", "basically", "actually", "literally", "so", "right")
 HEDGES = (
@@ -71,6 +77,8 @@ def filler_spans(words: Sequence[str], raw: Sequence[str] | None = None) -> list
       after verbs of liking or comparison ("I like", "looks like", "things like").
     - "basically", "actually", "literally" open a clause as filler.
     - "so" and "right" count only when they stand alone between commas at the start.
+    - a short grammatical word cut off with an ellipsis before more words ("a...", "the...") is a
+      drawn-out "uh", counted as that word with the ellipsis.
     """
     raw = list(raw) if raw is not None else list(words)
     out: list[tuple[str, int, int]] = []
@@ -85,6 +93,8 @@ def filler_spans(words: Sequence[str], raw: Sequence[str] | None = None) -> list
             continue
         if w in _PLAIN_FILLERS:
             out.append((w, i, 1))
+        elif w in _TRAILED and raw[i].rstrip().endswith(("...", "…")) and i + 1 < n:
+            out.append((f"{w}...", i, 1))
         elif w == "like":
             prev = words[i - 1] if i > 0 else ""
             after_mark = i == 0 or _ends_clause(raw[i - 1])
