@@ -108,6 +108,23 @@ def test_a_filler_whisper_folds_into_the_next_word_is_found_by_its_decoder(
     assert off.text == t.text and delivery(off).filler_count == d.filler_count - 1  # the same words, one filler less
 
 
+SWALLOWED = (
+    "To detect drift, um, I would compare the, um, distribution of, um, each input feature this week with, uh, "
+    "the training data, and alert when, uh, the difference stays, um, above a threshold for several days."
+)
+
+
+def test_short_fillers_timed_into_the_word_before_are_heard_apart(transcriber: Transcriber) -> None:
+    """espeak-ng's British voice at 190 words a minute: tiny.en writes one "um" of six and times "the",
+    "of", "with" over the pauses and the "um" after them (stt/fillers.py, sounds apart)."""
+    t = transcriber.transcribe(espeak_speech(SWALLOWED, 190, "en-gb-x-rp+m3"))
+    d = delivery(t)
+    written = sum(m.source == "transcript" for m in d.filler_marks)
+    apart = [h.word for h in t.hesitations if h.kind == "apart"]
+    assert len(apart) >= 3 and written <= 2, (t.text, t.hesitations)
+    assert abs(d.filler_count - 6) <= 1
+
+
 def test_the_prompt_loses_no_word_on_real_speech(transcriber: Transcriber, plain: Transcriber) -> None:
     clips = real_speech_clips()
     assert clips
