@@ -325,7 +325,7 @@ def test_the_decoding_goes_into_the_scorecards_models() -> None:
         options: DecodeOptions
 
     shipped = decoding_of(WithOptions(DecodeOptions()))
-    assert shipped is not None and "Um, uh" in shipped and "hesitations=acoustic" in shipped
+    assert shipped is not None and "Um, uh" in shipped and "hesitations=acoustic (held sounds, sounds apart" in shipped
     assert "segment" in shipped and "tokens a second" in shipped
     # each choice that changes the transcript changes the record, so a re-score can tell them apart
     as_text = decoding_of(WithOptions(DecodeOptions(prompt_segment_s=None)))

@@ -138,7 +138,7 @@ class DecodeOptions:
         if self.loop_cap:
             parts.append("filler runs capped by voiced sounds")
         if self.hesitations:
-            parts.append("hesitations=acoustic")
+            parts.append("hesitations=acoustic (held sounds, sounds apart in a word)")
         if self.unwritten_fillers:
             parts.append(f"fillers the decoder gave p >= {self.unwritten_fillers:g}")
         return "; ".join(parts) or None
