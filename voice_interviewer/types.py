@@ -21,10 +21,13 @@ class Hesitation(Frozen):
 
     start: float
     end: float
-    kind: str = "gap"  # "gap": between words; "long vowel": a drawn-out function word; "apart": a sound set
-    # apart by pauses inside a word's timed span (stt/fillers.py); "unwritten": a
-    # filler Whisper's decoder nearly wrote before ``word`` (stt/unwritten.py)
-    word: str = ""  # the drawn-out word, for "long vowel"; the word written instead, for "unwritten"
+    # "gap": between words; "long vowel": a drawn-out function word; "apart": a sound set apart by pauses
+    # inside a word's timed span (stt/fillers.py); "unwritten": a filler Whisper's decoder nearly wrote
+    # before ``word`` (stt/unwritten.py)
+    kind: str = "gap"
+    # the drawn-out word, for "long vowel"; the word timed over the sound, for "apart"; the word written
+    # instead, for "unwritten"
+    word: str = ""
 
 
 class Transcript(Frozen):
