@@ -197,6 +197,20 @@ def test_sentences() -> None:
     assert " ".join(parts) == long
 
 
+def test_a_dotted_acronym_is_one_word_and_ends_a_sentence_only_before_a_new_one() -> None:
+    """Speech models write letters said one by one with dots ("B.F.S."); typists write "e.g."."""
+    heard = "I think the B.F.S. Yeah, and D.F.S. is the other one. Run an A.B. test, e.g. on new members."
+    assert tx.sentences(heard) == [
+        "I think the BFS.",
+        "Yeah, and DFS is the other one.",
+        "Run an AB test, eg on new members.",
+    ]
+    assert tx.words("D.F.S. is") == ["dfs", "is"]
+    assert match("(bfs|breadth) search", "I'd use B.F.S. search here") == ["bfs", "search"]
+    assert match("ab test", "Run an A.B. test.") == ["ab", "test"]
+    assert tx.undotted("No acronym here. A sentence. U.S.") == "No acronym here. A sentence. US"
+
+
 def test_spoken_sentences_join_a_part_that_continues_the_one_before() -> None:
     heard = "Look at the data first. Because that is where problems come from. Then check the features."
     assert tx.sentences(heard) == [

@@ -21,9 +21,27 @@ _WORD_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?(?:\.[0-9]+)?%?|%")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")  # within a line: a new line always ends a sentence
 
 
+# A spelled-out acronym with dots ("B.F.S.", "A.B. test", "e.g."): speech models write letters said
+# one by one this way. Read as one word; otherwise its dots cut the sentence ("D.F.S. | is the other
+# one") and its letters match no term.
+_DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+_NEXT_SENTENCE = re.compile(r"\s+[A-Z]")
+
+
+def undotted(text: str) -> str:
+    """``text`` with every dotted acronym written as one word; its last dot is kept where a sentence
+    starts after it ("the B.F.S. Yeah," -> "the BFS. Yeah,", "D.F.S. is" -> "DFS is")."""
+
+    def one_word(m: re.Match[str]) -> str:
+        ends = _NEXT_SENTENCE.match(m.string, m.end()) is not None
+        return m.group(0).replace(".", "") + ("." if ends else "")
+
+    return _DOTTED.sub(one_word, text)
+
+
 def _normal(text: str) -> str:
-    """Lower case, curly apostrophes straight: the text words are read from."""
-    return text.lower().replace("’", "'")
+    """Lower case, curly apostrophes straight, dotted acronyms one word: the text words are read from."""
+    return undotted(text).lower().replace("’", "'")
 
 
 def words(text: str) -> list[str]:
@@ -85,7 +103,7 @@ def sentences(text: str, spoken: bool = False) -> list[str]:
     """
     out: list[str] = []
     parts: list[str] = []
-    for line in text.strip().split("\n"):
+    for line in undotted(text).strip().split("\n"):
         line_parts = [p.strip() for p in _SENTENCE_RE.split(line.strip()) if p.strip()]
         parts += _joined(line_parts) if spoken else line_parts
     for part in parts:
