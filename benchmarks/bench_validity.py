@@ -6,7 +6,9 @@ the grades do, typed and spoken?
 Every answer is scored typed (``api.score_text``) and, per voice, spoken: synthesized at 16 kHz
 with the Piper voice or espeak-ng, transcribed with the default speech model (tiny.en) and scored
 from the transcript. Audio and transcripts are cached in the data home (``state/cache/validity``),
-keyed by a hash of text, voice and model, so reruns only re-score.
+keyed by a hash of text, voice and model, so reruns only re-score. The Piper voice's noise is drawn
+from a seed that is each answer's own text, so its audio, and the Piper figures, are the same on every
+machine (espeak-ng speaks the same every time anyway).
 
 Beside each condition, ``<condition> LOQO``: the same answers scored by models fitted
 leave-one-question-out (each question by a model fitted on the typed answers to the other
@@ -39,6 +41,7 @@ from voice_interviewer.engines import Engines, Settings
 from voice_interviewer.scoring import fit as fitting
 from voice_interviewer.scoring.devset import DevAnswer, DevQuestion, DevSet, Row, load_devset, summarize
 from voice_interviewer.scoring.validity import GradedAnswer
+from voice_interviewer.tts.piper import DEMO_LENGTH_SCALE
 from voice_interviewer.types import Scorecard, Transcript
 
 VOICES = ("piper", "espeak")
@@ -121,6 +124,21 @@ def _wav_to_16k(wav: bytes) -> np.ndarray:
     return np.asarray(decode_audio(io.BytesIO(wav), sampling_rate=16000), dtype=np.float32)
 
 
+def seeded_piper_wav(text: str) -> bytes:
+    """The demo candidate's Piper voice saying ``text``, its generator noise drawn from a seed that is
+    the text's own: Piper draws new noise each time it speaks, so without a seed every new cache
+    (another machine, another data home) would be another draw, and the Piper figures would move by
+    more than most changes do (0.897 / 95.5% / 76.9% on one draw, 0.880 / 94.1% / 74.5% on another)."""
+    import onnxruntime
+
+    from voice_interviewer.engines import piper_voice
+    from voice_interviewer.tts.piper import piper_wav
+
+    piper_voice.cache_clear()  # onnxruntime seeds a session's generator when the session is made
+    onnxruntime.set_seed(int(_key("seed", text)[:8], 16))
+    return piper_wav(text, DEMO_LENGTH_SCALE)
+
+
 def synthesize_voice(text: str, voice: str, cache: Path) -> np.ndarray:
     """16 kHz mono audio of ``text`` in ``voice`` (piper | espeak), cached by text and voice."""
     from voice_interviewer.tts import speaker
@@ -128,9 +146,11 @@ def synthesize_voice(text: str, voice: str, cache: Path) -> np.ndarray:
     if voice == "piper":
         if not speaker.piper_available():
             raise SystemExit("The Piper voice is not installed (piper-tts and the voice package; see requirements/).")
-        audio, name = speaker.synthesize(text, cache / "piper")  # cached there by voice and text
-        assert name.startswith("piper"), name
-        return audio
+        path = cache / "piper-seeded" / f"{_key('piper', str(DEMO_LENGTH_SCALE), text)}.wav"
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(seeded_piper_wav(text))
+        return _wav_to_16k(path.read_bytes())
     if voice == "espeak":
         path = cache / "espeak" / f"{_key('espeak-ng', text)}.wav"
         if not path.is_file():
@@ -142,7 +162,8 @@ def synthesize_voice(text: str, voice: str, cache: Path) -> np.ndarray:
 
 def cached_transcript(engines: Engines, text: str, voice: str, cache: Path) -> Transcript:
     model = engines.settings.stt_model
-    path = cache / "transcripts" / f"{_key(text, voice, model)}.json"
+    heard_as = "piper-seeded" if voice == "piper" else voice  # the unseeded Piper audio's transcripts are not reused
+    path = cache / "transcripts" / f"{_key(text, heard_as, model)}.json"
     if path.is_file():
         return Transcript.model_validate_json(path.read_text())
     transcript = engines.transcriber.transcribe(synthesize_voice(text, voice, cache))
