@@ -41,10 +41,11 @@ from voice_interviewer.engines import Engines, Settings
 from voice_interviewer.scoring import fit as fitting
 from voice_interviewer.scoring.devset import DevAnswer, DevQuestion, DevSet, Row, load_devset, summarize
 from voice_interviewer.scoring.validity import GradedAnswer
-from voice_interviewer.tts.piper import DEMO_LENGTH_SCALE
+from voice_interviewer.tts.piper import DEMO_LENGTH_SCALE, piper_wav, reseed_voice
 from voice_interviewer.types import Scorecard, Transcript
 
 VOICES = ("piper", "espeak")
+SEEDED_PIPER = "piper-seeded"  # the seeded Piper audio and its transcripts (unseeded ones are not reused)
 METRIC_KEYS = (("spearman", "Spearman"), ("pairs", "pairs right"), ("level_agreement", "level = grade"))
 
 Item = tuple[DevQuestion, DevAnswer]
@@ -129,13 +130,7 @@ def seeded_piper_wav(text: str) -> bytes:
     the text's own: Piper draws new noise each time it speaks, so without a seed every new cache
     (another machine, another data home) would be another draw, and the Piper figures would move by
     more than most changes do (0.897 / 95.5% / 76.9% on one draw, 0.880 / 94.1% / 74.5% on another)."""
-    import onnxruntime
-
-    from voice_interviewer.engines import piper_voice
-    from voice_interviewer.tts.piper import piper_wav
-
-    piper_voice.cache_clear()  # onnxruntime seeds a session's generator when the session is made
-    onnxruntime.set_seed(int(_key("seed", text)[:8], 16))
+    reseed_voice(int(_key("seed", text)[:8], 16))
     return piper_wav(text, DEMO_LENGTH_SCALE)
 
 
@@ -146,7 +141,7 @@ def synthesize_voice(text: str, voice: str, cache: Path) -> np.ndarray:
     if voice == "piper":
         if not speaker.piper_available():
             raise SystemExit("The Piper voice is not installed (piper-tts and the voice package; see requirements/).")
-        path = cache / "piper-seeded" / f"{_key('piper', str(DEMO_LENGTH_SCALE), text)}.wav"
+        path = cache / SEEDED_PIPER / f"{_key('piper', str(DEMO_LENGTH_SCALE), text)}.wav"
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(seeded_piper_wav(text))
@@ -162,7 +157,7 @@ def synthesize_voice(text: str, voice: str, cache: Path) -> np.ndarray:
 
 def cached_transcript(engines: Engines, text: str, voice: str, cache: Path) -> Transcript:
     model = engines.settings.stt_model
-    heard_as = "piper-seeded" if voice == "piper" else voice  # the unseeded Piper audio's transcripts are not reused
+    heard_as = SEEDED_PIPER if voice == "piper" else voice
     path = cache / "transcripts" / f"{_key(text, heard_as, model)}.json"
     if path.is_file():
         return Transcript.model_validate_json(path.read_text())

@@ -104,13 +104,11 @@ def piper_speech(
     from piper import SynthesisConfig
 
     from voice_interviewer.engines import piper_voice
+    from voice_interviewer.tts.piper import reseed_voice
     from voice_interviewer.tts.speaker import _to_16k
 
-    if seed is not None:  # onnxruntime seeds a session's random generator when the session is made
-        import onnxruntime
-
-        piper_voice.cache_clear()
-        onnxruntime.set_seed(seed)
+    if seed is not None:
+        reseed_voice(seed)
 
     buf = io.BytesIO()
     config = SynthesisConfig(length_scale=length_scale, noise_scale=noise_scale)

@@ -85,6 +85,12 @@ def _frames(audio: np.ndarray, cfg: HesitationConfig) -> np.ndarray:
 Features = tuple[np.ndarray, np.ndarray, np.ndarray]  # frame_features(): level, voicing, spectral change
 
 
+def in_speech(level: np.ndarray, cfg: HesitationConfig = DEFAULT) -> np.ndarray:
+    """Per frame: within ``level_below_peak_db`` of the answer's loud frames (its 95th percentile), so
+    speech, not a pause, breath or room noise."""
+    return np.asarray(level > np.percentile(level, 95) - cfg.level_below_peak_db)
+
+
 def frame_features(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> Features:
     """Per frame: (level in dB, voicing 0..1, spectral change to the frame 20 ms before).
 
@@ -99,7 +105,7 @@ def frame_features(audio: np.ndarray, cfg: HesitationConfig = DEFAULT) -> Featur
     energy = np.mean(fr.astype(np.float64) ** 2, axis=1)
     level = 10 * np.log10(energy + 1e-12)
     lag = 2  # the change is to the frame this many hops before
-    speech = level > np.percentile(level, 95) - cfg.level_below_peak_db
+    speech = in_speech(level, cfg)
     need = speech.copy()
     need[:-lag] |= speech[lag:]  # and the frames a speech frame's change is measured against
     at = np.flatnonzero(need)
@@ -139,8 +145,7 @@ def held_sounds(
     level, voicing, change = features if features is not None else frame_features(audio, cfg)
     if level.size == 0:
         return []
-    loud = np.percentile(level, 95)
-    steady = (level > loud - cfg.level_below_peak_db) & (voicing >= cfg.voicing) & (change <= cfg.steadiness)
+    steady = in_speech(level, cfg) & (voicing >= cfg.voicing) & (change <= cfg.steadiness)
     # bridge short breaks
     bridge = max(1, round(cfg.bridge_s / cfg.hop_s))
     runs: list[tuple[int, int]] = []
@@ -208,7 +213,7 @@ def sounds(features: Features, cfg: HesitationConfig = DEFAULT) -> list[tuple[in
     level = features[0]
     if level.size == 0:
         return []
-    sound = level > np.percentile(level, 95) - cfg.level_below_peak_db
+    sound = in_speech(level, cfg)
     pause = round(cfg.pause_s / cfg.hop_s)
     for a, b in _runs(~sound):
         if b - a < pause and a > 0 and b < sound.size:

@@ -37,6 +37,7 @@ from voice_interviewer.stt.fillers import (
     HesitationConfig,
     frame_features,
     held_sounds,
+    in_speech,
 )
 from voice_interviewer.types import Word
 
@@ -73,8 +74,7 @@ def voiced_frames(audio: np.ndarray, cfg: HesitationConfig = DEFAULT, features: 
     level, voicing, _ = features if features is not None else frame_features(audio, cfg)
     if level.size == 0:
         return np.zeros(0, dtype=bool)
-    loud = np.percentile(level, 95)
-    return np.asarray((level > loud - cfg.level_below_peak_db) & (voicing >= cfg.voicing))
+    return np.asarray(in_speech(level, cfg) & (voicing >= cfg.voicing))
 
 
 def _frame(t: float, cfg: HesitationConfig) -> int:

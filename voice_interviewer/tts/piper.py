@@ -41,6 +41,17 @@ def length_scale_for(rate_wpm: int) -> float:
     return round(NATURAL_WPM / max(rate_wpm, 60), 3)
 
 
+def reseed_voice(seed: int) -> None:
+    """Draw the Piper voice's generator noise afresh from ``seed``: the next lines it speaks do not depend
+    on what it said before (the voice is loaded again; onnxruntime seeds a session when it is made)."""
+    import onnxruntime
+
+    from voice_interviewer.engines import piper_voice
+
+    piper_voice.cache_clear()
+    onnxruntime.set_seed(seed)
+
+
 def piper_wav(text: str, length_scale: float = 1.0) -> bytes:
     """WAV bytes (the voice's own 22.05 kHz) of ``text`` spoken by the Piper voice."""
     from piper import SynthesisConfig
