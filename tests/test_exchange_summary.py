@@ -152,3 +152,22 @@ def test_the_live_summary_shows_the_exchange_level(
     shown = console.export_text()
     assert q.level_text in shown and "needed a follow-up" in shown
     assert q.prompted[0][:40] in shown
+
+
+def test_the_exchange_is_scored_without_its_fillers_like_each_answer(track: Track) -> None:
+    """Each answer's card is scored with its fillers taken out; the answers together are too, so a
+    spoken exchange full of "um" scores as the same answers said without them."""
+    from voice_interviewer.scoring.exchange import combine
+
+    q, rnd = track.question(QID)
+    models = ModelsUsed(rubric_version=rnd.round.version, rubric_sha256=rnd.sha256)
+    fluent = (VAGUE.replace(", um,", ","), STRONG.replace(" um ", " "))
+    halting = (
+        "Um, so, uh, bias and, um, variance are two kinds of error and, uh, there is a trade-off between them.",
+        STRONG.replace("so the model underfits.", "so, um, the model, uh, underfits."),
+    )
+    plain = combine(q, [score_answer(q, rnd, timed(t), None, models) for t in fluent])
+    said = combine(q, [score_answer(q, rnd, timed(t), None, models) for t in halting])
+    assert said.content.score == plain.content.score and said.level == plain.level
+    quoted = [e.sentence for cr in said.content.criteria for p in cr.covered for e in p.evidence]
+    assert quoted and not any(f in s.lower().split() for s in quoted for f in ("um", "uh", "um,", "uh,"))

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from voice_interviewer.scoring.content import Embedder, analyse, content_from
+from voice_interviewer.scoring.delivery import without_fillers
 from voice_interviewer.track.rubric import Question
 from voice_interviewer.types import Content, Scorecard, Word
 
@@ -46,14 +47,23 @@ def _covered(content: Content) -> set[str]:
     return {p.id for c in content.criteria for p in c.covered}
 
 
-def _words(cards: Sequence[Scorecard]) -> tuple[Word, ...]:
+def _spoken(cards: Sequence[Scorecard]) -> list[tuple[str, tuple[Word, ...]]]:
+    """Each answer's text and timed words with the fillers taken out, as its own card was scored
+    (scoring.scorecard); typed answers have no timings."""
+    out = []
+    for c in cards:
+        text, words = without_fillers(c.transcript.words, c.transcript.text)
+        out.append((text.strip(), words if c.transcript.source == "audio" else ()))
+    return out
+
+
+def _words(answers: Sequence[tuple[str, tuple[Word, ...]]], spoken: bool) -> tuple[Word, ...]:
     """Timed words of spoken answers, shifted so that later answers follow the earlier ones."""
-    if any(c.transcript.source != "audio" for c in cards):
+    if not spoken:
         return ()
     out: list[Word] = []
     offset = 0.0
-    for c in cards:
-        ws = c.transcript.words
+    for _, ws in answers:
         out += [w.model_copy(update={"start": w.start + offset, "end": w.end + offset}) for w in ws]
         if ws:
             offset = out[-1].end + 1.0
@@ -70,8 +80,10 @@ def combine(question: Question, cards: Sequence[Scorecard], embedder: Embedder |
     first = cards[0].content
     if len(cards) == 1:
         return ExchangeResult(content=first, first_level=first.level, answers=1)
-    text = "\n".join(c.transcript.text.strip() for c in cards if c.transcript.text.strip())
-    content = content_from(question, analyse(question, text, _words(cards), embedder))
+    answers = _spoken(cards)
+    text = "\n".join(t for t, _ in answers if t)
+    words = _words(answers, all(c.transcript.source == "audio" for c in cards))
+    content = content_from(question, analyse(question, text, words, embedder))
     before = _covered(first)
     prompted: list[PromptedPoint] = []
     texts = {k.id: k.text for _, k in question.points()}

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from voice_interviewer.scoring.content import Analysis, Embedder, analyse, content_from
+from voice_interviewer.scoring.delivery import without_fillers
 from voice_interviewer.scoring.levels import score_level
 from voice_interviewer.scoring.model import FEATURES, PARAMS_FILE, KindModel, ScoreModel, fitted_model
 from voice_interviewer.scoring.validity import GradedAnswer, format_table, load_set, table
@@ -151,7 +152,9 @@ def examples_for(
     for it in items:
         q, _ = track.question(it.question)
         text, words = transcript(it) if transcript else (it.text, ())
-        out.append(Example(it, q, analyse(q, text, words, embedder)))  # type: ignore[arg-type]
+        # as a scorecard scores it: the fillers taken out first (scoring.scorecard.score_answer)
+        text, timed = without_fillers(words, text)  # type: ignore[arg-type]
+        out.append(Example(it, q, analyse(q, text, timed, embedder)))
     return out
 
 
