@@ -85,6 +85,23 @@ def test_a_phrasings_word_stem_is_no_term_and_the_words_it_matches_are_left_alon
     assert [(r.heard, r.term) for r in repairs(["the", "monotone", "smoke"], vocab | {"smote"})] == [("smoke", "smote")]
 
 
+def test_a_compound_the_speech_model_wrote_apart_is_the_term() -> None:
+    vocab = frozenset({"overfits", "autoplay", "offline", "play", "long", "term"})
+    got = [(r.heard, r.term) for r in repairs(["it", "over", "fits", "with", "auto", "play"], vocab)]
+    assert got == [("over fits", "overfits"), ("auto play", "autoplay")]  # "play" alone is a term too
+    # "line" alone is alike "online"; "off line" together is "offline"
+    assert [(r.heard, r.term) for r in repairs(["check", "off", "line"], vocab | {"online"})] == [
+        ("off line", "offline")
+    ]
+    # both parts words of the question: said the way its phrasings say it
+    assert repairs(["the", "long", "term", "effect"], vocab | {"longterm"}) == []
+    # a phrasing's word stem joins two words only if it reaches into the second one
+    q = make_question(["precomput* neighbor*"], prompt="What is similar?")
+    stems = vocabulary(q)
+    assert [(r.heard, r.term) for r in repairs(["pre", "computed", "once"], stems)] == [("pre computed", "precomputed")]
+    assert repairs(["neighbors", "are", "close"], stems) == []
+
+
 def test_an_everyday_word_heard_with_confidence_is_not_taken_for_another_everyday_word() -> None:
     vocab = frozenset({"model", "smote"})
     common = {"middle", "model", "smoke"}.__contains__

@@ -151,6 +151,25 @@ def term_for(heard: str, vocab: frozenset[str], unsure: bool) -> str | None:
     )
 
 
+def _compound(spoken: list[str], i: int, vocab: frozenset[str]) -> Repair | None:
+    """Two heard words that spell a term of the question together ("over fits" for "overfits",
+    "auto play", "off line"): the speech model wrote a compound apart. That is the term whatever
+    the parts are ("play" is a word of the question too, and "line" alone is alike "online")."""
+    pair = spoken[i : i + 2]
+    if len(pair) < 2 or not all(w.isalpha() for w in pair):
+        return None
+    joined = "".join(pair)
+    if len(joined) < CONFIG.heard.min_term_letters or all(known(w, vocab) for w in pair):
+        return None  # both parts words of the question: "long term" is said as its phrasings say it
+    stems, prefixes = _known_of(vocab)
+    # a phrasing's word stem counts only if it reaches into the second word: "neighbor*" says
+    # nothing about "neighbors are", "precomput*" does about "pre computed"
+    reaching = any(joined.startswith(p) and len(p) > len(pair[0]) for p in prefixes)
+    if joined in vocab or stem(joined) in stems or reaching:
+        return Repair(i, 2, " ".join(pair), joined)
+    return None
+
+
 def repairs(
     spoken: list[str],
     vocab: frozenset[str],
@@ -171,8 +190,8 @@ def repairs(
     out: list[Repair] = []
     i = 0
     while i < len(spoken):
-        found = None
-        for n in (2, 1):
+        found = _compound(spoken, i, vocab)
+        for n in () if found else (2, 1):
             chunk = spoken[i : i + n]
             if len(chunk) < n or any(known(w, vocab) for w in chunk):
                 continue
