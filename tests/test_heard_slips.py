@@ -95,6 +95,7 @@ def test_a_compound_the_speech_model_wrote_apart_is_the_term() -> None:
     ]
     # both parts words of the question: said the way its phrasings say it
     assert repairs(["the", "long", "term", "effect"], vocab | {"longterm"}) == []
+    assert repairs(["usually", "a", "long", "path"], frozenset({"along", "long"})) == []  # an article is an article
     # a phrasing's word stem joins two words only if it reaches into the second one
     q = make_question(["precomput* neighbor*"], prompt="What is similar?")
     stems = vocabulary(q)

@@ -156,7 +156,8 @@ def _compound(spoken: list[str], i: int, vocab: frozenset[str]) -> Repair | None
     "auto play", "off line"): the speech model wrote a compound apart. That is the term whatever
     the parts are ("play" is a word of the question too, and "line" alone is alike "online")."""
     pair = spoken[i : i + 2]
-    if len(pair) < 2 or not all(w.isalpha() for w in pair):
+    # an article or "I" before a word is that ("a long one" is not "along one")
+    if len(pair) < 2 or not all(w.isalpha() and len(w) > 1 for w in pair):
         return None
     joined = "".join(pair)
     if len(joined) < CONFIG.heard.min_term_letters or all(known(w, vocab) for w in pair):
