@@ -47,7 +47,7 @@ def _covered(content: Content) -> set[str]:
     return {p.id for c in content.criteria for p in c.covered}
 
 
-def _spoken(cards: Sequence[Scorecard]) -> list[tuple[str, tuple[Word, ...]]]:
+def _as_scored(cards: Sequence[Scorecard]) -> list[tuple[str, tuple[Word, ...]]]:
     """Each answer's text and timed words with the fillers taken out, as its own card was scored
     (scoring.scorecard); typed answers have no timings."""
     out = []
@@ -80,7 +80,7 @@ def combine(question: Question, cards: Sequence[Scorecard], embedder: Embedder |
     first = cards[0].content
     if len(cards) == 1:
         return ExchangeResult(content=first, first_level=first.level, answers=1)
-    answers = _spoken(cards)
+    answers = _as_scored(cards)
     text = "\n".join(t for t, _ in answers if t)
     words = _words(answers, all(c.transcript.source == "audio" for c in cards))
     content = content_from(question, analyse(question, text, words, embedder))

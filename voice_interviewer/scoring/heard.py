@@ -5,7 +5,8 @@ A small speech model hears "SMOTE" as "smoke", "Platt scaling" as "plot scaling"
 the words the rubric of *this* question uses, so a slip can only become a term the question is
 about, and only when it sounds alike: same consonant skeleton (a rough sound key) or nearly the
 same letters; a word the speech model itself gave a low probability may be less alike. One heard
-word, or two heard words run together, may stand for one term. The evidence keeps both: what was
+word, or two heard words run together, may stand for one term; two words that spell a term
+together ("over fits", "auto play") are that term, a compound written apart. The evidence keeps both: what was
 heard and the term it was taken for. Words the question itself uses (in any form) are never
 repaired, and an everyday word heard with confidence is not taken for another everyday word: both
 are words people say, so nothing tells which was meant.
