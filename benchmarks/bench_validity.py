@@ -134,6 +134,14 @@ def seeded_piper_wav(text: str) -> bytes:
     return piper_wav(text, DEMO_LENGTH_SCALE)
 
 
+def _cached_wav(path: Path, make: Callable[[], bytes]) -> np.ndarray:
+    """16 kHz mono audio of the WAV at ``path``, made by ``make`` first when it is not there."""
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(make())
+    return _wav_to_16k(path.read_bytes())
+
+
 def synthesize_voice(text: str, voice: str, cache: Path) -> np.ndarray:
     """16 kHz mono audio of ``text`` in ``voice`` (piper | espeak), cached by text and voice."""
     from voice_interviewer.tts import speaker
@@ -142,16 +150,9 @@ def synthesize_voice(text: str, voice: str, cache: Path) -> np.ndarray:
         if not speaker.piper_available():
             raise SystemExit("The Piper voice is not installed (piper-tts and the voice package; see requirements/).")
         path = cache / SEEDED_PIPER / f"{_key('piper', str(DEMO_LENGTH_SCALE), text)}.wav"
-        if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(seeded_piper_wav(text))
-        return _wav_to_16k(path.read_bytes())
+        return _cached_wav(path, lambda: seeded_piper_wav(text))
     if voice == "espeak":
-        path = cache / "espeak" / f"{_key('espeak-ng', text)}.wav"
-        if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(speaker.espeak_wav(text))
-        return _wav_to_16k(path.read_bytes())
+        return _cached_wav(cache / "espeak" / f"{_key('espeak-ng', text)}.wav", lambda: speaker.espeak_wav(text))
     raise SystemExit(f"Unknown voice {voice!r}; use one of: {', '.join(VOICES)}")
 
 

@@ -48,13 +48,9 @@ def _covered(content: Content) -> set[str]:
 
 
 def _as_scored(cards: Sequence[Scorecard]) -> list[tuple[str, tuple[Word, ...]]]:
-    """Each answer's text and timed words with the fillers taken out, as its own card was scored
-    (scoring.scorecard); typed answers have no timings."""
-    out = []
-    for c in cards:
-        text, words = without_fillers(c.transcript.words, c.transcript.text)
-        out.append((text.strip(), words if c.transcript.source == "audio" else ()))
-    return out
+    """Each answer's text and words with the fillers taken out, as its own card was scored
+    (scoring.scorecard)."""
+    return [(t.strip(), ws) for t, ws in (without_fillers(c.transcript.words, c.transcript.text) for c in cards)]
 
 
 def _words(answers: Sequence[tuple[str, tuple[Word, ...]]], spoken: bool) -> tuple[Word, ...]:
