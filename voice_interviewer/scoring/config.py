@@ -34,13 +34,6 @@ class TextConfig:
 class ContentConfig:
     """How much a piece of evidence for a key point is worth."""
 
-    # Cosine similarity (MiniLM) of a sentence to a key point's text from which it may count as
-    # covering the point by meaning. Below it, on-topic but different statements pass too often.
-    # Hand-set on the sample answers.
-    meaning_threshold: float = 0.62
-    # Meaning alone also needs this many of the point's own terms (outside the question's words)
-    # in the sentence: closeness without shared terms is a neighbouring topic. Hand-set.
-    meaning_min_shared_terms: int = 2
     # Credit shown for a point covered by meaning only, at full closeness: less than a phrasing,
     # because closeness cannot fully tell a right statement from a wrong one. Hand-set.
     meaning_credit: float = 0.75
