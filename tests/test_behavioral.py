@@ -318,10 +318,19 @@ def test_disagreeing_or_wanting_is_not_owning(failure: Question, not_owning: str
         "Now whenever I touch a shared table, I write to its owner first.",
         "Ever since, the rollback step goes in the first message.",
         "These days I ask what a metric stands for before I argue about it.",
+        "If I did it again, I would ship the smaller model first and keep the bigger one for a second test.",
+        "I wish I had asked the data team for the raw logs in the first week.",
     ],
 )
 def test_what_changed_afterwards_is_the_learning(lesson: str) -> None:
     assert story_part(lesson) == "learning"
+
+
+@pytest.mark.parametrize(
+    "task", ["My part was the model that ranks the candidate rows.", "My share of the work was the offline evaluation."]
+)
+def test_my_part_of_the_work_is_the_task(task: str) -> None:
+    assert story_part(task) == "task"
 
 
 def test_an_episode_is_told_by_past_actions_of_anyone() -> None:

@@ -54,7 +54,7 @@ PARTS: dict[str, re.Pattern[str]] = {
         r"(context|background) (was|is)",
     ),
     "task": _rx(
-        r"my (job|task|goal|role|responsibility) was",
+        r"my (job|task|goal|role|responsibility|part|piece|share) (was|of)",
         r"I was (asked|responsible|tasked|in charge|supposed)",
         r"(the|our) (goal|task|mandate|objective) was",
         r"(we|I) (needed|had) to",
@@ -86,6 +86,8 @@ PARTS: dict[str, re.Pattern[str]] = {
         r"(changed|change) (how|the way)",
         r"I would (now|do it differently)",
         r"what I('d| would) do differently",
+        r"if I (did|were to do|had to do|could do|started) (it|this|that|the project) (again|over)",
+        r"I wish I('d| had)",
     ),
 }
 # Someone, me or others, did something in the past: the sentences of a told episode, as against a
