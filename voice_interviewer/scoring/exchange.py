@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from voice_interviewer.scoring.content import Embedder, analyse, content_from
-from voice_interviewer.scoring.delivery import without_fillers
+from voice_interviewer.scoring.scorecard import as_scored
 from voice_interviewer.track.rubric import Question
 from voice_interviewer.types import Content, Scorecard, Word
 
@@ -47,12 +47,6 @@ def _covered(content: Content) -> set[str]:
     return {p.id for c in content.criteria for p in c.covered}
 
 
-def _as_scored(cards: Sequence[Scorecard]) -> list[tuple[str, tuple[Word, ...]]]:
-    """Each answer's text and words with the fillers taken out, as its own card was scored
-    (scoring.scorecard)."""
-    return [(t.strip(), ws) for t, ws in (without_fillers(c.transcript.words, c.transcript.text) for c in cards)]
-
-
 def _words(answers: Sequence[tuple[str, tuple[Word, ...]]], spoken: bool) -> tuple[Word, ...]:
     """Timed words of spoken answers, shifted so that later answers follow the earlier ones."""
     if not spoken:
@@ -76,8 +70,8 @@ def combine(question: Question, cards: Sequence[Scorecard], embedder: Embedder |
     first = cards[0].content
     if len(cards) == 1:
         return ExchangeResult(content=first, first_level=first.level, answers=1)
-    answers = _as_scored(cards)
-    text = "\n".join(t for t, _ in answers if t)
+    answers = [as_scored(c.transcript) for c in cards]  # each as its own card was scored
+    text = "\n".join(filter(None, (t.strip() for t, _ in answers)))
     words = _words(answers, all(c.transcript.source == "audio" for c in cards))
     content = content_from(question, analyse(question, text, words, embedder))
     before = _covered(first)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from voice_interviewer.scoring.content import Embedder, score_content
 from voice_interviewer.scoring.delivery import delivery_metrics, without_fillers
 from voice_interviewer.track.rubric import LoadedRound, Question
-from voice_interviewer.types import Content, Delivery, ModelsUsed, QuestionRef, Scorecard, Transcript
+from voice_interviewer.types import Content, Delivery, ModelsUsed, QuestionRef, Scorecard, Transcript, Word
 
 
 def work_on(content: Content, delivery: Delivery) -> tuple[str, ...]:
@@ -19,6 +19,13 @@ def work_on(content: Content, delivery: Delivery) -> tuple[str, ...]:
     if len(items) < 2 and delivery.notes:
         items.append(delivery.notes[0])
     return tuple(items[:2])
+
+
+def as_scored(transcript: Transcript) -> tuple[str, tuple[Word, ...]]:
+    """The text and timed words an answer's content is scored on: fillers never move a content score,
+    and typed answers have no timings (their words all sit at 0 s)."""
+    text, words = without_fillers(transcript.words, transcript.text)
+    return text, (words if transcript.source == "audio" else ())
 
 
 def score_answer(
@@ -40,9 +47,8 @@ def score_answer(
         timed=timed,
         hesitations=transcript.hesitations,
     )
-    # fillers never move a content score; typed answers have no timings (their words all sit at 0 s)
-    text, words = without_fillers(transcript.words, transcript.text)
-    content = score_content(question, text, words if timed else (), embedder)
+    text, words = as_scored(transcript)
+    content = score_content(question, text, words, embedder)
     behavioral = None
     if question.kind == "behavioral":
         from voice_interviewer.scoring.behavioral import apply_behavioral
