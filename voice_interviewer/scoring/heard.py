@@ -172,6 +172,40 @@ def _compound(spoken: list[str], i: int, vocab: frozenset[str]) -> Repair | None
     return None
 
 
+def _slip(
+    spoken: list[str],
+    i: int,
+    vocab: frozenset[str],
+    probs: Sequence[float] | None,
+    everyday: Callable[[str], bool] | None,
+) -> Repair | None:
+    """Two heard words run together, or else one, from ``i`` that stand for a term (see :func:`repairs`)."""
+    cfg = CONFIG.heard
+    for n in (2, 1):
+        chunk = spoken[i : i + n]
+        if len(chunk) < n or any(known(w, vocab) for w in chunk):
+            continue
+        heard = "".join(chunk)
+        if len(heard) < cfg.min_term_letters or (n == 1 and heard in STOPWORDS):
+            continue
+        # only one unsure word, and never a function or explaining word ("because" is no term)
+        unsure = (
+            n == 1
+            and probs is not None
+            and probs[i] < cfg.unsure_below
+            and heard not in STOPWORDS
+            and stem(heard) not in EXPLAINERS | QUALIFIERS
+        )
+        best = term_for(heard, vocab, unsure)
+        if best is not None and everyday is not None and everyday(best):
+            sure = probs is None or all(p >= cfg.unsure_below for p in probs[i : i + n])
+            if sure and all(everyday(w) for w in chunk):
+                best = None
+        if best is not None:
+            return Repair(i, n, " ".join(chunk), best)
+    return None
+
+
 def repairs(
     spoken: list[str],
     vocab: frozenset[str],
@@ -188,34 +222,10 @@ def repairs(
     term they resemble is an everyday word too: both are words people say, and nothing tells which
     was meant ("middle" and "model", "cause" and "because").
     """
-    cfg = CONFIG.heard
     out: list[Repair] = []
     i = 0
     while i < len(spoken):
-        found = _compound(spoken, i, vocab)
-        for n in () if found else (2, 1):
-            chunk = spoken[i : i + n]
-            if len(chunk) < n or any(known(w, vocab) for w in chunk):
-                continue
-            heard = "".join(chunk)
-            if len(heard) < cfg.min_term_letters or (n == 1 and heard in STOPWORDS):
-                continue
-            # only one unsure word, and never a function or explaining word ("because" is no term)
-            unsure = (
-                n == 1
-                and probs is not None
-                and probs[i] < cfg.unsure_below
-                and heard not in STOPWORDS
-                and stem(heard) not in EXPLAINERS | QUALIFIERS
-            )
-            best = term_for(heard, vocab, unsure)
-            if best is not None and everyday is not None and everyday(best):
-                sure = probs is None or all(p >= cfg.unsure_below for p in probs[i : i + n])
-                if sure and all(everyday(w) for w in chunk):
-                    best = None
-            if best is not None:
-                found = Repair(i, n, " ".join(chunk), best)
-                break
+        found = _compound(spoken, i, vocab) or _slip(spoken, i, vocab, probs, everyday)
         if found:
             out.append(found)
             i += found.length
