@@ -80,6 +80,25 @@ def test_white_noise_invents_no_words(transcriber: Transcriber) -> None:
     assert len(normalize(t.text)) <= 1, t.text
 
 
+def test_a_quiet_speaker_is_heard(transcriber: Transcriber, jfk: Transcript, jfk_reference: str) -> None:
+    """A microphone set far too low (the clip 40 dB down, -62 dBFS over the whole clip, with 20 s of
+    room quiet after it): the words are there, and so is the transcript."""
+    quiet = np.concatenate([jfk_audio(), silence(20.0)]) * np.float32(0.01)
+    quiet = quiet + white_noise(quiet.size / SAMPLE_RATE, -85.0)
+    assert rms_dbfs(quiet) < -60.0
+    t = transcriber.transcribe(quiet)
+    assert not t.no_speech
+    assert wer(jfk_reference, t.text) <= wer(jfk_reference, jfk.text) + 0.1, t.text
+
+
+def test_faint_room_noise_invents_no_words(transcriber: Transcriber) -> None:
+    """Noise loud enough to pass the level gate goes to the voice activity detector and Whisper,
+    which write nothing."""
+    noise = white_noise(8.0, -60.0, seed=3)
+    t = transcriber.transcribe(noise)
+    assert t.no_speech and t.words == (), t.text
+
+
 def test_synthesized_answer_transcribes(transcriber: Transcriber, tmp_path: Path) -> None:
     from voice_interviewer.tts.speaker import synthesize
 

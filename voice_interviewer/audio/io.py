@@ -42,12 +42,30 @@ def load_audio(path: Path, max_seconds: float = MAX_SECONDS) -> np.ndarray:
     return audio
 
 
-def is_silent(audio: np.ndarray, dbfs: float = -55.0) -> bool:
-    """True when the whole clip is quieter than ``dbfs`` (RMS)."""
-    if audio.size == 0:
-        return True
-    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
-    return rms <= 10 ** (dbfs / 20)
+def loudest_dbfs(audio: np.ndarray, window_s: float = 0.5, rate: int = SAMPLE_RATE) -> float:
+    """The RMS level (dBFS) of the clip's loudest ``window_s`` (the whole clip if it is shorter),
+    in steps of a tenth of the window."""
+    x = np.asarray(audio, dtype=np.float64).ravel()
+    if x.size == 0:
+        return -np.inf
+    win = max(1, round(window_s * rate))
+    step = max(1, win // 10)
+    n = x.size // step
+    if x.size <= win or n < 10:
+        power = float(np.mean(np.square(x)))
+    else:
+        frames = np.square(x[: n * step]).reshape(n, step).mean(axis=1)
+        power = float(np.convolve(frames, np.ones(10) / 10, mode="valid").max())
+    return 10 * np.log10(power) if power > 0 else -np.inf
+
+
+def is_silent(audio: np.ndarray, dbfs: float = -65.0) -> bool:
+    """True when even the clip's loudest half second is quieter than ``dbfs`` (RMS): nothing a
+    microphone picked up, not worth a pass of the speech model (which could invent words in it).
+    The loudest stretch, not the whole clip: a quiet speaker's words stand out of the pauses
+    around them, and a long recording with a short answer in it is not silent. What passes is
+    still judged by the voice activity detector and Whisper's own no-speech test."""
+    return loudest_dbfs(audio) <= dbfs
 
 
 def write_wav(path: Path, audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
