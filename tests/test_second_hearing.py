@@ -18,6 +18,7 @@ from voice_interviewer.stt.incremental import IncrementalTranscriber
 
 if TYPE_CHECKING:
     from voice_interviewer.engines import Engines
+    from voice_interviewer.paths import DataHome
 
 
 @pytest.mark.parametrize(
@@ -147,6 +148,25 @@ def test_without_the_base_model_the_turn_is_judged_from_one_hearing_with_one_lin
     eng = Engines(notify=notes.append, home=data_home({"VOICE_INTERVIEWER_HOME": str(tmp_path)}).ensure())
     tiny = SlowPieces()  # stands for the answer's model, not loaded here
     tiny.name = "tiny.en"
+    tiny.device = "cpu"  # type: ignore[attr-defined]
     eng.__dict__["transcriber"] = tiny
     assert eng.ear is None
     assert len(notes) == 1 and "base" in notes[0] and "one hearing" in notes[0]
+
+
+@pytest.mark.slow
+def test_the_cpu_fallback_is_said_once_for_both_speech_models(
+    monkeypatch: pytest.MonkeyPatch, stt_home: DataHome
+) -> None:
+    """--device auto on a machine without a GPU: the answer's model and the second hearing's both run
+    on the CPU, and the user reads that once."""
+    import voice_interviewer.stt.transcriber as stt
+    from voice_interviewer.engines import Engines, Settings
+
+    monkeypatch.setattr(stt, "cuda_device_count", lambda: 0)
+    notes: list[str] = []
+    eng = Engines(Settings(stt_model="tiny.en", device="auto"), notify=notes.append, home=stt_home)
+    assert eng.transcriber.device == "cpu"
+    ear = eng.ear
+    assert ear is not None and ear.name == "base"
+    assert notes == ["No CUDA GPU found: transcribing on the CPU."]

@@ -73,7 +73,8 @@ class Engines:
         if self.transcriber.name != "tiny.en":
             return None
         try:
-            ear = ClipEar(build_transcriber("base", self.settings.device, self.home, self.checksums, self.notify, 1))
+            # on the answer's model's device, already chosen (and its CPU fallback already said once)
+            ear = ClipEar(build_transcriber("base", self.transcriber.device, self.home, self.checksums, self.notify, 1))
             ear.warm_up()
             return ear
         except MissingModelError as e:

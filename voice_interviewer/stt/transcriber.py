@@ -156,6 +156,7 @@ class FasterWhisperTranscriber:
 
         self.name = name
         self.sha256 = sha256
+        self.device = device  # where it runs: "cpu" or "cuda", never "auto"
         self.options = options or DecodeOptions()
         threads = cpu_threads or (os.cpu_count() or 2)
         if self.options.seed is not None:
