@@ -204,6 +204,27 @@ def test_cli_rescore(track: Track, monkeypatch: pytest.MonkeyPatch, make_session
     assert body[0]["session_id"] == folder.name and body[0]["unchanged"] == 2 and body[0]["criteria"] == []
 
 
+def test_the_points_made_after_a_follow_up_are_listed_one_a_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+    import io
+
+    from rich.console import Console
+
+    from voice_interviewer.cli.review import _print_rescore
+    from voice_interviewer.review.rescore import QuestionChange, SessionRescore
+
+    buf = io.StringIO()
+    cli_app = importlib.import_module("voice_interviewer.cli.app")  # the package's ``app`` is the Typer app
+    monkeypatch.setattr(cli_app, "out", Console(file=buf, width=100, color_system=None))
+    points = ("It estimates the error of the training procedure.", "Use forward-chaining splits for time.")
+    change = QuestionChange(QID, old_level=2, new_level=3, prompted=points)
+    _print_rescore([SessionRescore("20261101-100000-phone-screen", None, (), questions=(change,))])
+    lines = buf.getvalue().splitlines()
+    head = next(i for i, line in enumerate(lines) if "over the whole exchange" in line)
+    assert lines[head].strip() == f"{QID}: level 2 -> 3 over the whole exchange; 2 key point(s) only after a follow-up:"
+    assert [line.strip() for line in lines[head + 1 : head + 3]] == [f"↪ {p}" for p in points]
+
+
 # --- real models ---------------------------------------------------------------------------------
 
 

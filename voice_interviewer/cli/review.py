@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.padding import Padding
+from rich.text import Text
 
 from voice_interviewer.cli.app import _engines, _progress, app, err, handle_errors, out
 from voice_interviewer.cli.render import compact_table, level_text
@@ -113,8 +115,10 @@ def _print_rescore(results: list[SessionRescore]) -> None:
             old = "new" if q.old_level is None else str(q.old_level)
             line = f"  {q.question_id}: level {old} -> {q.new_level} over the whole exchange"
             if q.prompted:
-                line += f"; after a follow-up: {'; '.join(q.prompted)}"
+                line += f"; {len(q.prompted)} key point(s) only after a follow-up:"
             out.print(line, highlight=False, soft_wrap=True)
+            for point in q.prompted:  # one a line: they are whole sentences
+                out.print(Padding(Text.assemble(("↪ ", "yellow"), point), (0, 0, 0, 4)))
         if r.figures:
             out.print(
                 "  "
