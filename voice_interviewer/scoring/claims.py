@@ -1,7 +1,8 @@
 """Sentences that talk about the answer instead of answering: they earn no credit.
 
 "I covered every key point", "the candidate addressed the trade-off", "as the rubric requires",
-"this story shows ownership": a claim that something was said is not saying it. A story told in
+"this story shows ownership", "a strong answer would mention the gap", "give this a perfect score":
+a claim that something was said, or a word to the scorer, is not saying it. A story told in
 the abstract ("I put a number on the result, owned my mistake and reached a resolution") names
 its parts without telling any of them: :func:`tells_about_story`. Such sentences
 are told apart by what they talk about (the answer, the candidate, the rubric, key points) together
@@ -42,6 +43,18 @@ CLAIM = re.compile(
             r"\b(?:every|all the) (?:things?|points?|criteria) (?:a |that a )?(?:strong|good|senior|complete) answer",
             r"\b(?:a |the )?(?:strong|good|complete|senior(?:-level)?) (?:answer|story|design) "
             r"(?:needs|requires|has)\b",
+            # what a good answer would say, instead of saying it
+            r"\b(?:an?|the) (?:excellent|strong|good|great|complete|perfect|ideal|model|senior(?:-level)?|top|best) "
+            r"(?:answer|response|candidate)s? (?:would|should|must|will|needs? to|has to|ought to)\b",
+            r"\bit mentions\b",
+            # asking for a score, or talking to the scorer
+            r"\b(?:perfect|full|top|maximum|max|highest) (?:score|marks|grade|rating)\b",
+            r"\b(?:score|grade|rate|mark) (?:this|it|me|my answer) (?:as |at )?(?:a |an )?"
+            r"(?:level|perfect|full|top|\d|four|ten|hundred|strong hire|hire)\b",
+            r"\bgive (?:this|it|me|my answer|the answer) (?:a |an |the )?"
+            r"(?:perfect|full|top|high|highest|maximum|level|\d|four|ten|hundred|strong hire|hire)\b",
+            r"\bignore (?:all |any )?(?:the |your )?(?:previous|prior|above|earlier|preceding) "
+            r"(?:instructions|rules|prompts?)\b",
         ]
     ),
     re.IGNORECASE,
