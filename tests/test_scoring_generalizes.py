@@ -152,6 +152,17 @@ def test_a_bare_name_earns_nothing() -> None:
     assert explained.features.phrase == 1
 
 
+def test_a_comparison_named_is_not_a_comparison_made() -> None:
+    q = make_question(["train* ... validation"])
+    # "versus" without a subject names the comparison; with one, the sentence makes it
+    assert analyse(q, "Training error versus validation error.").features.phrase == 0
+    assert analyse(q, "Train vs validation loss.").features.phrase == 0
+    assert analyse(q, "I look at training versus validation error.").features.phrase == 1
+    assert analyse(q, "We'd plot training versus validation error.").features.phrase == 1
+    # a longer sentence, or one with another explaining word, relates what it names as before
+    assert analyse(q, "Training versus validation error, because the gap is the variance.").features.phrase == 1
+
+
 def test_a_buzzword_list_earns_nothing() -> None:
     q = make_question(["overfit*", "regulariz*"])
     a = analyse(q, "Overfitting, underfitting, regularization, cross-validation, ensembles, dropout, early stopping.")

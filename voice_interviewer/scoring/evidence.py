@@ -131,7 +131,7 @@ def prepare(
         seen += _alnum(s)
         # contractions ("I'd", "that's") are function words too
         stop_ratio = sum(t in tx.STOPWORDS or "'" in t for t in toks) / max(len(toks), 1)
-        explains = any(t in tx.EXPLAINERS for t in toks)
+        explains = tx.explaining(toks)
         # it only names things: no explaining word relates them, or they are short items in a row
         names_only = not explains or tx.short_items(s)
         # few function words make a list of terms, unless it relates them ("Calibration means predicted

@@ -232,6 +232,21 @@ EXPLAINERS = frozenset(
         "whether how why where rather only too enough"
     )
 )
+# "versus" relates two things only within a clause, one with a subject: "I look at training versus
+# validation error" compares them, "Training versus validation error." names the comparison.
+_COMPARING = frozenset(stem(w) for w in ("versus", "vs"))
+_SUBJECTS = frozenset(_wordlist("i we you it they he she this that there one"))
+
+
+def explaining(toks: Sequence[str]) -> bool:
+    """Whether a sentence (its stems) relates what it says: it has an explaining word, or in a short
+    sentence (fewer than ``CONFIG.content.named_only_max_words``) a "versus" with a subject."""
+    found = {t for t in toks if t in EXPLAINERS}
+    if not found or not found <= _COMPARING or len(toks) >= CONFIG.content.named_only_max_words:
+        return bool(found)
+    return any(t.split("'")[0] in _SUBJECTS for t in toks)
+
+
 # Words that qualify a statement without relating it to anything: modal verbs and comparatives
 # without their "than". "More data helps." and "It would be scalable and real-time." assert; they
 # do not explain (as explaining words they let buzzword sentences pass for reasoning: leave-one-
