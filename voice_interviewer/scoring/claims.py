@@ -47,6 +47,8 @@ CLAIM = re.compile(
             r"\b(?:an?|the) (?:excellent|strong|good|great|complete|perfect|ideal|model|senior(?:-level)?|top|best) "
             r"(?:answer|response|candidate)s? (?:would|should|must|will|needs? to|has to|ought to)\b",
             r"\bit mentions\b",
+            r"\b(?:the|an|any|my|your) interviewers? (?:is |are |'s )?(?:probably |likely |surely |really )?"
+            r"(?:looking for|wants?|expects?|would want|(?:is |are )?after)\b",
             # asking for a score, or talking to the scorer
             r"\b(?:perfect|full|top|maximum|max|highest) (?:score|marks|grade|rating)\b",
             r"\b(?:score|grade|rate|mark) (?:this|it|me|my answer) (?:as |at )?(?:a |an )?"
