@@ -8,7 +8,7 @@ LEVEL_NAMES = {1: "poor", 2: "mixed", 3: "good", 4: "excellent"}
 RECOMMENDATION = {1: "strong no hire", 2: "lean no hire", 3: "lean hire", 4: "strong hire"}
 
 MISCONCEPTION_NOTE = "A stated misconception caps the level at 2, whatever else was covered."
-TOO_SHORT_NOTE = "Too short to judge: a phone-screen answer needs a few full sentences."
+TOO_SHORT_NOTE = f"Too short to judge (under {CONFIG.levels.min_words} words): an answer needs a few full sentences."
 BLAME_NOTE = f"Blaming others caps the level at {CONFIG.levels.blame_cap}."
 DEVELOPED_NOTE = "Explained at length on the key points: one level above the score's."
 DODGED_NOTE = "The question asks for a failure of your own and the story owns none: the level is capped at 2."
