@@ -351,6 +351,13 @@ def test_an_episode_is_told_by_past_actions_of_anyone() -> None:
     assert episode(claim) == 0.0
 
 
+def test_an_event_said_again_is_the_same_event() -> None:
+    once = "I shipped a model that failed in production."
+    assert episode(" ".join([once] * 4)) == episode(once)
+    # the same words in another event are another event
+    assert episode(f"{once} I shipped a fix that failed in production too.") > episode(once)
+
+
 def test_the_behavioral_model_rewards_a_told_episode(failure: Question) -> None:
     from voice_interviewer.scoring.content import analyse
     from voice_interviewer.scoring.model import fitted_model

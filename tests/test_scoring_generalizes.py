@@ -164,6 +164,20 @@ def test_a_comparison_named_is_not_a_comparison_made() -> None:
     assert analyse(q, "Training versus validation error, because the gap is the variance.").features.phrase == 1
 
 
+def test_saying_it_again_adds_nothing(track: Track) -> None:
+    q, _ = track.question("phone-screen/bias-variance")
+    once = score_content(q, PLAIN)
+    thrice = score_content(q, " ".join([PLAIN] * 3))
+    assert (thrice.score, thrice.level) == (once.score, once.level)
+    # a sentence that concludes from an earlier one's terms says something new
+    (first, again, concluding) = prepare(
+        "Variance is error from fitting noise in the sample. Variance is error from fitting noise in the sample. "
+        "So the noise in the sample is where variance comes from.",
+        (),
+    )
+    assert not first.repeat and again.repeat and not concluding.repeat
+
+
 def test_a_buzzword_list_earns_nothing() -> None:
     q = make_question(["overfit*", "regulariz*"])
     a = analyse(q, "Overfitting, underfitting, regularization, cross-validation, ensembles, dropout, early stopping.")

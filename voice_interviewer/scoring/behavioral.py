@@ -340,8 +340,12 @@ def episode(text: str) -> float:
     """How much of a told episode the answer is (0-1): its sentences where someone, me or the team,
     did something in the past, over a few (see BehavioralConfig.episode_full_sentences). A story of
     the team's actions is still a story (it is vague about who did what); a hypothetical, a habit or
-    a claim about the story tells none."""
-    n = sum(1 for s in tx.sentences(text) if not _about_story(s) and ANYONE_ACTED.search(_plain(s)))
+    a claim about the story tells none, and an event said again is the same event."""
+    sents = tx.sentences(text)
+    again = tx.said_again([tx.stems(s) for s in sents])
+    n = sum(
+        1 for s, a in zip(sents, again, strict=True) if not a and not _about_story(s) and ANYONE_ACTED.search(_plain(s))
+    )
     return round(min(1.0, n / CONFIG.behavioral.episode_full_sentences), 4)
 
 

@@ -73,6 +73,11 @@ class ContentConfig:
     # have this many items or more: two lists in a row, not a sentence of a few parts beside a list.
     # Hand-set.
     split_list_min_items: int = 4
+    # A sentence that says again what earlier ones said, this share of its pairs of words in a row or
+    # more (with at least `repeat_min_words` content words), adds nothing: no point, no reasoning, no
+    # length. Saying a good answer three times made it level 4 from level 3. Hand-set.
+    repeat_share: float = 0.8
+    repeat_min_words: int = 4
     # Items of at most this many words (after their opening "and" and article) name things; longer
     # ones have room to say something about them. Short items carry a claim on across a full stop and
     # keep a terse sentence a list of terms even when it has an explaining word. Hand-set.

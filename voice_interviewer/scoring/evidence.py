@@ -60,6 +60,7 @@ class Sentence:
     claim: bool = False  # talks about the answer instead of answering
     heard: tuple[tuple[str, str], ...] = ()  # (heard, term) repairs of speech-model slips
     flagged: bool = False  # states a red flag: it cannot also earn credit
+    repeat: bool = False  # says again what earlier sentences said
     said_repaired: str = ""  # the text with the heard slips replaced by their terms (when there are any)
 
     @property
@@ -74,7 +75,7 @@ class Sentence:
 
     @property
     def usable(self) -> bool:
-        return not (self.flagged or self.claim)
+        return not (self.flagged or self.claim or self.repeat)
 
 
 def _alnum(s: str) -> int:
@@ -157,7 +158,13 @@ def prepare(
             halves = min(tx.items(a.text), tx.items(b.text)) >= _CFG.split_list_min_items
             if halves and tx.enumerates(f"{a.text.rstrip('.!?')}, {b.text}"):
                 out[i], out[i + 1] = replace(a, is_list=True), replace(b, is_list=True)
-    return out
+    return _repeats_marked(out)
+
+
+def _repeats_marked(sents: list[Sentence]) -> list[Sentence]:
+    """Each sentence that earlier ones say again (:func:`scoring.text.said_again`) marked as a repeat."""
+    again = tx.said_again([s.toks for s in sents])
+    return [replace(s, repeat=True) if a else s for s, a in zip(sents, again, strict=True)]
 
 
 def _negated(sent: Sentence, idx: list[int]) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from itertools import pairwise
 
 from voice_interviewer.scoring.config import CONFIG
 from voice_interviewer.track.phrasing import Phrasing, Token, parse_phrasing, stem
@@ -245,6 +246,23 @@ def explaining(toks: Sequence[str]) -> bool:
     if not found or not found <= _COMPARING or len(toks) >= CONFIG.content.named_only_max_words:
         return bool(found)
     return any(t.split("'")[0] in _SUBJECTS for t in toks)
+
+
+def said_again(sentences: Sequence[Sequence[str]]) -> list[bool]:
+    """For each sentence (its stems), whether earlier ones said it already: ``repeat_share`` of its
+    pairs of words in a row are theirs, and it has ``repeat_min_words`` content words or more. Said
+    again, a sentence carries nothing more (a point, reasoning, length, an event of a story). Pairs,
+    not words: a sentence that draws a conclusion from an earlier one's terms uses its words, not its
+    pairs."""
+    cfg = CONFIG.content
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for toks in sentences:
+        pairs = set(pairwise(toks))
+        content = sum(t not in STOPWORDS for t in toks)
+        out.append(content >= cfg.repeat_min_words and len(pairs & seen) >= cfg.repeat_share * len(pairs))
+        seen |= pairs
+    return out
 
 
 # Words that qualify a statement without relating it to anything: modal verbs and comparatives
