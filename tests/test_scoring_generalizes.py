@@ -178,6 +178,31 @@ def test_saying_it_again_adds_nothing(track: Track) -> None:
     assert not first.repeat and again.repeat and not concluding.repeat
 
 
+def _flagged(q: Question, text: str) -> bool:
+    from voice_interviewer.scoring.evidence import red_flags
+
+    return bool(red_flags(q, prepare(text, ())))
+
+
+def test_a_red_flag_is_stated_within_one_clause() -> None:
+    q = make_question(["breadth first"], red_flags=["(dfs|depth) ... (find*|give*) ... (short*|fewest)"])
+    assert _flagged(q, "I'd use DFS, since it finds the shortest path quickly.")
+    assert _flagged(q, "Depth-first search gives the shortest route.")
+    # the right thing said with the wrong one's words: across a semicolon or a contrast
+    assert not _flagged(q, "Breadth-first search finds the shortest path; DFS does not.")
+    assert not _flagged(q, "DFS will reach the target eventually, but BFS finds the fewest hops.")
+    assert not _flagged(q, "BFS gives the shortest path in an unweighted graph, whereas DFS goes deep first.")
+
+
+def test_an_alternative_turned_down_is_not_claimed() -> None:
+    q = make_question(["heap"], red_flags=["sort* ... (every|each) (time|event)"])
+    assert _flagged(q, "I'd sort the counts every time an event comes in.")
+    assert not _flagged(q, "Rather than sorting the counts every time, I keep a heap of size k.")
+    assert not _flagged(q, "Instead of sorting on each event, keep a min-heap.")
+    # after the comma the clause is the candidate's own again
+    assert _flagged(q, "Instead of a heap, I'd sort the counts every time an event comes in.")
+
+
 def test_a_buzzword_list_earns_nothing() -> None:
     q = make_question(["overfit*", "regulariz*"])
     a = analyse(q, "Overfitting, underfitting, regularization, cross-validation, ensembles, dropout, early stopping.")

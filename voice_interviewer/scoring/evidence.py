@@ -16,6 +16,7 @@ slips of the speech model on the question's own terms are repaired first
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -173,19 +174,52 @@ def _negated(sent: Sentence, idx: list[int]) -> bool:
     return any(t in _NEGATORS or t.endswith("n't") for t in window)
 
 
+# A wrong claim is stated within one clause: a red flag's parts may not reach across a semicolon or a
+# contrast ("BFS finds the shortest path; DFS does not", "more data lowers variance, while bias needs a
+# bigger model", "rank by lift rather than by raw count" state the right thing with the wrong one's words).
+_CLAUSE_CUT = re.compile(
+    r";|\b(?=(?:but|while|whilst|whereas|unlike|instead|rather|however|although|though|than)\b)", re.IGNORECASE
+)
+
+
+# A clause that opens with one of these names the alternative turned down, up to its first comma
+# ("rather than sorting every time, keep a heap"): what it names is not what the candidate does.
+_TURNED_DOWN = re.compile(r"\s*(?:rather|instead|unlike|than)\b", re.IGNORECASE)
+
+
+def _clauses(sent: Sentence) -> list[tuple[int, int]]:
+    """(start, end) ranges of ``sent.toks``, one per clause, without the alternatives turned down (the
+    whole sentence if the clauses do not line up with its words)."""
+    parts: list[tuple[str, bool]] = []
+    for part in _CLAUSE_CUT.split(sent.repaired):
+        if _TURNED_DOWN.match(part) and "," in part:
+            alternative, rest = part.split(",", 1)
+            parts += [(alternative, False), (rest, True)]
+        else:
+            parts.append((part, not _TURNED_DOWN.match(part)))
+    sizes = [len(tx.words(part)) for part, _ in parts]
+    if sum(sizes) != len(sent.toks):
+        return [(0, len(sent.toks))]
+    ends = list(accumulate(sizes))
+    return [(e - n, e) for n, e, (_, kept) in zip(sizes, ends, parts, strict=True) if n and kept]
+
+
+def _states(sent: Sentence, raw: str) -> bool:
+    """Whether the sentence states the red flag's phrasing, within one clause and not negated."""
+    ph = tx.parse_phrasing(raw)
+    for a, b in _clauses(sent):
+        idx = tx.match_phrasing(ph, sent.toks[a:b])
+        if idx is not None and not _negated(sent, [a + i for i in idx]):
+            return True
+    return False
+
+
 def red_flags(question: Question, sents: list[Sentence]) -> list[RedFlagHit]:
     hits = []
     for flag in question.red_flags:
-        for s in sents:
-            found = False
-            for raw in flag.phrasings:
-                idx = tx.match_phrasing(tx.parse_phrasing(raw), s.toks)
-                if idx is not None and not _negated(s, idx):
-                    hits.append(RedFlagHit(id=flag.id, text=flag.text, sentence=s.text, penalty=flag.penalty))
-                    found = True
-                    break
-            if found:
-                break
+        said = next((s for s in sents if any(_states(s, raw) for raw in flag.phrasings)), None)
+        if said is not None:
+            hits.append(RedFlagHit(id=flag.id, text=flag.text, sentence=said.text, penalty=flag.penalty))
     return hits
 
 
