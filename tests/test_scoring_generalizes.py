@@ -203,6 +203,20 @@ def test_an_alternative_turned_down_is_not_claimed() -> None:
     assert _flagged(q, "Instead of a heap, I'd sort the counts every time an event comes in.")
 
 
+def test_the_lru_red_flags_tell_the_structures_apart(track: Track) -> None:
+    from voice_interviewer.scoring.evidence import red_flags
+
+    q, _ = track.question("coding-discussion/lru-watch-stream")
+
+    def flags(text: str) -> set[str]:
+        return {h.id for h in red_flags(q, prepare(text, ()))}
+
+    assert flags("Removing a title from the middle of a Python list is O(1).") == {"list-remove-constant"}
+    assert flags("Dictionary lookups cost log n, so it is not faster.") == {"hash-log-n"}
+    assert flags("Unlinking a node from a doubly linked list is constant time once you hold the node.") == set()
+    assert flags("A tree map lookup takes log n time; a hash map is constant on average.") == set()
+
+
 def test_a_buzzword_list_earns_nothing() -> None:
     q = make_question(["overfit*", "regulariz*"])
     a = analyse(q, "Overfitting, underfitting, regularization, cross-validation, ensembles, dropout, early stopping.")
