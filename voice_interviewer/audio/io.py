@@ -49,11 +49,11 @@ def loudest_dbfs(audio: np.ndarray, window_s: float = 0.5, rate: int = SAMPLE_RA
     if x.size == 0:
         return -np.inf
     win = max(1, round(window_s * rate))
-    step = max(1, win // 10)
-    n = x.size // step
-    if x.size <= win or n < 10:
+    if x.size <= win:
         power = float(np.mean(np.square(x)))
-    else:
+    else:  # longer than the window, so at least ten steps
+        step = max(1, win // 10)
+        n = x.size // step
         frames = np.square(x[: n * step]).reshape(n, step).mean(axis=1)
         power = float(np.convolve(frames, np.ones(10) / 10, mode="valid").max())
     return 10 * np.log10(power) if power > 0 else -np.inf

@@ -204,10 +204,11 @@ def _clauses(sent: Sentence) -> list[tuple[int, int]]:
     return [(e - n, e) for n, e, (_, kept) in zip(sizes, ends, parts, strict=True) if n and kept]
 
 
-def _states(sent: Sentence, raw: str) -> bool:
-    """Whether the sentence states the red flag's phrasing, within one clause and not negated."""
+def _states(sent: Sentence, clauses: list[tuple[int, int]], raw: str) -> bool:
+    """Whether the sentence (its :func:`_clauses`) states the red flag's phrasing, within one clause
+    and not negated."""
     ph = tx.parse_phrasing(raw)
-    for a, b in _clauses(sent):
+    for a, b in clauses:
         idx = tx.match_phrasing(ph, sent.toks[a:b])
         if idx is not None and not _negated(sent, [a + i for i in idx]):
             return True
@@ -216,8 +217,9 @@ def _states(sent: Sentence, raw: str) -> bool:
 
 def red_flags(question: Question, sents: list[Sentence]) -> list[RedFlagHit]:
     hits = []
+    cut = [(s, _clauses(s)) for s in sents] if question.red_flags else []  # once per sentence
     for flag in question.red_flags:
-        said = next((s for s in sents if any(_states(s, raw) for raw in flag.phrasings)), None)
+        said = next((s for s, c in cut if any(_states(s, c, raw) for raw in flag.phrasings)), None)
         if said is not None:
             hits.append(RedFlagHit(id=flag.id, text=flag.text, sentence=said.text, penalty=flag.penalty))
     return hits
