@@ -47,6 +47,38 @@ def test_stem(word: str, expected: str) -> None:
     assert tx.stem(word) == expected
 
 
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("remove", "removes", "removing", "removed"),  # a silent e goes as "-ing" and "-ed" take it
+        ("change", "changes", "changing", "changed"),
+        ("case", "cases"),
+        ("size", "sizes", "sized"),
+        ("cause", "causes", "caused"),
+        ("sample", "samples", "sampled", "sampling"),
+        ("movie", "movies"),
+        ("rate", "rates", "rated", "rating"),
+    ],
+)
+def test_every_form_of_a_word_has_one_stem(forms: tuple[str, ...]) -> None:
+    assert len({tx.stem(w) for w in forms}) == 1, {w: tx.stem(w) for w in forms}
+
+
+def test_no_word_becomes_a_function_word() -> None:
+    # without its e, "note" would be the negation "not" and "here" the pronoun "her"
+    assert {tx.stem(w) for w in ("note", "notes", "noted")} == {"note"}
+    assert tx.stem("here") != tx.stem("her")
+    assert tx.stem("there") in tx.STOPWORDS and tx.stem("more") in tx.STOPWORDS
+
+
+def test_a_phrasing_matches_every_form_of_its_words() -> None:
+    assert match("remove ... tail", "removing the tail node is constant time") == ["removing", "tail"]
+    assert match("change* ... (label|labels)", "the labels changed") == ["labels", "changed"]
+    assert match("rate*", "we rated it") == ["rated"]  # a four-letter word with its e: the stem "rat"
+    assert match("rate*", "the ratio of the two") is None  # ...and not a prefix of other words
+    assert match("care*", "careful tuning") == ["careful"]
+
+
 def test_both_sides_of_a_match_are_stemmed() -> None:
     assert match("train model", "we trained models every night") == ["trained", "models"]
     assert match("trained models", "training the model") is None  # "the" sits between them

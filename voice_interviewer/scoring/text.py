@@ -236,7 +236,7 @@ EXPLAINERS = frozenset(
 # "versus" relates two things only within a clause, one with a subject: "I look at training versus
 # validation error" compares them, "Training versus validation error." names the comparison.
 _COMPARING = frozenset(stem(w) for w in ("versus", "vs"))
-_SUBJECTS = frozenset(_wordlist("i we you it they he she this that there one"))
+_SUBJECTS = frozenset(stem(w) for w in _wordlist("i we you it they he she this that there one"))
 
 
 def explaining(toks: Sequence[str]) -> bool:
@@ -272,15 +272,14 @@ def said_again(sentences: Sequence[Sequence[str]]) -> list[bool]:
 # without them). Not terms either: the speech-model repairs leave them alone.
 QUALIFIERS = frozenset(stem(w) for w in _wordlist("would could should more less fewer lower higher better worse"))
 
-STOPWORDS = frozenset(
-    _wordlist(
-        "a an the and or of to in on for with at by from as is are was were be been being it its this "
-        "that these those there their they them we i you he she our my your me us do does did have has "
-        "had not no but so if then than what which who whom how why when where can could would should "
-        "will just also very really about into over under more most less some any all each other such "
-        "only own same too s t don doesn isn wasn aren um uh like know basically"
-    )
+_STOP = _wordlist(
+    "a an the and or of to in on for with at by from as is are was were be been being it its this "
+    "that these those there their they them we i you he she our my your me us do does did have has "
+    "had not no but so if then than what which who whom how why when where can could would should "
+    "will just also very really about into over under more most less some any all each other such "
+    "only own same too s t don doesn isn wasn aren um uh like know basically"
 )
+STOPWORDS = frozenset([*_STOP, *map(stem, _STOP)])  # as said and as stems: both are looked up
 
 
 def content_terms(text: str) -> list[str]:

@@ -9,7 +9,7 @@ Phrasing syntax (used in rubric ``phrasings`` and red flag ``phrasings``):
 - ``(model|estimator*) complex*``: one of the alternatives at that place (one word each).
 
 Words are compared after lower-casing and light stemming (:func:`stem`), so ``models`` matches
-``model`` and ``trained`` matches ``train``. The rubric loader validates every phrasing with
+``model``, ``trained`` matches ``train`` and ``remove`` matches ``removing``. The rubric loader validates every phrasing with
 :func:`parse_phrasing`; scoring matches the parsed form against an answer's sentences.
 """
 
@@ -26,6 +26,9 @@ _NUMBER_WORDS = {
 # Singular words ending in "s": without them "bias" would stem to "bia" while "biases" and
 # "biased" stem to "bias", and "this" would miss the stop words.
 _SINGULAR_S = frozenset({"bias", "alias", "atlas", "canvas", "this"})
+# Words the rules below would take to another word: "note" and "noted" to the negation "not", "here"
+# to the pronoun "her".
+_IRREGULAR = {"note": "note", "notes": "note", "noted": "note", "noting": "note", "here": "here"}
 
 
 @lru_cache(maxsize=20000)
@@ -38,6 +41,8 @@ def stem(word: str) -> str:
     w = _NUMBER_WORDS.get(w, w)  # "ten" and "10" are the same word, in rubrics and in answers
     if len(w) <= 3 or w in _SINGULAR_S:
         return w
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
     for suffix in ("ies", "ied"):
         if w.endswith(suffix) and len(w) > 4:
             return w[:-3] + "y"
@@ -50,8 +55,16 @@ def stem(word: str) -> str:
     if w.endswith("es") and len(w) > 4 and w[-3] in "sxz":
         return w[:-2]
     if w.endswith("s") and not w.endswith("ss") and not w.endswith("us") and len(w) > 3:
-        return w[:-1]
-    return w
+        w = w[:-1]
+    return _without_final_e(w)
+
+
+def _without_final_e(w: str) -> str:
+    """A final silent "e" dropped, as the suffixes above drop it ("removing" and "removed" are "remov",
+    so "remove" and "removes" must be too; "cases" is "cas", so "case" is), and "movie" like "movies"."""
+    if len(w) < 4 or not w.endswith("e"):
+        return w
+    return w[:-2] + "y" if w.endswith("ie") else w[:-1]
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,9 @@ def _parse_token(tok: str) -> Token:
             prefix = alt[:-1]
             if len(prefix) >= 5 and prefix.endswith("e"):
                 prefix = prefix[:-1]  # stems drop the e: "reduce*" must match "reduced" (stem "reduc")
+            elif len(prefix) == 4 and prefix.endswith("e"):
+                # "care*" must match "cared" (stem "car"), but "car*" would match "career"
+                options.append((stem(prefix), False))
             options.append((prefix, True))
         else:
             options.append((stem(alt), False))
