@@ -58,6 +58,12 @@ def test_stem(word: str, expected: str) -> None:
         ("sample", "samples", "sampled", "sampling"),
         ("movie", "movies"),
         ("rate", "rates", "rated", "rating"),
+        ("embed", "embeds", "embedded", "embedding", "embeddings"),  # the plural of an "-ing" word too
+        ("setting", "settings"),
+        ("speed", "speeds"),  # "-eed" is not "-ed"
+        ("exceed", "exceeds", "exceeded"),
+        ("agree", "agrees", "agreed"),
+        ("hundred", "hundreds"),
     ],
 )
 def test_every_form_of_a_word_has_one_stem(forms: tuple[str, ...]) -> None:
@@ -77,6 +83,11 @@ def test_a_phrasing_matches_every_form_of_its_words() -> None:
     assert match("rate*", "we rated it") == ["rated"]  # a four-letter word with its e: the stem "rat"
     assert match("rate*", "the ratio of the two") is None  # ...and not a prefix of other words
     assert match("care*", "careful tuning") == ["careful"]
+    # a prefix that is a word matches that word: "embedding" is the stem "embed"
+    assert match("embedding*", "a title embedding") == ["embedding"]
+    assert match("embedding*", "title embeddings") == ["embeddings"]
+    assert match("setting*", "in that setting") == ["setting"]
+    assert match("zero*", "weights at zero") == ["zero"]
 
 
 def test_both_sides_of_a_match_are_stemmed() -> None:

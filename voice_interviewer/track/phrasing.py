@@ -9,8 +9,9 @@ Phrasing syntax (used in rubric ``phrasings`` and red flag ``phrasings``):
 - ``(model|estimator*) complex*``: one of the alternatives at that place (one word each).
 
 Words are compared after lower-casing and light stemming (:func:`stem`), so ``models`` matches
-``model``, ``trained`` matches ``train`` and ``remove`` matches ``removing``. The rubric loader validates every phrasing with
-:func:`parse_phrasing`; scoring matches the parsed form against an answer's sentences.
+``model``, ``trained`` matches ``train`` and ``remove`` matches ``removing``. The rubric loader
+validates every phrasing with :func:`parse_phrasing`; scoring matches the parsed form against an
+answer's sentences.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ _NUMBER_WORDS = {
 # "biased" stem to "bias", and "this" would miss the stop words.
 _SINGULAR_S = frozenset({"bias", "alias", "atlas", "canvas", "this"})
 # Words the rules below would take to another word: "note" and "noted" to the negation "not", "here"
-# to the pronoun "her".
+# to the pronoun "her"; words that only end like "-ed" kept with their other forms ("embeds",
+# "hundreds"), and "agreed" with "agree" (a word in "-eed" keeps its ending: "speed", "exceed").
 _IRREGULAR = {"note": "note", "notes": "note", "noted": "note", "noting": "note", "here": "here"}
+_IRREGULAR |= {"embed": "embed", "hundred": "hundred", "agreed": "agre", "disagreed": "disagre"}
 
 
 @lru_cache(maxsize=20000)
@@ -46,8 +49,10 @@ def stem(word: str) -> str:
     for suffix in ("ies", "ied"):
         if w.endswith(suffix) and len(w) > 4:
             return w[:-3] + "y"
+    if w.endswith("ings"):  # "embeddings", "settings": the plural of the "-ing" word
+        w = w[:-1]
     for suffix in ("ing", "ed"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("eed"):  # not "exceed", "speed"
             w = w[: -len(suffix)]
             if len(w) >= 3 and w[-1] == w[-2] and w[-1] not in "lsz":
                 w = w[:-1]
@@ -101,9 +106,11 @@ def _parse_token(tok: str) -> Token:
             prefix = alt[:-1]
             if len(prefix) >= 5 and prefix.endswith("e"):
                 prefix = prefix[:-1]  # stems drop the e: "reduce*" must match "reduced" (stem "reduc")
-            elif len(prefix) == 4 and prefix.endswith("e"):
-                # "care*" must match "cared" (stem "car"), but "car*" would match "career"
-                options.append((stem(prefix), False))
+            if not stem(alt[:-1]).startswith(prefix):
+                # a prefix that is a word must match that word and its forms: "embedding*" matches
+                # "embedding" (stem "embed"), "care*" matches "cared" (stem "car"); "car*" would
+                # match "career" and "embed*" "embeddable"
+                options.append((stem(alt[:-1]), False))
             options.append((prefix, True))
         else:
             options.append((stem(alt), False))
