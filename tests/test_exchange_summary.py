@@ -9,14 +9,16 @@ import json
 
 import pytest
 from rich.console import Console
+from typer.testing import CliRunner
 
 from tests.conftest import MakeSession
 from tests.fakes import QID, STRONG, VAGUE, ScriptedEngines, ScriptedTranscriber, timed
+from voice_interviewer.cli import app
 from voice_interviewer.cli.ui import RichSessionUI
 from voice_interviewer.retrieval.embeddings import MiniLMEmbedder
 from voice_interviewer.review.export import export_csv, export_json, export_md
 from voice_interviewer.review.progress import progress
-from voice_interviewer.review.records import open_session, select_cards, summary_of
+from voice_interviewer.review.records import list_sessions, open_session, select_cards, summary_of
 from voice_interviewer.review.report import render_report
 from voice_interviewer.review.rescore import RescoreOptions, rescore, results_json
 from voice_interviewer.review.runners import InProcess
@@ -122,10 +124,8 @@ def test_a_rescore_reports_each_questions_exchange_level(
     assert json.loads(results_json([r]))[0]["questions"][0]["new_level"] == change.new_level
 
 
-@pytest.mark.slow
-def test_answers_scored_with_meaning_are_combined_with_the_same_embedder(
-    track: Track, embedder: MiniLMEmbedder
-) -> None:
+def _scored_with_meaning(track: Track, embedder: MiniLMEmbedder) -> Session:
+    """A session of a weak answer and a strong follow-up answer, both scored with the embedder."""
     q, rnd = track.question(QID)
     models = ModelsUsed(embeddings=embedder.name, rubric_version=rnd.round.version, rubric_sha256=rnd.sha256)
     cards = [score_answer(q, rnd, timed(text), embedder, models) for text in (VAGUE, STRONG)]
@@ -134,12 +134,38 @@ def test_answers_scored_with_meaning_are_combined_with_the_same_embedder(
         for n, (kind, c) in enumerate(zip(("question", "follow-up"), cards, strict=True), 1)
     ]
     s = Session(id="20261101-100000-phone-screen", created="", track=track.name, round="phone-screen", mode="demo")
-    s = s.model_copy(update={"turns": turns})
+    return s.model_copy(update={"turns": turns})
+
+
+@pytest.mark.slow
+def test_answers_scored_with_meaning_are_combined_with_the_same_embedder(
+    track: Track, embedder: MiniLMEmbedder
+) -> None:
+    s = _scored_with_meaning(track, embedder)
+    first = s.turns[0].scorecard
+    assert first is not None
     summary = summarize(s, track, embedder).questions[QID]
-    assert summary.level > cards[0].content.level and summary.prompted
+    assert summary.level > first.content.level and summary.prompted
     # without the embedder the answers were scored with, the exchange is not re-scored differently
     alone = summarize(s, track).questions[QID]
-    assert (alone.level, alone.prompted) == (cards[0].content.level, ())
+    assert (alone.level, alone.prompted) == (first.content.level, ())
+
+
+@pytest.mark.slow
+def test_the_session_list_gives_the_exchange_level_like_show_and_progress(
+    track: Track, embedder: MiniLMEmbedder, session_store: SessionStore
+) -> None:
+    # the list gave the first answer's level (2) where `sessions show` and `progress` gave the exchange's (4)
+    s = _scored_with_meaning(track, embedder)
+    session_store.create(s)
+    exchange = summarize(s, track, embedder).overall_level
+    first = s.turns[0].scorecard
+    assert first is not None and exchange is not None and exchange > first.content.level
+    [row] = list_sessions(session_store, embedder=embedder)
+    assert row.overall_level == exchange
+    res = CliRunner().invoke(app, ["sessions", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)[0]["overall_level"] == exchange
 
 
 def test_the_live_summary_shows_the_exchange_level(

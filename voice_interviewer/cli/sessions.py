@@ -98,10 +98,11 @@ def sessions_list(
     """List sessions: date, round, questions, overall level, duration, and any problem."""
     if ctx.invoked_subcommand is not None:
         return
+    from voice_interviewer.cli.review import review_embedder
     from voice_interviewer.review.records import list_sessions
 
     store = open_store()
-    rows = list_sessions(store, round_)
+    rows = list_sessions(store, round_, review_embedder())  # each question's level over its whole exchange
     if as_json:
         sys.stdout.write(json.dumps([r.__dict__ for r in rows], indent=1) + "\n")
         return

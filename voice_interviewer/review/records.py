@@ -310,7 +310,7 @@ class SessionRow:
     status: str  # complete, interrupted, running (owned by a live process), in-progress (a crash), or "damaged"
     questions: int
     answers: int  # answers with a scorecard
-    overall_level: float | None  # mean level of the questions' main answers, 1..4
+    overall_level: float | None  # mean level of the questions' whole exchanges, 1..4
     duration_s: float | None  # interviewer lines and answers, from the audio files
     rescores: int
     problems: tuple[str, ...]
@@ -324,7 +324,9 @@ def display_date(created: str, session_id: str) -> str:
     return "{}-{}-{} {}:{}".format(*m.groups()) if m else "?"
 
 
-def row(record: SessionRecord, which: str = LATEST) -> SessionRow:
+def row(record: SessionRecord, which: str = LATEST, embedder: Embedder | None = None) -> SessionRow:
+    """``embedder``: as for :func:`summary_of`; without it a question whose answers were scored with
+    meaning has its first answer's level, not the whole exchange's that ``show`` and ``progress`` give."""
     s = record.session
     if s is None:
         round_ = record.id[16:]  # ids end with the round (see store.new_session_id)
@@ -333,7 +335,7 @@ def row(record: SessionRecord, which: str = LATEST) -> SessionRow:
             record.id, display_date("", record.id), round_, status, 0, 0, None, record.duration_s, 0, record.problems
         )
     cards = select_cards(record, which)
-    summary = summary_of(s, cards)
+    summary = summary_of(s, cards, embedder)
     return SessionRow(
         id=record.id,
         date=display_date(s.created, record.id),
@@ -348,6 +350,6 @@ def row(record: SessionRecord, which: str = LATEST) -> SessionRow:
     )
 
 
-def list_sessions(store: SessionStore, round_: str | None = None) -> list[SessionRow]:
-    rows = [row(r) for r in scan(store)]
+def list_sessions(store: SessionStore, round_: str | None = None, embedder: Embedder | None = None) -> list[SessionRow]:
+    rows = [row(r, embedder=embedder) for r in scan(store)]
     return [r for r in rows if round_ is None or r.round == round_]
