@@ -96,3 +96,25 @@ def test_progress_trends_and_weakest_criteria(
     assert "Practise next" in res.stdout and "Level per criterion" in res.stdout
     body = json.loads(run(runner, "progress", "--json").stdout)
     assert len(body["points"]) == 3 and body["weakest"]
+
+
+def test_a_criterion_at_level_4_is_not_one_to_practise(
+    runner: CliRunner, make_session: MakeSession, session_store: SessionStore
+) -> None:
+    make_session("20261101-100000-phone-screen", ((QID, STRONG),))
+    p = progress_for_store(session_store)
+    at_4 = {c.name for c in p.criteria if c.recent == 4}
+    assert at_4 and p.weakest, "the strong answer reaches level 4 on one criterion and not on the others"
+    assert not at_4 & {w.name for w in p.weakest}
+    assert len(p.weakest) == len(p.criteria) - len(at_4)
+
+
+def test_a_misspelt_round_is_a_usage_error(runner: CliRunner, make_session: MakeSession) -> None:
+    make_session()
+    for command in ("progress", "sessions"):
+        res = run(runner, command, "--round", "phonescreen")
+        assert res.exit_code == ExitCode.USAGE, res.output
+        assert "Did you mean phone-screen?" in res.stderr
+    # a round with no sessions yet is not an error
+    res = run(runner, "progress", "--round", "behavioral")
+    assert res.exit_code == 0 and "No scored sessions of round behavioral yet" in res.stdout

@@ -102,6 +102,12 @@ def test_bundled_track_question_lookup(track: Track) -> None:
         track.question("phone-screen/bias")
     assert e.value.code == ExitCode.USAGE
     assert "Did you mean: phone-screen/bias-variance" in e.value.message
+    with pytest.raises(UserError) as e:
+        track.question("phone-screen/bias-varience")  # a misspelling, not a part of the id
+    assert "Did you mean: phone-screen/bias-variance" in e.value.message
+    with pytest.raises(UserError) as e:
+        track.check_round("phonescreen")
+    assert e.value.code == ExitCode.USAGE and "Did you mean phone-screen?" in e.value.message
 
 
 def test_good_test_rubric_loads(tmp_path: Path) -> None:

@@ -73,6 +73,8 @@ def _print_progress(p: ProgressReport) -> None:
                 highlight=False,
             )
             out.print(f"     [dim]voice-interviewer practice --round {rounds[0]}[/]", highlight=False)
+    elif p.criteria:
+        out.print("\n[bold]Practise next[/]: every criterion is at level 4 lately; try a round you have not practised.")
     for s in p.skipped:
         out.print(f"[dim]left out: {s}[/]", highlight=False)
 
@@ -227,6 +229,10 @@ def progress(
         sys.stdout.write(json.dumps(body, indent=1) + "\n")
         return
     if not p.points:
+        if round_:
+            from voice_interviewer.track.rubric import load_track
+
+            load_track().check_round(round_)  # a misspelt round is a usage error, not "no sessions yet"
         out.print(
             "No scored sessions" + (f" of round {round_}" if round_ else "") + " yet. "
             "Record one with: voice-interviewer practice --demo"

@@ -78,8 +78,8 @@ def questions(
     from voice_interviewer.track.rubric import load_track
 
     t = load_track(track)
-    if round_ and round_ not in t.rounds:
-        raise UserError(f"Unknown round {round_!r}; rounds: {', '.join(sorted(t.rounds))}.", ExitCode.USAGE)
+    if round_:
+        t.check_round(round_)
     rows = [
         (qid, r.round.round, q.prompt) for qid, (q, r) in t.questions.items() if not round_ or r.round.round == round_
     ]

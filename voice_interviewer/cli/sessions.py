@@ -103,6 +103,10 @@ def sessions_list(
 
     store = open_store()
     rows = list_sessions(store, round_, review_embedder())  # each question's level over its whole exchange
+    if round_ and not rows:
+        from voice_interviewer.track.rubric import load_track
+
+        load_track().check_round(round_)
     if as_json:
         sys.stdout.write(json.dumps([r.__dict__ for r in rows], indent=1) + "\n")
         return

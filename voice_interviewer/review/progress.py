@@ -123,7 +123,8 @@ def progress(
         CriterionTrend(n, tuple(p.criteria.get(n) for p in points), tuple(sorted(questions_of.get(n, ()))))
         for n in names
     ]
-    weak = sorted(trends, key=lambda c: (c.recent, -len(c.seen), c.name))[:weakest]
+    # a criterion at level 4 lately has nothing left to practise
+    weak = sorted((c for c in trends if c.recent < 4), key=lambda c: (c.recent, -len(c.seen), c.name))[:weakest]
     tellings: dict[str, list[tuple[str, int, float]]] = {}
     for p in points:
         for qid, (level, score) in p.questions.items():

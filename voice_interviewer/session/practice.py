@@ -163,8 +163,7 @@ def run_practice(
     if note:
         ui.info(note)
     round_ = opts.round or engines.track.first_round
-    if round_ not in engines.track.rounds:
-        raise UserError(f"Unknown round {round_!r}; rounds: {', '.join(engines.track.rounds)}.", ExitCode.USAGE)
+    engines.track.check_round(round_)
 
     speaker = engines.interviewer_voice(opts.rate, opts.voice, opts.output_device, opts.speak and has_out, ui.info)
     if not has_out and opts.speak:

@@ -7,6 +7,7 @@ field required``.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from functools import cached_property
@@ -203,11 +204,20 @@ class Track:
                 out[q.id] = (q, r)
         return out
 
+    def check_round(self, name: str) -> None:
+        """A usage error naming the rounds (the closest first) when the track has no round ``name``."""
+        if name in self.rounds:
+            return
+        close = difflib.get_close_matches(name, list(self.rounds), n=2, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(close)}?" if close else ""
+        raise UserError(f"Unknown round {name!r}.{hint} Rounds: {', '.join(self.rounds)}.", ExitCode.USAGE)
+
     def question(self, qid: str) -> tuple[Question, LoadedRound]:
         try:
             return self.questions[qid]
         except KeyError:
             close = [k for k in self.questions if qid.split("/")[-1] in k][:5]
+            close = close or difflib.get_close_matches(qid, list(self.questions), n=3, cutoff=0.75)
             hint = f" Did you mean: {', '.join(close)}?" if close else ""
             raise UserError(
                 f"Unknown question id {qid!r}.{hint} List them with: voice-interviewer questions",
