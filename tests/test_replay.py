@@ -80,6 +80,29 @@ def test_combined_replay_is_16k_in_order_with_half_second_gaps(
     assert sf.info(str(one)).duration == pytest.approx(0.6 + 0.5 + 0.6, abs=0.01)
 
 
+def test_an_output_path_that_cannot_be_written_is_a_usage_error(
+    runner: CliRunner, tmp_path: Path, make_session: MakeSession
+) -> None:
+    # each of these ended in a traceback and exit 1 ("No format specified", IsADirectoryError)
+    folder = make_session()
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    cases = [
+        (("sessions", "replay", folder.name, "--out", tmp_path), "is a folder; give a file name in it"),
+        (("sessions", "replay", folder.name, "--out", tmp_path / "replay.mp3"), "writes a .wav file"),
+        (("sessions", "replay", folder.name, "--out", tmp_path / "replay"), "writes a .wav file"),
+        (("sessions", "replay", folder.name, "--out", blocked / "r.wav"), "Cannot write --out"),
+        (("report", folder.name, "--html", tmp_path), "is a folder"),
+        (("report", folder.name, "--html", blocked / "r.html"), "Cannot write --html"),
+        (("export", folder.name, "--out", tmp_path), "is a folder"),
+    ]
+    for args, says in cases:
+        res = run(runner, *args)
+        assert res.exit_code == ExitCode.USAGE, (args, res.output)
+        assert says in res.stderr and "unexpected" not in res.stderr, (args, res.stderr)
+    assert run(runner, "report", folder.name, "--html", tmp_path / "new" / "r.HTML").exit_code == 0
+
+
 def test_replay_of_a_damaged_session_skips_what_is_missing(
     make_session: MakeSession, session_store: SessionStore
 ) -> None:

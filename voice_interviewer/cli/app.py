@@ -6,6 +6,7 @@ import time
 import traceback
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -76,6 +77,29 @@ def handle_errors(fn: F) -> F:
             raise typer.Exit(int(ExitCode.FAILURE)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def output_file(path: Path, option: str, suffixes: tuple[str, ...] = ()) -> Path:
+    """``path`` checked as a file to write before any work: not a folder, and with one of ``suffixes``
+    (the first is the format written) when given."""
+    if path.is_dir():
+        example = path / f"{option.strip('-')}{suffixes[0] if suffixes else ''}"
+        raise UserError(f"{option} {path} is a folder; give a file name in it, e.g. {example}.", ExitCode.USAGE)
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise UserError(
+            f"{option} writes a {suffixes[0]} file; give a name ending in {suffixes[0]}, not {path.name!r}.",
+            ExitCode.USAGE,
+        )
+    return path
+
+
+def write_output(path: Path, option: str, write: Callable[[Path], object]) -> None:
+    """``write(path)`` after making its folder; a path that cannot be written is a usage error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(path)
+    except OSError as e:
+        raise UserError(f"Cannot write {option} {path}: {e.strerror or e}.", ExitCode.USAGE) from None
 
 
 def _engines(stt_model: str | None = None, device: str | None = None, track: str | None = None, **kw: Any) -> Engines:

@@ -12,7 +12,7 @@ import typer
 from rich.padding import Padding
 from rich.text import Text
 
-from voice_interviewer.cli.app import _engines, _progress, app, err, handle_errors, out
+from voice_interviewer.cli.app import _engines, _progress, app, err, handle_errors, out, output_file, write_output
 from voice_interviewer.cli.render import compact_table, level_text
 from voice_interviewer.cli.sessions import IdArg, ScoresOpt, open_record, open_store
 from voice_interviewer.errors import ExitCode, UserError
@@ -283,6 +283,7 @@ def report(
     from voice_interviewer.review.records import scan, select_cards
     from voice_interviewer.review.report import render_report
 
+    output_file(html, "--html", (".html", ".htm"))
     store, rec = open_record(session_id)
     cards = select_cards(rec, scores)
     s = rec.session
@@ -290,8 +291,7 @@ def report(
     embedder = review_embedder()
     trend = progress_of([(r, select_cards(r)) for r in others], s.round if s else None, embedder=embedder)
     page = render_report(rec, cards, trend, scores, embedder)
-    html.parent.mkdir(parents=True, exist_ok=True)
-    html.write_text(page, encoding="utf-8")
+    write_output(html, "--html", lambda path: path.write_text(page, encoding="utf-8"))
     out.print(f"Wrote {html} ({len(page.encode()) / 1024:.0f} KB); open it in any browser.", highlight=False)
 
 
@@ -309,6 +309,8 @@ def export(
 
     if fmt not in ("json", "csv", "md"):
         raise UserError(f"--format must be json, csv or md, not {fmt!r}.", ExitCode.USAGE)
+    if out_file is not None:
+        output_file(out_file, "--out")
     _, rec = open_record(session_id)
     cards = select_cards(rec, scores)
     text = (
@@ -321,6 +323,5 @@ def export(
     if out_file is None:
         sys.stdout.write(text)
     else:
-        out_file.parent.mkdir(parents=True, exist_ok=True)
-        out_file.write_text(text, encoding="utf-8")
+        write_output(out_file, "--out", lambda path: path.write_text(text, encoding="utf-8"))
         err.print(f"Wrote {out_file}.")

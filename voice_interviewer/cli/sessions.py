@@ -14,7 +14,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from voice_interviewer.cli.app import app, handle_errors, out
+from voice_interviewer.cli.app import app, handle_errors, out, output_file, write_output
 from voice_interviewer.cli.render import day, level_text, mmss
 from voice_interviewer.errors import ExitCode, UserError
 
@@ -224,6 +224,8 @@ def sessions_replay(
     from voice_interviewer.engines import line_voice
     from voice_interviewer.review.replay import combine, replay_plan
 
+    if out_file is not None:
+        output_file(out_file, "--out", (".wav",))
     _, rec = open_record(session_id)
     steps = replay_plan(rec, turn)
     if out_file is None:
@@ -244,7 +246,7 @@ def sessions_replay(
         raise UserError(f"Session {rec.id} has no playable audio: {'; '.join(rec.problems) or 'no recordings'}.")
     from voice_interviewer.audio.io import write_wav
 
-    write_wav(out_file, audio)
+    write_output(out_file, "--out", lambda path: write_wav(path, audio))
     for p in placed:
         _say(p.step, p)
     n = sum(p.start_s is not None for p in placed)
