@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,16 +18,26 @@ from voice_interviewer.errors import ExitCode, UserError
 ENDS_ANSWER = "done"  # a line with only this word ends a typed answer (as does an empty line)
 
 
+# Terminal escape sequences, other control characters (not tab or new line) and the marks that
+# reorder text on screen: an answer is shown again in the terminal, where these would clear or
+# recolour the screen or hide what was written.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def clean_text(text: str | bytes) -> str:
     """Valid text from anything typed: undecodable bytes (also those Python smuggles into ``sys.argv``
-    and ``input()`` as lone surrogates) become U+FFFD instead of failing later."""
+    and ``input()`` as lone surrogates) become U+FFFD instead of failing later; terminal escapes and
+    control characters are taken out (a carriage return is a new line)."""
     if isinstance(text, bytes):
-        return text.decode("utf-8", errors="replace")
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+        text = text.decode("utf-8", errors="replace")
+    else:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
 
 
 def read_text_argument(value: str, stdin: BinaryIO | None = None) -> str:
@@ -37,13 +48,22 @@ def read_text_argument(value: str, stdin: BinaryIO | None = None) -> str:
     if value.startswith("@") and len(value) > 1:
         path = Path(clean_text(value[1:])).expanduser()
         try:
-            return clean_text(path.read_bytes())
+            raw = path.read_bytes()
+            if b"\x00" in raw[:8192]:
+                raise UserError(
+                    f"--text {value}: {path} is not text (an audio file is scored as the answer itself: "
+                    f"voice-interviewer score {path} -q QUESTION).",
+                    ExitCode.BAD_INPUT,
+                )
+            return clean_text(raw)
         except FileNotFoundError:
             raise UserError(f"--text {value}: no such file {path}.", ExitCode.USAGE) from None
         except IsADirectoryError:
             raise UserError(f"--text {value}: {path} is a folder, not a text file.", ExitCode.USAGE) from None
         except OSError as e:
             raise UserError(f"--text {value}: cannot read {path} ({e.strerror or e}).", ExitCode.USAGE) from None
+    if value.strip() and " " not in value.strip() and Path(value).expanduser().is_file():
+        raise UserError(f"--text {value} names a file; to score what it holds, write --text @{value}.", ExitCode.USAGE)
     return clean_text(value)
 
 
