@@ -290,3 +290,18 @@ def test_a_follow_up_generation_is_waited_for_and_never_ends_a_host_process() ->
     busy.start()
     _exit_now_if_a_generation_runs(0)  # returns (this process is not ours to end)
     assert not busy.is_alive()  # and the generation was given its moment to finish
+
+
+def test_a_transcript_of_only_hesitation_sounds_is_nothing_to_score(track: Track) -> None:
+    # French speech through the English-only tiny.en came out as "Uh, ah, ah. Um, ah, ah, ah. Uh, ah."
+    # and was scored as an answer of nine fillers
+    from tests.fakes import ScriptedEngines, ScriptedTranscriber, timed
+    from voice_interviewer import api
+    from voice_interviewer.errors import UserError
+
+    eng = ScriptedEngines(ScriptedTranscriber(""), track)
+    with pytest.raises(UserError, match="Only hesitation sounds") as e:
+        api.score_transcript(eng, timed("Uh, ah, ah. Um, ah, ah, ah. Uh, ah."), QID)  # type: ignore[arg-type]
+    assert e.value.code == ExitCode.BAD_INPUT and "English only" in e.value.message
+    card = api.score_transcript(eng, timed("Um, bias is, uh, error from a model that is too simple."), QID)  # type: ignore[arg-type]
+    assert card.delivery.filler_count >= 2

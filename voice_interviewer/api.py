@@ -8,6 +8,7 @@ from voice_interviewer.audio.io import load_audio
 from voice_interviewer.engines import Engines
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.retrieval.context import culture_for
+from voice_interviewer.scoring.delivery import without_fillers
 from voice_interviewer.scoring.scorecard import score_answer
 from voice_interviewer.scoring.text import words as split_words
 from voice_interviewer.stt.transcriber import Progress
@@ -65,6 +66,14 @@ def score_transcript(engines: Engines, transcript: Transcript, question: str) ->
         raise UserError(
             "No speech was found in the audio (silence, noise, or too short to hold a word), so there is nothing "
             "to score. Check the microphone level and record the answer again.",
+            ExitCode.BAD_INPUT,
+        )
+    if transcript.words and not split_words(without_fillers(transcript.words, transcript.text)[0]):
+        said = ", ".join(sorted({w.word.strip(",.?!").lower() for w in transcript.words}))
+        raise UserError(
+            f"Only hesitation sounds ({said}) were heard in {transcript.duration_s:.0f} s of audio, no words, so "
+            f"there is nothing to score. The speech model, {engines.transcriber.name}, knows English only: answer "
+            "in English; if you did, record the answer again closer to the microphone.",
             ExitCode.BAD_INPUT,
         )
     models = engines.models_used(True, r.sha256, r.round.version)
