@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from voice_interviewer.scoring.delivery import count_fillers, count_hedges, delivery_metrics, long_pauses
-from voice_interviewer.types import Word
+from voice_interviewer.types import Hesitation, Word
 
 TARGET = (45.0, 90.0)
 
@@ -35,13 +35,22 @@ def test_words_a_minute_from_timings() -> None:
 
 def test_speaking_time_runs_from_the_first_word_to_the_last() -> None:
     text = " ".join(["data"] * 100)
-    words = timed(text, 30.0, start=5.0)  # 5 s of lead-in silence, 30 s of speech
+    words = timed(text, 30.0, start=5.0)  # 5 s of lead-in silence, 30 s of speech, 5 s of silence
     d = delivery_metrics(words, text, TARGET, duration_s=40.0)
     assert d.speaking_s == 30.0
     assert d.words_per_minute == 200.0
     assert d.pace == "fast"
-    assert d.length_s == 40.0  # the length is the recording's
+    assert d.length_s == 35.0  # the recording's, up to the last word: the silence after it is no answer
     assert any("fast" in n for n in d.notes)
+
+
+def test_silence_after_the_last_word_is_not_the_answers_length() -> None:
+    # 16 s of speech and then three minutes of silence in the file was "196 s, too long"
+    text = " ".join(["data"] * 40)
+    d = delivery_metrics(timed(text, 16.0), text, TARGET, duration_s=196.0)
+    assert d.length_s == 16.0 and d.length_verdict == "too short"
+    heard = (Hesitation(start=16.5, end=17.0),)  # a hesitation after the last word still counts
+    assert delivery_metrics(timed(text, 16.0), text, TARGET, 196.0, hesitations=heard).length_s == 17.0
 
 
 def test_slow_pace() -> None:

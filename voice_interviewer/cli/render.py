@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from voice_interviewer.scoring.delivery import GOOD_WPM
 from voice_interviewer.types import Delivery, Scorecard
 
 LEVEL_STYLE = {1: "bold red", 2: "yellow", 3: "green", 4: "bold green"}
@@ -127,7 +128,11 @@ def scorecard(card: Scorecard) -> Group:
             parts.append(Text("Culture signals shown: " + ", ".join(b.culture_signals), style="cyan"))
     dt = Table(show_header=False, box=None, padding=(0, 2))
     if card.transcript.source == "audio":
-        dt.add_row("Pace", f"{d.words_per_minute:.0f} words/min ({d.pace}; 130-160 reads well)")
+        lo, hi = GOOD_WPM
+        pace = d.pace
+        if pace == "good" and not lo <= d.words_per_minute <= hi:  # within the band, outside the aim
+            pace = f"good, a little {'fast' if d.words_per_minute > hi else 'slow'}"
+        dt.add_row("Pace", f"{d.words_per_minute:.0f} words/min ({pace}; {lo:.0f}-{hi:.0f} reads well)")
         dt.add_row("Pauses > 2 s", str(len(d.long_pauses)))
     dt.add_row(
         "Fillers",

@@ -256,6 +256,11 @@ def delivery_metrics(
     # typed answers: as if spoken at 144 words a minute
     speaking = max(words[-1].end - words[0].start, 0.0) if timed and words else len(norm) / _CFG.typed_words_per_s
     length = duration_s if (timed and duration_s) else speaking
+    if timed and duration_s and words:
+        # the recording up to the last sound: the pause before the first word is part of the answer, as
+        # in a call, the silence after the last one is not (a file that ran on three minutes after it)
+        last = max([words[-1].end, *(h.end for h in hesitations)])
+        length = min(duration_s, last)
     minutes = max(speaking, 1.0) / 60.0
     fillers = Counter(m.kind for m in marks)
     fcount = len(marks)
