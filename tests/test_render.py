@@ -22,3 +22,20 @@ def test_the_pace_line_says_when_a_good_pace_is_outside_the_aim(card_for: CardFo
     assert "(good; 130-160 reads well)" in shown[150.0]
     assert "(good, a little fast; 130-160 reads well)" in shown[173.0]
     assert "(good, a little slow; 130-160 reads well)" in shown[125.0]
+
+
+def test_a_transcript_is_written_with_the_spaces_whisper_heard(card_for: CardFor) -> None:
+    # "The p -value ... below 5 %" in `sessions show`: Whisper times "p-value" as "p" and "-value"
+    from voice_interviewer.cli.render import transcript_text
+    from voice_interviewer.review.report import _transcript_html
+    from voice_interviewer.types import Word, words_text
+
+    said = ["The", "p", "-value", "was", "below", "5", "%,", "so", "it's", "a", "long", "-term", "win."]
+    words = tuple(Word(word=w, start=i * 0.4, end=i * 0.4 + 0.3) for i, w in enumerate(said))
+    written = "The p-value was below 5%, so it's a long-term win."
+    assert words_text(words) == written
+    card = card_for(QID, STRONG)
+    t = card.transcript.model_copy(update={"words": words, "text": written, "source": "audio"})
+    card = card.model_copy(update={"transcript": t})
+    assert transcript_text(card).plain == written
+    assert f'<p class="transcript">{written}</p>' in _transcript_html(card, set()).replace("&#x27;", "'")

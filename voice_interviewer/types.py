@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -14,6 +16,20 @@ class Word(Frozen):
     start: float  # seconds from the start of the answer
     end: float
     probability: float = 1.0  # Whisper's word probability; 1.0 for typed answers
+
+    @property
+    def attached(self) -> bool:
+        """Whether it is written against the word before it: Whisper times "p-value" as "p" and
+        "-value", "5%" as "5" and "%", "don't" as "don" and "'t"."""
+        return self.word[:1] in _ATTACHED
+
+
+_ATTACHED = frozenset("-%'’.,;:!?)")
+
+
+def words_text(words: Sequence[Word]) -> str:
+    """The words as one line of text, with a space only where Whisper's tokens had one."""
+    return "".join(("" if i == 0 or w.attached else " ") + w.word for i, w in enumerate(words))
 
 
 class Hesitation(Frozen):

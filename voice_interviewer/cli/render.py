@@ -34,11 +34,12 @@ def transcript_text(card: Scorecard) -> Text:
     pauses = {round(p.start, 3): p.seconds for p in card.delivery.long_pauses}
     if not card.transcript.words or card.transcript.source == "text":
         return Text(card.transcript.text)
-    for w in card.transcript.words:
+    for i, w in enumerate(card.transcript.words):
         low = w.word.lower().strip(",.?!")
-        t.append(w.word + " ", style="dim italic" if low in fillers else "")
+        t.append("" if i == 0 or w.attached else " ")
+        t.append(w.word, style="dim italic" if low in fillers else "")
         if round(w.end, 3) in pauses:
-            t.append(f"[{pauses[round(w.end, 3)]:.1f}s] ", style="magenta")
+            t.append(f" [{pauses[round(w.end, 3)]:.1f}s]", style="magenta")
     return t
 
 

@@ -212,15 +212,16 @@ def _transcript_html(card: Scorecard, fillers: set[str]) -> str:
         return f'<p class="transcript">{escape(card.transcript.text)}</p>'
     pauses = {round(p.start, 3): p.seconds for p in card.delivery.long_pauses}
     out = []
-    for w in card.transcript.words:
+    for i, w in enumerate(card.transcript.words):
         word = escape(w.word)
+        out.append("" if i == 0 or w.attached else " ")
         if w.word.lower().strip(",.?!") in fillers:
             out.append(f'<span class="filler" title="filler at {_fmt_t(w.start)}">{word}</span>')
         else:
             out.append(word)
         if round(w.end, 3) in pauses:
-            out.append(f'<span class="pause" title="long pause">⏸ {pauses[round(w.end, 3)]:.1f} s</span>')
-    return f'<p class="transcript">{" ".join(out)}</p>'
+            out.append(f' <span class="pause" title="long pause">⏸ {pauses[round(w.end, 3)]:.1f} s</span>')
+    return f'<p class="transcript">{"".join(out)}</p>'
 
 
 def _points_html(card: Scorecard) -> str:

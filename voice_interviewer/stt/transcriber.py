@@ -28,7 +28,7 @@ from voice_interviewer.stt.decoding import (  # noqa: F401 (the decoding's names
 from voice_interviewer.stt.fillers import Features, detect_hesitations, frame_features
 from voice_interviewer.stt.loops import carried_fillers, decoding_failure, looped_fillers, voiced_frames
 from voice_interviewer.stt.unwritten import Decoded, LogitTap, filler_ids
-from voice_interviewer.types import Hesitation, Transcript, Word
+from voice_interviewer.types import Hesitation, Transcript, Word, words_text
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +255,7 @@ class FasterWhisperTranscriber:
             self._encoded.clear()
         if o.loop_cap and voiced is not None and (drop := looped_fillers(audio, words, voiced)):
             words = [w for i, w in enumerate(words) if i not in drop]
-            text = " ".join(w.word for w in words)
+            text = words_text(words)
         heard = detect_hesitations(audio, words, features=feats) if o.hesitations and text else ()
         hesitations = tuple(sorted((*heard, *unwritten), key=lambda h: h.start)) if text else ()
         return Transcript(
@@ -304,7 +304,7 @@ class FasterWhisperTranscriber:
         carried = carried_fillers(first[0], words, audio, voiced)
         if len(carried) == len(words):
             return words, text, language, unwritten
-        return carried, " ".join(w.word for w in carried), language, unwritten
+        return carried, words_text(carried), language, unwritten
 
     def _decode(self, audio: np.ndarray, prompt: str | None, beam_size: int, progress: Progress | None) -> Decoding:
         """(timed words, text, language, fillers Whisper nearly wrote) of one decoding with these choices."""
