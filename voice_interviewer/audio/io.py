@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,9 @@ def load_audio(path: Path, max_seconds: float = MAX_SECONDS) -> np.ndarray:
     try:
         audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
     except Exception as e:  # noqa: BLE001 PyAV raises many types for damaged input; all mean the same here
-        reason = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        # PyAV's "[Errno 1094995529] Invalid data found when processing input: 'x.wav'": the reason alone
+        reason = re.sub(r"^\[Errno -?\d+\]\s*", "", reason).split(": '")[0][:160]
         raise UserError(
             f"{path} could not be read as audio ({reason}). Is it a complete wav, flac, mp3, "
             "ogg or m4a file? A recording cut off mid-write can be re-exported with any audio editor."
