@@ -121,6 +121,24 @@ def test_damaged_sessions_are_rescored_as_far_as_their_data_goes(
     assert r.path is None and "no session.json" in r.problems[0]
 
 
+def test_an_answer_cut_short_on_disk_is_rescored_from_its_saved_transcript(
+    track: Track, make_session: MakeSession, session_store: SessionStore
+) -> None:
+    # a WAV cut to 9 s of a 57 s answer was transcribed as it was, scored level 2 instead of 4, and
+    # that weaker score became the latest one shown by show, progress and the report
+    folder = make_session(answers=((QID, VAGUE), (QID, STRONG)))
+    wav = folder / "turn-02-answer.wav"
+    whole = wav.read_bytes()
+    wav.write_bytes(whole[: 44 + (len(whole) - 44) // 4 * 2])  # the header still promises all of it
+    sc, stt = fake(track, VAGUE)
+    [r] = rescore(session_store, [folder.name], InProcess(lambda t: sc), RescoreOptions())
+    assert [t.source for t in r.turns] == ["audio", "saved transcript"]
+    card = r.turns[1].scorecard
+    assert card is not None and card.transcript.text == STRONG
+    assert "truncated" in (r.turns[1].problem or "") and "saved transcript" in (r.turns[1].problem or "")
+    assert len(stt.heard) == 1, "the cut file is not transcribed"
+
+
 def test_a_rubric_version_that_is_not_installed_fails_before_any_work(
     track: Track, make_session: MakeSession, session_store: SessionStore
 ) -> None:

@@ -112,6 +112,12 @@ def hear(engines: ScoringEngines, job: TurnJob) -> Heard:
     """The answer's transcript: its audio transcribed now, else the typed or saved transcript."""
     t, f = job.turn, job.answer
     why = "no answer audio"
+    saved = t.transcript
+    # a file cut short whose saved words run on past what it still holds: the saved transcript says more
+    held = f.seconds if f is not None and f.damage else None
+    if f is not None and held is not None and saved is not None and saved.words and saved.words[-1].end > held + 1:
+        why = f"answer audio {f.path.name} is {f.damage} and the saved transcript runs past its end"
+        f = None
     if f is not None and f.problem is None:
         try:
             audio = read_audio(f)
@@ -121,7 +127,6 @@ def hear(engines: ScoringEngines, job: TurnJob) -> Heard:
             why = e.message
     elif f is not None:
         why = f"answer audio {f.path.name} is {f.problem}"
-    saved = t.transcript
     if saved is not None and saved.source == "text":
         return Heard(saved, "typed", None, False)
     if saved is not None and saved.text.strip():
