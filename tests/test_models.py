@@ -227,6 +227,24 @@ def test_unknown_stt_model_folder_is_a_usage_error(home: DataHome, tmp_path: Pat
         stt.resolve_model(str(tmp_path / "empty-model"), home, Checksums(home))
 
 
+def test_a_misspelt_stt_model_name_is_a_usage_error_not_a_missing_install(
+    home: DataHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import faster_whisper.utils
+
+    def not_cached(name: str, local_files_only: bool = False) -> str:
+        raise FileNotFoundError(name)
+
+    monkeypatch.setattr(faster_whisper.utils, "download_model", not_cached)
+    # "tinyy.en" was "not installed" (exit 4) with a hint to allow downloads
+    with pytest.raises(UserError, match=r"Unknown speech model 'tinyy\.en'\. Did you mean tiny\.en\?") as e:
+        stt.resolve_model("tinyy.en", home, Checksums(home))
+    assert e.value.code == ExitCode.USAGE
+    with pytest.raises(UserError, match="is not installed") as e:  # a real name that is not cached here
+        stt.resolve_model("small.en", home, Checksums(home))
+    assert e.value.code == ExitCode.MISSING_MODEL
+
+
 def _fake_base_parts(root: Path, monkeypatch: pytest.MonkeyPatch) -> bytes:
     """Whisper base's two part packages, faked (a few MB of weights); returns the joined weights."""
     parts = [os.urandom(3 << 20) + bytes([n]) * (1 << 20) for n in (1, 2)]

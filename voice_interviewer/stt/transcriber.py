@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import difflib
 import functools
 import hashlib
 import logging
@@ -100,10 +101,19 @@ def resolve_model(spec: str, home: DataHome, sums: Checksums) -> tuple[str, str,
         return str(p), p.name, sums.of(p / "model.bin")
     if os.sep in spec or spec.startswith("."):
         raise UserError(f"--stt-model {spec}: no such folder.", ExitCode.USAGE)
+    from faster_whisper.utils import available_models, download_model
+
+    names = ["tiny.en", "base", *available_models()]
+    if spec not in names:
+        close = difflib.get_close_matches(spec, names, n=1)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        raise UserError(
+            f"Unknown speech model {spec!r}.{hint} The bundled ones are tiny.en (default) and base; a local "
+            "CTranslate2 model folder or another faster-whisper model name also works.",
+            ExitCode.USAGE,
+        )
     # a faster-whisper model name: only from the local cache unless the user allows downloads
     try:
-        from faster_whisper.utils import download_model
-
         local = download_model(spec, local_files_only=os.environ.get("VOICE_INTERVIEWER_ALLOW_DOWNLOAD") != "1")
     except Exception:  # noqa: BLE001 (huggingface_hub raises several types for "not cached")
         raise MissingModelError(
