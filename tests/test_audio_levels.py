@@ -26,3 +26,16 @@ def test_digital_silence_and_the_noise_floor_of_a_quiet_room_are_silent() -> Non
 
 def test_a_clip_shorter_than_the_window_is_measured_whole() -> None:
     assert loudest_dbfs(np.full(100, 0.1, np.float32)) == pytest.approx(-20.0, abs=0.01)
+
+
+def test_a_clipped_or_very_quiet_recording_is_named() -> None:
+    from tests.audio_fixtures import jfk_audio
+    from voice_interviewer.audio.io import level_warnings
+
+    speech = jfk_audio()
+    assert level_warnings(speech) == []
+    [clipped] = level_warnings(np.clip(speech * 20, -1.0, 1.0))  # amplified 20 times: words garbled
+    assert "clipped" in clipped and "input gain" in clipped
+    [quiet] = level_warnings(speech * 0.01)  # 40 dB down
+    assert "very quiet" in quiet and "dBFS" in quiet
+    assert level_warnings(silence(2.0)) == []  # silence gets its own message

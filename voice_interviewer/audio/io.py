@@ -45,6 +45,32 @@ def load_audio(path: Path, max_seconds: float = MAX_SECONDS) -> np.ndarray:
     return audio
 
 
+CLIPPED_SHARE = 0.005  # of the samples at full scale: more, and the recording is clipped
+QUIET_DBFS = -45.0  # the loudest half second at or below this: a very quiet recording
+
+
+def level_warnings(audio: np.ndarray) -> list[str]:
+    """What is wrong with a recording's level, in words a user can act on (nothing when it is fine):
+    clipping garbles words, and a very quiet recording loses the softer ones."""
+    x = np.asarray(audio, dtype=np.float32).ravel()
+    if x.size == 0:
+        return []
+    out = []
+    clipped = float(np.mean(np.abs(x) >= 0.99))
+    if clipped >= CLIPPED_SHARE:
+        out.append(
+            f"The recording is clipped ({clipped:.1%} of its samples at full scale), which garbles words: "
+            "lower the microphone's input gain and record again."
+        )
+    loudest = loudest_dbfs(x)
+    if np.isfinite(loudest) and loudest <= QUIET_DBFS:
+        out.append(
+            f"The recording is very quiet (its loudest moment {loudest:.0f} dBFS): soft words may be lost; "
+            "move closer to the microphone or raise its input gain."
+        )
+    return out
+
+
 def loudest_dbfs(audio: np.ndarray, window_s: float = 0.5, rate: int = SAMPLE_RATE) -> float:
     """The RMS level (dBFS) of the clip's loudest ``window_s`` (the whole clip if it is shorter),
     in steps of a tenth of the window."""
