@@ -306,3 +306,11 @@ def test_a_transcript_of_only_hesitation_sounds_is_nothing_to_score(track: Track
     assert e.value.code == ExitCode.BAD_INPUT and "English only" in e.value.message
     card = api.score_transcript(eng, timed("Um, bias is, uh, error from a model that is too simple."), QID)  # type: ignore[arg-type]
     assert card.delivery.filler_count >= 2
+
+
+def test_a_typed_answer_in_another_script_is_refused(runner: CliRunner) -> None:
+    # Chinese was scored 0 with "Too short to judge (under 15 words)" and "Length 0 s"
+    answer = "偏差是模型过于简单造成的误差，方差是模型对训练数据过于敏感造成的误差。"
+    assert_one_line_error(run(runner, "score", "--text", answer, "-q", QID), 3, "English only")
+    res = run(runner, "score", "--text", "Bias is error from a model too simple: a naïve café model.", "-q", QID)
+    assert res.exit_code == 0, res.output

@@ -50,6 +50,13 @@ def typed_transcript(text: str) -> Transcript:
 
 def score_text(engines: Engines, text: str, question: str) -> Scorecard:
     q, r, ref = resolve_question(engines, question)
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 20 and sum(c.isascii() for c in letters) < len(letters) / 2:
+        raise UserError(
+            "The answer is not written in the Latin alphabet; the rubrics and the scorer read English only. "
+            "Write the answer in English.",
+            ExitCode.BAD_INPUT,
+        )
     t = typed_transcript(text)
     models = engines.models_used(False, r.sha256, r.round.version)
     return score_answer(q, r, t, engines.embedder, models, ref, culture_for(engines, q))
