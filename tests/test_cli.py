@@ -270,7 +270,9 @@ def test_twenty_minute_file(runner: CliRunner, twenty_minute_flac: Path) -> None
     card = json.loads(res.stdout)
     assert card["transcript"]["duration_s"] == pytest.approx(1200.0, abs=0.1)
     assert "fellow americans" in card["transcript"]["text"].lower()
-    assert card["delivery"]["length_verdict"] == "too long"
+    # the answer is the 11 s of speech, not the 20 minutes of room noise after it
+    assert card["delivery"]["length_s"] == pytest.approx(card["transcript"]["words"][-1]["end"], abs=1.0)
+    assert card["delivery"]["length_s"] < 15 and card["delivery"]["length_verdict"] == "too short"
 
 
 def test_a_follow_up_generation_is_waited_for_and_never_ends_a_host_process() -> None:
