@@ -70,7 +70,8 @@ from voice_interviewer.models import Checksums
 from voice_interviewer.paths import data_home
 from voice_interviewer.scoring.delivery import delivery_metrics
 from voice_interviewer.stt.fillers import detect_hesitations
-from voice_interviewer.stt.transcriber import DecodeOptions, FasterWhisperTranscriber, resolve_model
+from voice_interviewer.stt.placement import resolve_model
+from voice_interviewer.stt.transcriber import DecodeOptions, FasterWhisperTranscriber
 from voice_interviewer.types import Hesitation, Transcript
 
 SETS = {"a": "bench", "h": "held_out", "f": "fresh"}

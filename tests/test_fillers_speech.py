@@ -12,7 +12,8 @@ from voice_interviewer.audio.io import SAMPLE_RATE
 from voice_interviewer.models import Checksums
 from voice_interviewer.paths import DataHome
 from voice_interviewer.scoring.delivery import delivery_metrics
-from voice_interviewer.stt.transcriber import DecodeOptions, FasterWhisperTranscriber, Transcriber, resolve_model
+from voice_interviewer.stt.placement import resolve_model
+from voice_interviewer.stt.transcriber import DecodeOptions, FasterWhisperTranscriber, Transcriber
 from voice_interviewer.types import Delivery, Transcript
 
 pytestmark = pytest.mark.slow

@@ -13,8 +13,9 @@ from voice_interviewer import models, paths
 from voice_interviewer.errors import ExitCode, MissingModelError, UserError
 from voice_interviewer.models import Checksums, ModelFile, ModelPackage, verified_file, verified_folder
 from voice_interviewer.paths import ENV_HOME, DataHome
+from voice_interviewer.stt import placement
 from voice_interviewer.stt import transcriber as stt
-from voice_interviewer.stt.transcriber import choose_device
+from voice_interviewer.stt.placement import choose_device
 
 CONTENT = b"fake model weights " * 1000
 GOOD_SHA = hashlib.sha256(CONTENT).hexdigest()
@@ -207,7 +208,7 @@ def test_build_transcriber_prints_the_fallback_once(monkeypatch: pytest.MonkeyPa
             built.append({"path": path, "name": name, **kw})
 
     monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
-    monkeypatch.setattr(stt, "cuda_libraries_present", lambda: False)
+    monkeypatch.setattr(placement, "cuda_libraries_present", lambda: False)
     monkeypatch.setattr(stt, "resolve_model", lambda spec, h, s: ("/models/tiny", "tiny.en", "abc"))
     monkeypatch.setattr(stt, "FasterWhisperTranscriber", FakeTranscriber)
     notes: list[str] = []
@@ -220,11 +221,11 @@ def test_build_transcriber_prints_the_fallback_once(monkeypatch: pytest.MonkeyPa
 
 def test_unknown_stt_model_folder_is_a_usage_error(home: DataHome, tmp_path: Path) -> None:
     with pytest.raises(UserError) as e:
-        stt.resolve_model(str(tmp_path / "no-such-model"), home, Checksums(home))
+        placement.resolve_model(str(tmp_path / "no-such-model"), home, Checksums(home))
     assert e.value.code == ExitCode.USAGE
     (tmp_path / "empty-model").mkdir()
     with pytest.raises(UserError, match=r"no model\.bin"):
-        stt.resolve_model(str(tmp_path / "empty-model"), home, Checksums(home))
+        placement.resolve_model(str(tmp_path / "empty-model"), home, Checksums(home))
 
 
 def test_a_misspelt_stt_model_name_is_a_usage_error_not_a_missing_install(
@@ -238,10 +239,10 @@ def test_a_misspelt_stt_model_name_is_a_usage_error_not_a_missing_install(
     monkeypatch.setattr(faster_whisper.utils, "download_model", not_cached)
     # "tinyy.en" was "not installed" (exit 4) with a hint to allow downloads
     with pytest.raises(UserError, match=r"Unknown speech model 'tinyy\.en'\. Did you mean tiny\.en\?") as e:
-        stt.resolve_model("tinyy.en", home, Checksums(home))
+        placement.resolve_model("tinyy.en", home, Checksums(home))
     assert e.value.code == ExitCode.USAGE
     with pytest.raises(UserError, match="is not installed") as e:  # a real name that is not cached here
-        stt.resolve_model("small.en", home, Checksums(home))
+        placement.resolve_model("small.en", home, Checksums(home))
     assert e.value.code == ExitCode.MISSING_MODEL
 
 

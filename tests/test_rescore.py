@@ -321,7 +321,7 @@ def test_two_worker_processes_give_the_same_figures_as_one(
 
 
 def test_the_runner_follows_the_speech_models_device_choice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import voice_interviewer.stt.transcriber as stt
+    import voice_interviewer.stt.placement as placement
     from voice_interviewer.review.records import AudioFile
     from voice_interviewer.review.rescore import TurnJob
     from voice_interviewer.review.runners import make_runner
@@ -330,13 +330,13 @@ def test_the_runner_follows_the_speech_models_device_choice(monkeypatch: pytest.
     jobs = [TurnJob("s", "t", tmp_path, turn, AudioFile(tmp_path / f"{i}.wav", 60.0)) for i in range(20)]
     home = data_home().ensure()
     monkeypatch.setattr("os.cpu_count", lambda: 2)
-    monkeypatch.setattr(stt, "cuda_libraries_present", lambda: True)
+    monkeypatch.setattr(placement, "cuda_libraries_present", lambda: True)
 
     def no_engines(track: str) -> ScriptedEngines:
         raise AssertionError("choosing the runner builds no engines")
 
     def runner_for(device: str, gpus: int) -> str:
-        monkeypatch.setattr(stt, "cuda_device_count", lambda: gpus)
+        monkeypatch.setattr(placement, "cuda_device_count", lambda: gpus)
         _, how = make_runner(RescoreOptions(), device, jobs, home, no_engines)
         return how
 

@@ -160,10 +160,10 @@ def test_the_cpu_fallback_is_said_once_for_both_speech_models(
 ) -> None:
     """--device auto on a machine without a GPU: the answer's model and the second hearing's both run
     on the CPU, and the user reads that once."""
-    import voice_interviewer.stt.transcriber as stt
+    import voice_interviewer.stt.placement as placement
     from voice_interviewer.engines import Engines, Settings
 
-    monkeypatch.setattr(stt, "cuda_device_count", lambda: 0)
+    monkeypatch.setattr(placement, "cuda_device_count", lambda: 0)
     notes: list[str] = []
     eng = Engines(Settings(stt_model="tiny.en", device="auto"), notify=notes.append, home=stt_home)
     assert eng.transcriber.device == "cpu"

@@ -20,7 +20,7 @@ from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.paths import DataHome
 from voice_interviewer.review.rescore import RescoreOptions, ScoringEngines, TurnJob, rescore_turn
 from voice_interviewer.store.rescores import RescoredTurn
-from voice_interviewer.stt.transcriber import probe_device
+from voice_interviewer.stt.placement import probe_device
 
 
 class Runner(Protocol):
