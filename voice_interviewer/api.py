@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from voice_interviewer.audio.io import is_silent, level_warnings, load_audio
+from voice_interviewer.audio.io import level_warnings, load_audio
 from voice_interviewer.engines import Engines
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.retrieval.context import culture_for
@@ -64,9 +64,8 @@ def score_text(engines: Engines, text: str, question: str) -> Scorecard:
 
 def transcribe_file(engines: Engines, path: Path, progress: Progress | None = None) -> Transcript:
     audio = load_audio(path)
-    if not is_silent(audio):  # a silent file gets its own message
-        for warning in level_warnings(audio):
-            engines.notify(warning)
+    for warning in level_warnings(audio):
+        engines.notify(warning)
     return engines.transcriber.transcribe(audio, progress)
 
 

@@ -45,13 +45,15 @@ def load_audio(path: Path, max_seconds: float = MAX_SECONDS) -> np.ndarray:
     return audio
 
 
+SILENT_DBFS = -65.0  # the loudest half second at or below this: nothing a microphone picked up
 CLIPPED_SHARE = 0.005  # of the samples at full scale: more, and the recording is clipped
 QUIET_DBFS = -45.0  # the loudest half second at or below this: a very quiet recording
 
 
 def level_warnings(audio: np.ndarray) -> list[str]:
-    """What is wrong with a recording's level, in words a user can act on (nothing when it is fine):
-    clipping garbles words, and a very quiet recording loses the softer ones."""
+    """What is wrong with a recording's level, in words a user can act on (nothing when it is fine, or
+    silent: silence gets its own message): clipping garbles words, and a very quiet recording loses
+    the softer ones."""
     x = np.asarray(audio, dtype=np.float32).ravel()
     if x.size == 0:
         return []
@@ -63,7 +65,7 @@ def level_warnings(audio: np.ndarray) -> list[str]:
             "lower the microphone's input gain and record again."
         )
     loudest = loudest_dbfs(x)
-    if np.isfinite(loudest) and loudest <= QUIET_DBFS:
+    if SILENT_DBFS < loudest <= QUIET_DBFS:
         out.append(
             f"The recording is very quiet (its loudest moment {loudest:.0f} dBFS): soft words may be lost; "
             "move closer to the microphone or raise its input gain."
@@ -88,7 +90,7 @@ def loudest_dbfs(audio: np.ndarray, window_s: float = 0.5, rate: int = SAMPLE_RA
     return 10 * np.log10(power) if power > 0 else -np.inf
 
 
-def is_silent(audio: np.ndarray, dbfs: float = -65.0) -> bool:
+def is_silent(audio: np.ndarray, dbfs: float = SILENT_DBFS) -> bool:
     """True when even the clip's loudest half second is quieter than ``dbfs`` (RMS): nothing a
     microphone picked up, not worth a pass of the speech model (which could invent words in it).
     The loudest stretch, not the whole clip: a quiet speaker's words stand out of the pauses

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from voice_interviewer.cli.app import _engines, _progress, app, err, handle_errors, out, output_file, write_output
 from voice_interviewer.cli.render import compact_table, level_text
-from voice_interviewer.cli.sessions import IdArg, ScoresOpt, open_record, open_store
+from voice_interviewer.cli.sessions import IdArg, ScoresOpt, check_round, open_record, open_store
 from voice_interviewer.errors import ExitCode, UserError
 
 if TYPE_CHECKING:
@@ -230,9 +230,7 @@ def progress(
         return
     if not p.points:
         if round_:
-            from voice_interviewer.track.rubric import load_track
-
-            load_track().check_round(round_)  # a misspelt round is a usage error, not "no sessions yet"
+            check_round(round_)
         out.print(
             "No scored sessions" + (f" of round {round_}" if round_ else "") + " yet. "
             "Record one with: voice-interviewer practice --demo"

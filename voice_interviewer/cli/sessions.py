@@ -104,9 +104,7 @@ def sessions_list(
     store = open_store()
     rows = list_sessions(store, round_, review_embedder())  # each question's level over its whole exchange
     if round_ and not rows:
-        from voice_interviewer.track.rubric import load_track
-
-        load_track().check_round(round_)
+        check_round(round_)
     if as_json:
         sys.stdout.write(json.dumps([r.__dict__ for r in rows], indent=1) + "\n")
         return
@@ -202,6 +200,14 @@ def sessions_show(
         for i, w in enumerate(summ.work_on, 1):
             out.print(f"Work on next {i}: {w}", highlight=False)
     out.print(f"[dim]scores: {scores}; re-scores: {', '.join(r.name for r in rec.rescores) or 'none'}[/]")
+
+
+def check_round(round_: str) -> None:
+    """A round with no sessions: a usage error when the track has no such round (a misspelling), not
+    "no sessions yet"."""
+    from voice_interviewer.track.rubric import load_track
+
+    load_track().check_round(round_)
 
 
 @sessions_app.command("replay")

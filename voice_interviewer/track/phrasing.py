@@ -106,11 +106,12 @@ def _parse_token(tok: str) -> Token:
             prefix = alt[:-1]
             if len(prefix) >= 5 and prefix.endswith("e"):
                 prefix = prefix[:-1]  # stems drop the e: "reduce*" must match "reduced" (stem "reduc")
-            if not stem(alt[:-1]).startswith(prefix):
+            word = stem(alt[:-1])
+            if not word.startswith(prefix):
                 # a prefix that is a word must match that word and its forms: "embedding*" matches
                 # "embedding" (stem "embed"), "care*" matches "cared" (stem "car"); "car*" would
                 # match "career" and "embed*" "embeddable"
-                options.append((stem(alt[:-1]), False))
+                options.append((word, False))
             options.append((prefix, True))
         else:
             options.append((stem(alt), False))
