@@ -166,6 +166,19 @@ def test_typed_answers_are_rescored_from_their_text(
     assert r.turns[0].scorecard is not None and r.turns[0].scorecard.models.stt is None
 
 
+def test_an_answer_of_hesitation_sounds_only_is_not_rescored(
+    track: Track, make_session: MakeSession, session_store: SessionStore
+) -> None:
+    folder = make_session(answers=((QID, STRONG),), audio=False)
+    s = Session.model_validate_json((folder / "session.json").read_text())
+    said = Transcript(text="Uh, um.", source="text").model_dump()
+    s.turns = [Turn(**{**s.turns[0].model_dump(), "transcript": said})]
+    (folder / "session.json").write_text(s.model_dump_json())
+    sc, _ = fake(track)
+    [r] = rescore(session_store, [folder.name], InProcess(lambda x: sc), RescoreOptions())
+    assert r.turns[0].scorecard is None and r.turns[0].problem == "only hesitation sounds (uh, um) in the answer"
+
+
 def test_diff_of_identical_cards_is_empty(card_for: CardFor) -> None:
     a = card_for(QID, STRONG)
     assert diff_cards(1, a, a) == ([], [])

@@ -102,6 +102,19 @@ def test_silence_asks_again_then_moves_on(track: Track) -> None:
     assert saved.status == "complete"
 
 
+def test_hesitation_sounds_alone_are_asked_again_not_scored(track: Track) -> None:
+    speaker = SilentSpeaker()
+    answers = ScriptedAnswers(["Um, uh, ah.", STRONG_BV])
+    deps, store = deps_for(track, answers, speaker)
+    session = new_session(store)
+    run_session(deps, session, ["phone-screen/bias-variance"], follow_ups=0)
+    saved = store.load(session.id)
+    assert [t.scorecard is None for t in saved.turns] == [True, False]
+    assert AGAIN in speaker.said and answers.prompts[1] == answers.prompts[0]
+    assert saved.turns[0].transcript and saved.turns[0].transcript.text == "Um, uh, ah."  # kept, as heard
+    assert isinstance(deps.ui, RecordingUI) and ("info", "Only ah, uh, um heard; asking again.") in deps.ui.events
+
+
 def test_ctrl_c_mid_answer_keeps_audio_and_the_session_resumes(track: Track) -> None:
     answers = ScriptedAnswers([STRONG_BV, KeyboardInterrupt()])
     deps, store = deps_for(track, answers)

@@ -8,8 +8,7 @@ from voice_interviewer.audio.io import level_warnings, load_audio
 from voice_interviewer.engines import Engines
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.retrieval.context import culture_for
-from voice_interviewer.scoring.delivery import without_fillers
-from voice_interviewer.scoring.scorecard import score_answer
+from voice_interviewer.scoring.scorecard import hesitation_only, hesitations_heard, score_answer
 from voice_interviewer.scoring.text import words as split_words
 from voice_interviewer.stt.transcriber import Progress
 from voice_interviewer.track.rubric import LoadedRound, Question
@@ -77,10 +76,10 @@ def score_transcript(engines: Engines, transcript: Transcript, question: str) ->
             "to score. Check the microphone level and record the answer again.",
             ExitCode.BAD_INPUT,
         )
-    if transcript.words and not split_words(without_fillers(transcript.words, transcript.text)[0]):
-        said = ", ".join(sorted({w.word.strip(",.?!").lower() for w in transcript.words}))
+    if hesitation_only(transcript):
         raise UserError(
-            f"Only hesitation sounds ({said}) were heard in {transcript.duration_s:.0f} s of audio, no words, so "
+            f"Only hesitation sounds ({hesitations_heard(transcript)}) were heard in {transcript.duration_s:.0f} s "
+            "of audio, no words, so "
             f"there is nothing to score. The speech model, {engines.transcriber.name}, knows English only: answer "
             "in English; if you did, record the answer again closer to the microphone.",
             ExitCode.BAD_INPUT,

@@ -21,7 +21,7 @@ from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.review.diff import CriterionChange, FigureChange, diff_cards
 from voice_interviewer.review.records import LATEST, AudioFile, open_session, read_audio, select_cards, summary_of
 from voice_interviewer.scoring.content import Embedder
-from voice_interviewer.scoring.scorecard import score_answer
+from voice_interviewer.scoring.scorecard import hesitation_only, hesitations_heard, score_answer
 from voice_interviewer.store.rescores import RescoredTurn, RescoreRecord, write_rescore
 from voice_interviewer.store.sessions import Session, SessionStore, Turn
 from voice_interviewer.stt.transcriber import Transcriber
@@ -148,6 +148,9 @@ def rescore_turn(engines: ScoringEngines, job: TurnJob) -> RescoredTurn:
         return RescoredTurn(**base, source=heard.source, problem=heard.problem)
     if heard.transcript.no_speech:
         return RescoredTurn(**base, source=heard.source, problem="no speech in the answer audio")
+    if hesitation_only(heard.transcript):
+        sounds = hesitations_heard(heard.transcript)
+        return RescoredTurn(**base, source=heard.source, problem=f"only hesitation sounds ({sounds}) in the answer")
     models = engines.models_used(heard.transcribed, rnd.sha256, rnd.round.version)
     if not heard.transcribed and heard.source == "saved transcript" and t.scorecard is not None:
         old = t.scorecard.models

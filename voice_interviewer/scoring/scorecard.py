@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from voice_interviewer.scoring.content import Embedder, score_content
 from voice_interviewer.scoring.delivery import delivery_metrics, without_fillers
+from voice_interviewer.scoring.text import words as split_words
 from voice_interviewer.track.rubric import LoadedRound, Question
 from voice_interviewer.types import Content, Delivery, ModelsUsed, QuestionRef, Scorecard, Transcript, Word
 
@@ -26,6 +27,17 @@ def as_scored(transcript: Transcript) -> tuple[str, tuple[Word, ...]]:
     and typed answers have no timings (their words all sit at 0 s)."""
     text, words = without_fillers(transcript.words, transcript.text)
     return text, (words if transcript.source == "audio" else ())
+
+
+def hesitation_only(transcript: Transcript) -> bool:
+    """Words were heard, but every one is a hesitation sound ("um, uh, ah"): nothing to score. Whisper
+    writes speech in another language this way, and a mumble into a distant microphone."""
+    return bool(split_words(transcript.text)) and not split_words(as_scored(transcript)[0])
+
+
+def hesitations_heard(transcript: Transcript) -> str:
+    """The hesitation sounds of such an answer, for a message: "ah, um"."""
+    return ", ".join(sorted({w.lower() for w in split_words(transcript.text)}))
 
 
 def score_answer(

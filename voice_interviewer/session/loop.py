@@ -21,7 +21,7 @@ from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.interviewer.followup import FollowUp
 from voice_interviewer.interviewer.probes import first_probe, gap_for, probe_for
 from voice_interviewer.scoring.content import Embedder
-from voice_interviewer.scoring.scorecard import score_answer
+from voice_interviewer.scoring.scorecard import hesitation_only, hesitations_heard, score_answer
 from voice_interviewer.session.budget import BUDGET_S, CallTimes, follow_up_deadline
 from voice_interviewer.session.prepare import Job, Line, Preparer, line_by
 from voice_interviewer.store.sessions import Session, SessionStore, Turn, next_turn_index
@@ -297,12 +297,13 @@ def _ask_question(
         turn.status = "answered"
         turn.transcript = transcript
         turn.timings.update(ans.timings)
-        if transcript.no_speech:
+        if transcript.no_speech or hesitation_only(transcript):
             prep.close()
             deps.store.save(session)
             if not retried:
                 retried = True
-                deps.ui.info("No speech heard; asking again.")
+                what = "No speech" if transcript.no_speech else f"Only {hesitations_heard(transcript)}"
+                deps.ui.info(f"{what} heard; asking again.")
                 deps.speaker.say(AGAIN, None)
                 continue
             deps.ui.info("No answer again; moving on.")
