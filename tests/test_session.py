@@ -15,6 +15,7 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from tests.fakes import FakeFollowUps, RecordingUI, ScriptedAnswers
+from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.interviewer.prompt import GENERIC_PROBES
 from voice_interviewer.paths import data_home
 from voice_interviewer.session.loop import AGAIN, MOVING_ON, SessionDeps, plan_questions, run_session
@@ -409,6 +410,67 @@ def test_typed_input_that_ends_keeps_the_answer_and_stops(track: Track) -> None:
     [turn] = saved.turns  # no follow-up was asked into the void
     assert (turn.status, turn.ended_by) == ("answered", "end-of-input")
     assert turn.transcript is not None and "na\ufffdve" in turn.transcript.text and turn.scorecard is not None
+
+
+def test_ctrl_c_while_typing_keeps_the_lines_typed_so_far(track: Track) -> None:
+    from voice_interviewer.session.answers import TextAnswers
+    from voice_interviewer.session.typed import TypedAnswerReader
+
+    lines: list[object] = ["Bias is error from a model that is too simple.", KeyboardInterrupt()]
+
+    def read_line(prompt: str) -> str:
+        item = lines.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        assert isinstance(item, str)
+        return item
+
+    deps, store = deps_for(track, ScriptedAnswers([]))
+    deps.answers = TextAnswers(TypedAnswerReader(read_line))
+    session = new_session(store)
+    with pytest.raises(KeyboardInterrupt):
+        run_session(deps, session, ["phone-screen/bias-variance"], follow_ups=0)
+    [turn] = store.load(session.id).turns
+    assert turn.status == "interrupted" and turn.transcript is not None
+    assert turn.transcript.text == "Bias is error from a model that is too simple."
+
+
+@pytest.mark.parametrize(
+    ("requested", "saved_mode", "has_input", "mode"),
+    [
+        ("auto", "text", True, "text"),  # typed answers stay typed, microphone or not
+        ("auto", "demo", False, "demo"),
+        ("auto", "voice", True, "voice"),
+        ("demo", "text", False, "demo"),  # told otherwise
+    ],
+)
+def test_a_resumed_session_goes_on_as_it_was_answered(
+    requested: str, saved_mode: str, has_input: bool, mode: str
+) -> None:
+    from voice_interviewer.session.practice import resume_mode
+
+    s = Session(id="20261127-120000-phone-screen", created="", track="netflix-mle", round="phone-screen", mode="text")
+    s.mode = saved_mode  # type: ignore[assignment]
+    assert resume_mode(requested, s, has_input) == mode
+    assert resume_mode(requested, None, has_input) == requested
+
+
+def test_a_spoken_session_is_not_resumed_by_a_synthesized_candidate() -> None:
+    from voice_interviewer.session.practice import resume_mode
+
+    s = Session(id="20261127-120000-phone-screen", created="", track="netflix-mle", round="phone-screen", mode="voice")
+    with pytest.raises(UserError, match="--resume 20261127-120000-phone-screen --text") as e:
+        resume_mode("auto", s, has_input=False)
+    assert e.value.code == ExitCode.DEVICE
+
+
+def test_resuming_a_session_that_does_not_exist_is_a_usage_error() -> None:
+    from voice_interviewer.session.practice import _take_over
+
+    store = SessionStore(data_home().ensure())
+    with pytest.raises(UserError, match="No session 20261201-999999-phone-screen to resume") as e:
+        _take_over(store, "20261201-999999-phone-screen")
+    assert e.value.code == ExitCode.USAGE
 
 
 def test_typed_input_that_ends_on_the_last_answer_completes_the_session(track: Track) -> None:

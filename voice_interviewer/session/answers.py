@@ -336,6 +336,14 @@ class DemoAnswers:
         )
 
 
+class TypedInterrupted(KeyboardInterrupt):
+    """Ctrl-C while an answer was being typed; carries the lines typed so far (None: nothing yet)."""
+
+    def __init__(self, transcript: Transcript | None) -> None:
+        super().__init__()
+        self.transcript = transcript
+
+
 class TextAnswers:
     """Typed answers (same scoring and follow-ups).
 
@@ -363,7 +371,11 @@ class TextAnswers:
     ) -> Answer:
         if self.exhausted:
             raise InputEnded()
-        text = clean_text(self.read_answer(prompt)).strip()
+        try:
+            text = clean_text(self.read_answer(prompt)).strip()
+        except KeyboardInterrupt:
+            typed = clean_text(str(getattr(self.read_answer, "partial", ""))).strip()
+            raise TypedInterrupted(typed_transcript(typed) if typed else None) from None
         if not text:
             if self.exhausted:
                 raise InputEnded()

@@ -284,6 +284,7 @@ def _ask_question(
             turn.answer_audio = partial.name if partial.is_file() else None
             turn.status = "interrupted"
             turn.ended_by = getattr(e, "ended_by", "interrupted")
+            turn.transcript = getattr(e, "transcript", None) or turn.transcript  # the lines typed so far
             raise
         turn.answer_audio = ans.audio_file
         turn.ended_by = ans.ended_by

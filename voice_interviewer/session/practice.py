@@ -63,6 +63,20 @@ def choose_mode(requested: str, has_input: bool) -> tuple[str, str | None]:
     )
 
 
+def resume_mode(requested: str, resumed: Session | None, has_input: bool) -> str:
+    """The mode to ask for: a resumed session goes on as it was answered unless told otherwise (typed
+    answers stay typed; a synthesized candidate never answers for someone who spoke or typed)."""
+    if resumed is None or requested != "auto":
+        return requested
+    if resumed.mode == "voice" and not has_input:
+        raise UserError(
+            f"Session {resumed.id} was answered by voice and no microphone is found. Plug one in, or go on "
+            f"typing: voice-interviewer practice --resume {resumed.id} --text",
+            ExitCode.DEVICE,
+        )
+    return resumed.mode
+
+
 def _devices() -> tuple[bool, bool]:
     from voice_interviewer.audio.devices import has_input, has_output, list_devices
 
@@ -110,6 +124,11 @@ def recover_crashed(store: SessionStore, notify: Callable[[str], None]) -> list[
 
 def _take_over(store: SessionStore, session_id: str) -> tuple[SessionLock, Session]:
     """Own the session to resume before anything slow starts (SessionBusy while another process runs it)."""
+    if not (store.folder(session_id) / "session.json").is_file():
+        raise UserError(
+            f"No session {session_id} to resume in {store.root}. List them with: voice-interviewer sessions",
+            ExitCode.USAGE,
+        )
     lock = store.own(session_id)
     try:
         session = store.load(session_id)
@@ -159,7 +178,7 @@ def run_practice(
     recover_crashed(store, ui.info)
     resumed_lock, resumed = _take_over(store, opts.resume) if opts.resume else (None, None)
     has_in, has_out = _devices()
-    mode, note = choose_mode(opts.mode, has_in)
+    mode, note = choose_mode(resume_mode(opts.mode, resumed, has_in), has_in)
     if note:
         ui.info(note)
     round_ = opts.round or engines.track.first_round

@@ -90,9 +90,11 @@ class TypedAnswerReader:
     def __init__(self, read_line: Callable[[str], str]) -> None:
         self._read_line = read_line
         self.exhausted = False
+        self.partial = ""  # the lines of the answer being typed, for Ctrl-C mid-answer
 
     def __call__(self, prompt: str) -> str:
         lines: list[str] = []
+        self.partial = ""
         while not self.exhausted:
             try:
                 line = clean_text(self._read_line("> " if not lines else "  "))
@@ -102,4 +104,5 @@ class TypedAnswerReader:
             if not line.strip() or line.strip().lower() == ENDS_ANSWER:
                 break
             lines.append(line)
+            self.partial = " ".join(line.strip() for line in lines)
         return " ".join(line.strip() for line in lines)
