@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import MakeSession
 from tests.fakes import FOLLOW, QID, STRONG, VAGUE
 from voice_interviewer.store.sessions import Session, SessionStore
@@ -30,8 +32,10 @@ def test_main_answers_make_the_level_and_every_spoken_answer_the_delivery(
     assert (q.level, q.score) == (main.content.level, main.content.score)  # without the track: the first answer
     assert q.missed == tuple(p.text for cr in main.content.criteria for p in cr.missed)
     assert summary.overall_level == main.content.level
-    wpm = (main.delivery.words_per_minute + follow.delivery.words_per_minute) / 2
-    assert summary.words_per_minute == round(wpm, 1)
+    words = main.delivery.words + follow.delivery.words  # the pace over all the speaking time, not a mean of two
+    minutes = (main.delivery.speaking_s + follow.delivery.speaking_s) / 60
+    assert main.delivery.speaking_s != follow.delivery.speaking_s
+    assert summary.words_per_minute == pytest.approx(words / minutes, abs=0.6)
     assert summary.long_pauses == len(main.delivery.long_pauses) + len(follow.delivery.long_pauses)
 
 

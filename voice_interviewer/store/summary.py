@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from voice_interviewer.errors import UserError
 from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.scoring.exchange import combine
@@ -57,7 +59,7 @@ class SessionSummary:
     answers: int  # answers with a scorecard (main questions and follow-ups)
     questions: dict[str, QuestionSummary] = field(default_factory=dict)  # by question id: its main answer
     overall_level: float | None = None  # mean level of the main answers; None when nothing was scored
-    words_per_minute: float | None = None  # mean over the spoken answers; None when none was spoken
+    words_per_minute: float | None = None  # over the spoken answers' speaking time; None when none was spoken
     fillers_per_minute: float | None = None
     long_pauses: int = 0
     work_on: tuple[str, ...] = ()  # at most two
@@ -142,8 +144,10 @@ def summarize(session: Session, track: Track | None = None, embedder: Embedder |
             if level <= 2:
                 weak[name] += 1
     timed = [c.delivery for c in cards if c.transcript.source == "audio"]
-    wpm = round(sum(d.words_per_minute for d in timed) / len(timed), 1) if timed else None
-    fpm = round(sum(d.fillers_per_minute for d in timed) / len(timed), 2) if timed else None
+    # over all the speaking time, as one long answer: a 60 s answer weighs more than a 15 s one
+    secs = [max(d.speaking_s, 1.0) for d in timed]
+    wpm = round(float(np.average([d.words_per_minute for d in timed], weights=secs)), 1) if timed else None
+    fpm = round(float(np.average([d.fillers_per_minute for d in timed], weights=secs)), 2) if timed else None
     pauses = sum(len(d.long_pauses) for d in timed)
     focus = [f"{name} (weak in {n} question{'s' if n > 1 else ''})" for name, n in weak.most_common(2)]
     if len(focus) < 2 and fpm is not None and fpm > 1.5:
