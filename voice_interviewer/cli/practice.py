@@ -43,13 +43,18 @@ def practice(
         str, typer.Option("--llm", help="'local' (SmolLM2 via llama.cpp) or provider:model, e.g. ollama:qwen2.5:7b.")
     ] = "local",
     llm_timeout: Annotated[
-        float, typer.Option("--llm-timeout", help="Seconds to wait for a follow-up before using the rubric's probe.")
+        float,
+        typer.Option(
+            "--llm-timeout", min=1.0, max=600.0, help="Seconds to wait for a follow-up before using the rubric's probe."
+        ),
     ] = 20.0,
     voice: Annotated[str | None, typer.Option("--voice", help="pyttsx3 voice id for the interviewer.")] = None,
     tts: Annotated[
         str, typer.Option("--tts", help="The interviewer's voice: pyttsx3 (espeak-ng) or piper (natural, bundled).")
     ] = "pyttsx3",
-    rate: Annotated[int, typer.Option("--rate", help="Interviewer speaking rate (words a minute).")] = 175,
+    rate: Annotated[
+        int, typer.Option("--rate", min=80, max=400, help="Interviewer speaking rate (words a minute).")
+    ] = 175,
     quiet: Annotated[
         bool, typer.Option("--quiet", help="Do not play the interviewer's voice (lines are still saved).")
     ] = False,
@@ -120,7 +125,8 @@ def practice(
     except KeyboardInterrupt as e:
         sid = getattr(e, "session_id", None)
         err.print(
-            "[yellow]Stopped.[/] Every finished answer and the audio of the one in progress are saved; "
+            "[yellow]Stopped.[/] Every finished answer and the one in progress (its audio, or the lines typed) are "
+            "saved; "
             + (f"resume with: voice-interviewer practice --resume {sid}" if sid else "nothing was recorded yet."),
             highlight=False,
             soft_wrap=True,
