@@ -40,7 +40,7 @@ def test_rescore_is_stored_beside_the_old_scorecards_and_shows_what_changed(
     sc, stt = fake(track, VAGUE)
     fixed = datetime(2026, 11, 27, 23, 19, 0, tzinfo=UTC)
     [r] = rescore(session_store, [folder.name], InProcess(lambda t: sc), RescoreOptions(), now=lambda: fixed)
-    assert r.path == folder / "rescores" / "20261127T231900Z-fake-stt-2026.11.1.json"
+    assert r.path == folder / "rescores" / "20261127T231900Z-fake-stt-2026.12.1.json"
     assert (folder / "session.json").read_bytes() == before, "the original scorecards are never touched"
     assert stt.heard == [int(0.3 * 16000)]
     record = RescoreRecord.model_validate_json(r.path.read_bytes())
@@ -147,7 +147,7 @@ def test_a_rubric_version_that_is_not_installed_fails_before_any_work(
     with pytest.raises(UserError, match=r"Rubric version 1999\.1 .* not installed .*VOICE_INTERVIEWER_RUBRICS"):
         rescore(session_store, [folder.name], InProcess(lambda t: sc), RescoreOptions(rubric_version="1999.1"))
     assert stt.heard == [] and not (folder / "rescores").exists()
-    [r] = rescore(session_store, [folder.name], InProcess(lambda t: sc), RescoreOptions(rubric_version="2026.11.1"))
+    [r] = rescore(session_store, [folder.name], InProcess(lambda t: sc), RescoreOptions(rubric_version="2026.12.1"))
     assert r.path is not None
 
 
