@@ -113,7 +113,7 @@ def test_hesitation_sounds_alone_are_asked_again_not_scored(track: Track) -> Non
     assert [t.scorecard is None for t in saved.turns] == [True, False]
     assert AGAIN in speaker.said and answers.prompts[1] == answers.prompts[0]
     assert saved.turns[0].transcript and saved.turns[0].transcript.text == "Um, uh, ah."  # kept, as heard
-    assert isinstance(deps.ui, RecordingUI) and ("info", "Only ah, uh, um heard; asking again.") in deps.ui.events
+    assert isinstance(deps.ui, RecordingUI) and ("info", "Only ah, uh, um typed; asking again.") in deps.ui.events
 
 
 def test_ctrl_c_mid_answer_keeps_audio_and_the_session_resumes(track: Track) -> None:

@@ -303,8 +303,13 @@ def _ask_question(
             deps.store.save(session)
             if not retried:
                 retried = True
-                what = "No speech" if transcript.no_speech else f"Only {hesitations_heard(transcript)}"
-                deps.ui.info(f"{what} heard; asking again.")
+                if transcript.no_speech:
+                    what = "Nothing typed" if transcript.source == "text" else "No speech heard"
+                else:
+                    what = f"Only {hesitations_heard(transcript)} " + (
+                        "typed" if transcript.source == "text" else "heard"
+                    )
+                deps.ui.info(f"{what}; asking again.")
                 deps.speaker.say(AGAIN, None)
                 continue
             deps.ui.info("No answer again; moving on.")

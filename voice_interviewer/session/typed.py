@@ -74,6 +74,7 @@ def binary_line_reader(stream: BinaryIO) -> Callable[[str], str]:
         sys.stdout.write(prompt)
         sys.stdout.flush()
         raw = stream.readline()
+        sys.stdout.write("\n")  # piped text is not echoed: what follows starts on a line of its own
         if not raw:
             raise EOFError
         return clean_text(raw).rstrip("\r\n")
