@@ -66,6 +66,12 @@ _open_lock = threading.RLock()  # one thread at a time uses (or reopens) the emb
 _embedded: dict[str, tuple[Any, str]] = {}  # store path -> (client, generation it was opened at)
 
 
+def _reason(e: BaseException) -> str:
+    """An error in a few words: its first line, or its type when it has no message."""
+    text = str(e).strip().splitlines()[0][:120] if str(e).strip() else ""
+    return text.rstrip(".") or type(e).__name__
+
+
 def _server_client(url: str, settings: Any) -> Any:
     import chromadb
 
@@ -77,7 +83,7 @@ def _server_client(url: str, settings: Any) -> Any:
         c.heartbeat()
     except Exception as e:  # noqa: BLE001 (connection errors come in many types)
         raise UserError(
-            f"The Chroma server at {url} did not answer ({type(e).__name__}). Start it, or leave out "
+            f"The Chroma server at {url} did not answer ({_reason(e)}). Start it, or leave out "
             "--chroma-url to use the embedded store in the data home.",
             ExitCode.DEVICE,
         ) from None
