@@ -235,6 +235,19 @@ def test_cli_rescore(track: Track, monkeypatch: pytest.MonkeyPatch, make_session
     assert body[0]["session_id"] == folder.name and body[0]["unchanged"] == 2 and body[0]["criteria"] == []
 
 
+def test_rescore_refuses_what_it_cannot_do_before_writing_anything(make_session: MakeSession) -> None:
+    from voice_interviewer.store.lock import SessionLock
+
+    runner = CliRunner()
+    folder = make_session()
+    res = runner.invoke(app, ["rescore", folder.name, "--stt-model", "tinyy.en"])
+    assert res.exit_code == ExitCode.USAGE and "Unknown speech model 'tinyy.en'" in res.stderr
+    with SessionLock(folder).acquire(folder.name):  # another process records it
+        res = runner.invoke(app, ["rescore", folder.name])
+    assert res.exit_code == ExitCode.USAGE and "still being recorded" in res.stderr
+    assert not (folder / "rescores").exists()
+
+
 def test_the_points_made_after_a_follow_up_are_listed_one_a_line(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
     import io

@@ -170,6 +170,7 @@ def rescore(
     from voice_interviewer.review.rescore import RescoreOptions, plan_batch
     from voice_interviewer.review.rescore import rescore as run_rescore
     from voice_interviewer.review.runners import make_runner
+    from voice_interviewer.store.lock import is_owned
 
     if (session_id is None) == (not all_):
         raise UserError("Give a session id or --all (not both).", ExitCode.USAGE)
@@ -177,17 +178,32 @@ def rescore(
     ids = store.list_ids() if all_ else [resolve_id(store, session_id or "")]
     if not ids:
         raise UserError("No sessions to re-score. Record one with: voice-interviewer practice --demo", ExitCode.USAGE)
-    opts = RescoreOptions(stt_model=stt_model, rubric_version=rubric_version, llm=llm)
-    planned = plan_batch(store, ids, opts)
-    jobs = planned[1]
+    busy = [i for i in ids if is_owned(store.folder(i))]  # still being recorded: its files are changing
+    if busy and not all_:
+        raise UserError(
+            f"Session {busy[0]} is still being recorded by another voice-interviewer; re-score it when that "
+            "run has finished.",
+            ExitCode.USAGE,
+        )
+    if busy:
+        err.print(f"[dim]Left out, still being recorded: {', '.join(busy)}[/]")
+        ids = [i for i in ids if i not in busy]
     from voice_interviewer.paths import data_home
 
     home = data_home().ensure()
+    from voice_interviewer.models import Checksums
+
+    if stt_model:  # an unknown or missing model fails here, before anything is written
+        from voice_interviewer.stt.placement import resolve_model
+
+        resolve_model(stt_model, home, Checksums(home))
+    opts = RescoreOptions(stt_model=stt_model, rubric_version=rubric_version, llm=llm)
+    planned = plan_batch(store, ids, opts)
+    jobs = planned[1]
     runner, how = make_runner(opts, device, jobs, home, lambda track: _engines(stt_model, device, track))
     follow = None
     if llm:
         from voice_interviewer.engines import llm_follow_ups
-        from voice_interviewer.models import Checksums
 
         follow = llm_follow_ups(llm, Checksums(home))
     err.print(f"[dim]Re-scoring {len(jobs)} answer(s) from {len(ids)} session(s) {how}.[/]")
