@@ -63,7 +63,16 @@ def culture_notes(engines: Engines, question: Question, k: int = 3) -> tuple[str
     """What the knowledge notes say about the culture themes a behavioral question probes."""
     query = f"{' '.join(t.replace('-', ' ') for t in question.culture)} {question.prompt}"
     hits = search(engines, query, k=k, kinds=["knowledge", "user"])
-    return tuple(f"{h.heading} ({h.source}): {h.text[:220]}" for h in hits)
+    return tuple(f"{h.heading} ({h.source}): {clip(h.text, 220)}" for h in hits)
+
+
+def clip(text: str, n: int) -> str:
+    """``text`` in at most about ``n`` characters, cut at a word and marked with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= n:
+        return text
+    cut = text[:n].rsplit(" ", 1)[0] if " " in text[:n] else text[:n]
+    return cut.rstrip(",;:") + "\u2026"
 
 
 def find_question(engines: Engines, text: str, k: int = 5) -> tuple[str, float]:
