@@ -464,6 +464,18 @@ def test_a_spoken_session_is_not_resumed_by_a_synthesized_candidate() -> None:
     assert e.value.code == ExitCode.DEVICE
 
 
+def test_asking_for_more_questions_than_the_round_has_says_so(track: Track) -> None:
+    from voice_interviewer.session.practice import fewer_questions
+
+    n = len(plan_questions(track, "phone-screen", 1000))
+    assert n == len(track.rounds["phone-screen"].round.questions)
+    assert (
+        fewer_questions("phone-screen", n, 1000)
+        == f"The phone-screen round has {n} questions, not 1000: all {n} are asked."
+    )
+    assert fewer_questions("phone-screen", n, n) is None and fewer_questions("phone-screen", 3, None) is None
+
+
 def test_resuming_a_session_that_does_not_exist_is_a_usage_error() -> None:
     from voice_interviewer.session.practice import _take_over
 

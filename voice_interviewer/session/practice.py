@@ -63,6 +63,13 @@ def choose_mode(requested: str, has_input: bool) -> tuple[str, str | None]:
     )
 
 
+def fewer_questions(round_: str, planned: int, asked_for: int | None) -> str | None:
+    """What to say when the round has fewer questions than were asked for (None: it has enough)."""
+    if asked_for is None or planned >= asked_for:
+        return None
+    return f"The {round_} round has {planned} questions, not {asked_for}: all {planned} are asked."
+
+
 def resume_mode(requested: str, resumed: Session | None, has_input: bool) -> str:
     """The mode to ask for: a resumed session goes on as it was answered unless told otherwise (typed
     answers stay typed; a synthesized candidate never answers for someone who spoke or typed)."""
@@ -272,6 +279,8 @@ def run_practice(
             session.mode = mode  # type: ignore[assignment]
     else:
         plan = plan_questions(engines.track, round_, opts.questions or 3)
+        if note := fewer_questions(round_, len(plan), opts.questions):
+            ui.info(note)
         follow_n = opts.follow_ups
         session = Session(
             id=new_session_id(round_),
