@@ -316,3 +316,29 @@ def test_a_typed_answer_in_another_script_is_refused(runner: CliRunner) -> None:
     assert_one_line_error(run(runner, "score", "--text", answer, "-q", QID), 3, "English only")
     res = run(runner, "score", "--text", "Bias is error from a model too simple: a naïve café model.", "-q", QID)
     assert res.exit_code == 0, res.output
+
+
+def test_doctor_tells_a_server_that_does_not_answer_from_a_missing_part(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import voice_interviewer.doctor as doctor
+    from voice_interviewer.errors import MissingModelError, UserError
+
+    def down() -> str:
+        raise UserError("The Chroma server at http://127.0.0.1:9 did not answer.", ExitCode.DEVICE)
+
+    def gone() -> str:
+        raise MissingModelError("espeak-ng is missing: run make setup")
+
+    def checks(*parts: doctor.Check) -> None:
+        monkeypatch.setattr(doctor, "run_checks", lambda engines: list(parts))
+
+    server = doctor._try("knowledge index (Chroma)", down)
+    assert (server.ok, server.unreachable) == (False, True)
+    checks(doctor._try("rubrics", lambda: "18 questions"), server)
+    res = runner.invoke(app, ["doctor"])
+    assert res.exit_code == ExitCode.DEVICE and "no answer" in res.stdout and "missing" not in res.stdout
+    checks(server, doctor._try("voice: pyttsx3", gone))
+    assert runner.invoke(app, ["doctor"]).exit_code == ExitCode.MISSING_MODEL
+    checks(doctor._try("rubrics", lambda: "18 questions"))
+    assert runner.invoke(app, ["doctor"]).exit_code == 0

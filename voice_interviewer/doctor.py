@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from voice_interviewer.engines import Engines
-from voice_interviewer.errors import UserError
+from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.models import PIPER_JOE, SMOLLM2, Checksums, verified_folder
 
 
@@ -18,13 +18,14 @@ class Check:
     ok: bool
     detail: str
     optional: bool = False
+    unreachable: bool = False  # installed, but a server or device it needs did not answer (exit 5, not 4)
 
 
 def _try(part: str, fn: Callable[[], str], optional: bool = False) -> Check:
     try:
         return Check(part, True, fn())
     except UserError as e:
-        return Check(part, False, e.message, optional)
+        return Check(part, False, e.message, optional, unreachable=e.code == ExitCode.DEVICE)
     except Exception as e:  # noqa: BLE001 (doctor reports every failure as a row, never crashes)
         return Check(part, False, f"{type(e).__name__}: {e}", optional)
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from voice_interviewer.cli.app import _engines, app, handle_errors, out
 from voice_interviewer.errors import ExitCode
+
+if TYPE_CHECKING:
+    from voice_interviewer.doctor import Check
 
 
 @app.command(rich_help_panel="Set up")
@@ -32,12 +35,17 @@ def doctor(
         for c in checks:
             table.add_row(
                 c.part,
-                "[green]OK[/]" if c.ok else ("[yellow]none[/]" if c.optional else "[red]missing[/]"),
+                "[green]OK[/]" if c.ok else "[yellow]none[/]" if c.optional else _failed(c),
                 "" if brief and c.ok else c.detail,
             )
         out.print(table)
-    if any(not c.ok and not c.optional for c in checks):
-        raise typer.Exit(int(ExitCode.MISSING_MODEL))
+    failed = [c for c in checks if not c.ok and not c.optional]
+    if failed:  # a missing part is exit 4; only servers or devices that did not answer, exit 5
+        raise typer.Exit(int(ExitCode.DEVICE if all(c.unreachable for c in failed) else ExitCode.MISSING_MODEL))
+
+
+def _failed(c: Check) -> str:
+    return "[red]no answer[/]" if c.unreachable else "[red]missing[/]"
 
 
 @app.command(rich_help_panel="Set up")
