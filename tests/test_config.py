@@ -49,12 +49,30 @@ def test_an_empty_variable_counts_as_unset(cfg: Path) -> None:
         ("VOICE_INTERVIEWER_RATE", "150.5", "whole number"),
         ("VOICE_INTERVIEWER_DEVICE", "gpu", "auto, cpu, cuda"),
         ("VOICE_INTERVIEWER_BARGE_IN", "maybe", "true or false"),
+        ("VOICE_INTERVIEWER_LLM", "nonsense", "provider:model"),
+        ("VOICE_INTERVIEWER_LLM", "ollama:", "provider:model"),
+        ("VOICE_INTERVIEWER_CHROMA_URL", "notaurl:port", "http://localhost:8000"),
+        ("VOICE_INTERVIEWER_CHROMA_URL", "ftp://host", "http://localhost:8000"),
     ],
 )
 def test_a_bad_variable_is_named_with_what_is_needed(cfg: Path, var: str, raw: str, says: str) -> None:
     with pytest.raises(ConfigError, match=var) as e:
         resolve({var: raw}, cfg)
     assert says in e.value.message and e.value.code == ExitCode.USAGE
+
+
+@pytest.mark.parametrize(
+    ("var", "raw"),
+    [
+        ("VOICE_INTERVIEWER_LLM", "local"),
+        ("VOICE_INTERVIEWER_LLM", "ollama:qwen2.5:7b"),
+        ("VOICE_INTERVIEWER_CHROMA_URL", "http://localhost:8000"),
+        ("VOICE_INTERVIEWER_CHROMA_URL", "chroma.internal:8000"),
+        ("VOICE_INTERVIEWER_CHROMA_URL", "https://chroma.example.org"),
+    ],
+)
+def test_good_interviewer_models_and_server_addresses_are_taken(cfg: Path, var: str, raw: str) -> None:
+    assert resolve({var: raw}, cfg)[var.removeprefix("VOICE_INTERVIEWER_").lower()].value == raw
 
 
 def test_a_broken_file_is_named_and_set_leaves_it_untouched(cfg: Path) -> None:

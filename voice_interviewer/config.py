@@ -51,6 +51,30 @@ def _text(choices: tuple[str, ...] = ()) -> Callable[[object], Value]:
     return parse
 
 
+def _llm(raw: object) -> Value:
+    v = _text()(raw)
+    assert isinstance(v, str)
+    provider, _, model = v.partition(":")
+    if v != "local" and not (provider.strip() and model.strip()):
+        raise ValueError("local or provider:model (e.g. ollama:qwen2.5:7b) is needed")
+    return v
+
+
+def _url(raw: object) -> Value:
+    from urllib.parse import urlparse
+
+    v = _text()(raw)
+    assert isinstance(v, str)
+    u = urlparse(v if "://" in v else f"http://{v}")
+    try:
+        port_ok = u.port is None or 0 < u.port < 65536
+    except ValueError:
+        port_ok = False
+    if u.scheme not in ("http", "https") or not u.hostname or not port_ok or " " in v:
+        raise ValueError("a server address such as http://localhost:8000 is needed")
+    return v
+
+
 def _device(raw: object) -> Value:
     if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
         return str(raw)  # an index, as `devices` lists them
@@ -116,9 +140,9 @@ KEYS: tuple[Key, ...] = (
     Key("round", None, _text(), "the round `practice` asks from (none: the loop's first)", "round_", ("practice",)),
     Key("track", None, _text(), "rubric track, a folder of rubrics (none: the first there)"),
     Key("end_silence", 2.5, _number(0.8, 15), "seconds of silence that end an answer"),
-    Key("llm", "local", _text(), "the interviewer model: local or provider:model", commands=("practice",)),
+    Key("llm", "local", _llm, "the interviewer model: local or provider:model", commands=("practice",)),
     Key("llm_timeout", 20.0, _number(1, 600), "seconds to wait for a follow-up before the rubric's probe"),
-    Key("chroma_url", None, _text(), "a Chroma server, e.g. http://localhost:8000 (none: the embedded store)"),
+    Key("chroma_url", None, _url, "a Chroma server, e.g. http://localhost:8000 (none: the embedded store)"),
     Key("input_device", None, _device, "microphone: index or name (see `devices`)"),
     Key("output_device", None, _device, "speakers: index or name"),
     Key(
