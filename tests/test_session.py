@@ -151,11 +151,14 @@ def test_crashed_session_is_recovered_on_the_next_run(track: Track) -> None:
     session = new_session(store)
     pcm = store.folder(session.id) / "turn-01-answer.pcm"
     pcm.write_bytes((np.ones(16000 * 3, dtype="<i2") * 500).tobytes())
+    (store.folder(session.id) / ".prepared").mkdir()
+    (store.folder(session.id) / ".prepared" / "prepared-001.wav").write_bytes(b"RIFF")  # a line never said
     notes: list[str] = []
     assert recover_crashed(store, notes.append) == [session.id]
     assert store.load(session.id).status == "interrupted"
     assert sf.info(str(pcm.with_suffix(".wav"))).frames == 16000 * 3
     assert "--resume" in notes[0]
+    assert not (store.folder(session.id) / ".prepared").exists()
 
 
 def test_session_json_is_written_atomically(track: Track) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import threading
 import time
@@ -113,6 +114,7 @@ def recover_crashed(store: SessionStore, notify: Callable[[str], None]) -> list[
             if session.status == "complete":
                 continue
             wavs = recover_pcm(folder)
+            shutil.rmtree(folder / ".prepared", ignore_errors=True)  # speech rendered for lines never said
             cut = [t for t in session.turns if t.status == "in-progress"]
             for t in cut:  # the answer a crash cut short belongs to its turn
                 audio = folder / f"turn-{t.index:02d}-answer.wav"
