@@ -65,3 +65,16 @@ def test_the_rubrics_own_words_about_scores_are_not_a_grade() -> None:
     assert check_reply(probe.replace("Concretely, with", "With"), c) is None
     reason = check_reply("What score would you give your own answer about the five folds?", c)
     assert reason is not None and reason.startswith("talks about grades")
+
+
+def test_a_reply_that_hands_the_questions_to_the_candidate_is_rejected() -> None:
+    c = ctx()
+    for reply in (
+        "What do you want to know about variance?",
+        "Do you have any questions about the bias-variance trade-off?",
+        "Is there anything else you'd like to ask about regularization and variance?",
+    ):
+        assert (check_reply(reply, c) or "").startswith("hands the questions to the candidate"), reply
+    assert (
+        check_reply("What would you want to know about the validation error before adding regularization?", c) is None
+    )

@@ -103,6 +103,17 @@ _FORM: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "is garbled",
     ),
+    (
+        re.compile(
+            # the whole question is "what do you want to know (about the topic)?": the candidate is to ask
+            r"\bwhat (?:do|would) you (?:want|like|wish) to (?:know|ask|learn|discuss|hear)"
+            r"(?: about(?: [\w'-]+){1,4})?\?$"
+            r"|\b(?:do|did) you have (?:any|other|more)? ?questions\b"
+            r"|\banything (?:else )?(?:you(?:'d)?|you would) (?:like|want) to (?:ask|know|discuss)\b",
+            re.I,
+        ),
+        "hands the questions to the candidate",
+    ),
     (re.compile(r"\b(?:i(?!\.e\.)|i'm|i've|i'll|my|mine)\b", re.I), "speaks as the candidate"),
     (re.compile(r"[,;:\-–—(]\s*\?$|(?:…|\.\.\.)\s*\?$|\b(?:and|or|but|the|a|an|which is)\s*\?$", re.I), "is cut off"),
     (re.compile(r'^[^"]*"[^"]*$'), "has an unbalanced quote"),
