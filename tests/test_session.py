@@ -88,6 +88,10 @@ def test_session_asks_follows_up_scores_and_saves_every_turn(track: Track) -> No
     assert isinstance(ui, RecordingUI)
     assert [e for e in ui.events if e[0] == "scorecard"] == [("scorecard", plan[0]), ("scorecard", plan[1])]
     assert isinstance(deps.follow_ups, FakeFollowUps) and deps.follow_ups.warmed == plan
+    # each scorecard shown is the follow-up answer's; the question's level over both answers is said beside it
+    notes = [m for kind, m in ui.events if kind == "info" and "whole exchange" in m]
+    levels = [saved.summary["questions"][q]["level"] for q in plan]
+    assert [f"is at level {lv}," in m for m, lv in zip(notes, levels, strict=True)] == [True, True]
 
 
 def test_silence_asks_again_then_moves_on(track: Track) -> None:

@@ -25,7 +25,7 @@ from voice_interviewer.scoring.scorecard import hesitation_only, hesitations_hea
 from voice_interviewer.session.budget import BUDGET_S, CallTimes, follow_up_deadline
 from voice_interviewer.session.prepare import Job, Line, Preparer, line_by
 from voice_interviewer.store.sessions import Session, SessionStore, Turn, next_turn_index
-from voice_interviewer.store.summary import summarize
+from voice_interviewer.store.summary import exchange_note, summarize
 from voice_interviewer.track.rubric import LoadedRound, Question, Track
 from voice_interviewer.tts.speaker import Interruptible, Speaker
 from voice_interviewer.types import ModelsUsed, Scorecard, Transcript
@@ -245,6 +245,7 @@ def _ask_question(
     asked: list[str] = [question.prompt]
     scoring: tuple[Turn, Preparer, Job] | None = None  # the last answer, while its scorecard is finished
     retried = False
+    first_turn = len(session.turns)  # this exchange's turns come after
     k = 0
     while k <= follow_ups:
         n = next_turn_index(session, folder)  # never over an earlier turn's recording
@@ -324,6 +325,10 @@ def _ask_question(
         if not want_follow_up:
             card = _scored(deps, session, turn, prep, job)
             deps.ui.scorecard(card)
+            if note := exchange_note(
+                [t.scorecard for t in session.turns[first_turn:] if t.scorecard], deps.track, deps.embedder
+            ):
+                deps.ui.info(note)
             if ans.speech_ended_at is not None:
                 turn.timings["end_of_speech_to_scorecard_s"] = round(time.monotonic() - ans.speech_ended_at, 3)
                 deps.store.save(session)

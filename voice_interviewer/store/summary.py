@@ -163,3 +163,15 @@ def summarize(session: Session, track: Track | None = None, embedder: Embedder |
         long_pauses=pauses,
         work_on=tuple(focus[:2]),
     )
+
+
+def exchange_note(cards: list[Scorecard], track: Track, embedder: Embedder | None) -> str | None:
+    """Beside the last answer's scorecard, when follow-ups were answered: the question's level over
+    the whole exchange (what the summary, the report and `progress` give it)."""
+    if len(cards) < 2:
+        return None
+    q = question_summary(cards, track, embedder)
+    return (
+        f"This scorecard is the last answer's alone. Over the whole exchange ({len(cards)} answers) the question "
+        f"is at level {q.level}, {q.score:.0f}/100."
+    )
