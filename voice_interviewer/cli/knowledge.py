@@ -74,4 +74,4 @@ def knowledge_add(
     from voice_interviewer.retrieval.index import add_notes
 
     for f, n in add_notes(_engines(chroma_url=chroma_url), files):
-        out.print(f"Added {f} ({n} chunks).")
+        out.print(f"Added {f} ({n} chunk{'' if n == 1 else 's'}).")
