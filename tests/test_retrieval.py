@@ -208,8 +208,8 @@ def test_a_bad_file_in_a_folder_adds_nothing(engines: Engines, tmp_path: Path) -
 
 
 def test_a_note_is_clipped_at_a_word_with_an_ellipsis() -> None:
-    from voice_interviewer.retrieval.search import clip
+    from voice_interviewer.types import clip
 
     assert clip("Say what you decided, how confident you were, and why.", 30) == "Say what you decided, how\u2026"
     assert clip("Short enough.", 30) == "Short enough."
-    assert clip("x" * 40, 10) == "x" * 10 + "\u2026"
+    assert clip("x" * 40, 10) == "x" * 9 + "\u2026"  # at most 10 characters, the ellipsis included

@@ -32,6 +32,15 @@ def words_text(words: Sequence[Word]) -> str:
     return "".join(("" if i == 0 or w.attached else " ") + w.word for i, w in enumerate(words))
 
 
+def clip(text: str, n: int) -> str:
+    """``text`` on one line in at most ``n`` characters: cut at a word, the ellipsis included."""
+    text = " ".join(text.split())
+    if len(text) <= n:
+        return text
+    cut = text[: n - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "\u2026"
+
+
 class Hesitation(Frozen):
     """A hesitation sound heard in the audio (held, voiced, steady), whatever the transcript says."""
 

@@ -17,11 +17,7 @@ from voice_interviewer.scoring.content import Embedder
 from voice_interviewer.store.sessions import Session
 from voice_interviewer.store.summary import summarize
 from voice_interviewer.track.rubric import Track
-from voice_interviewer.types import Scorecard, Transcript
-
-
-def _short(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
+from voice_interviewer.types import Scorecard, Transcript, clip
 
 
 class RichSessionUI:
@@ -92,7 +88,7 @@ class RichSessionUI:
         table.add_column("missed")
         for qid, q in s.questions.items():
             table.add_row(
-                qid, q.level_text, "\n".join(_short(p) for p in q.prompted) or "-", "\n".join(q.missed[:3]) or "-"
+                qid, q.level_text, "\n".join(clip(p, 60) for p in q.prompted) or "-", "\n".join(q.missed[:3]) or "-"
             )
         self.c.print(table)
         if s.words_per_minute is not None:

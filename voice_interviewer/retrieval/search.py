@@ -10,6 +10,7 @@ from voice_interviewer.engines import Engines
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.retrieval.index import KNOWLEDGE, QUESTIONS, embed, ensure_built, read
 from voice_interviewer.track.rubric import Question
+from voice_interviewer.types import clip
 
 MATCH_THRESHOLD = 0.4  # cosine similarity to accept a free-text question (paraphrases score 0.42+, unrelated 0.31-)
 
@@ -64,15 +65,6 @@ def culture_notes(engines: Engines, question: Question, k: int = 3) -> tuple[str
     query = f"{' '.join(t.replace('-', ' ') for t in question.culture)} {question.prompt}"
     hits = search(engines, query, k=k, kinds=["knowledge", "user"])
     return tuple(f"{h.heading} ({h.source}): {clip(h.text, 220)}" for h in hits)
-
-
-def clip(text: str, n: int) -> str:
-    """``text`` in at most about ``n`` characters, cut at a word and marked with an ellipsis when cut."""
-    text = " ".join(text.split())
-    if len(text) <= n:
-        return text
-    cut = text[:n].rsplit(" ", 1)[0] if " " in text[:n] else text[:n]
-    return cut.rstrip(",;:") + "\u2026"
 
 
 def find_question(engines: Engines, text: str, k: int = 5) -> tuple[str, float]:
