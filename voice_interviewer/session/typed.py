@@ -91,19 +91,22 @@ class TypedAnswerReader:
     def __init__(self, read_line: Callable[[str], str]) -> None:
         self._read_line = read_line
         self.exhausted = False
-        self.partial = ""  # the lines of the answer being typed, for Ctrl-C mid-answer
+        self._lines: list[str] = []  # of the answer being read
+
+    @property
+    def partial(self) -> str:
+        """The answer as typed so far (what Ctrl-C mid-answer keeps)."""
+        return " ".join(line.strip() for line in self._lines)
 
     def __call__(self, prompt: str) -> str:
-        lines: list[str] = []
-        self.partial = ""
+        self._lines = []
         while not self.exhausted:
             try:
-                line = clean_text(self._read_line("> " if not lines else "  "))
+                line = clean_text(self._read_line("> " if not self._lines else "  "))
             except EOFError:
                 self.exhausted = True
                 break
             if not line.strip() or line.strip().lower() == ENDS_ANSWER:
                 break
-            lines.append(line)
-            self.partial = " ".join(line.strip() for line in lines)
-        return " ".join(line.strip() for line in lines)
+            self._lines.append(line)
+        return self.partial
