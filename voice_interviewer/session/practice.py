@@ -133,11 +133,6 @@ def recover_crashed(store: SessionStore, notify: Callable[[str], None]) -> list[
 
 def _take_over(store: SessionStore, session_id: str) -> tuple[SessionLock, Session]:
     """Own the session to resume before anything slow starts (SessionBusy while another process runs it)."""
-    if not (store.folder(session_id) / "session.json").is_file():
-        raise UserError(
-            f"No session {session_id} to resume in {store.root}. List them with: voice-interviewer sessions",
-            ExitCode.USAGE,
-        )
     lock = store.own(session_id)
     try:
         session = store.load(session_id)

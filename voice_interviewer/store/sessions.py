@@ -140,7 +140,12 @@ class SessionStore:
         return lock
 
     def own(self, session_id: str) -> SessionLock:
-        """Take over an existing session; :class:`SessionBusy` when a live process runs it."""
+        """Take over an existing session (to resume it); :class:`SessionBusy` when a live process runs it."""
+        if not (self.folder(session_id) / "session.json").is_file():  # nothing to take over, nor a folder to lock
+            raise UserError(
+                f"No session {session_id} to resume in {self.root}. List them with: voice-interviewer sessions",
+                ExitCode.USAGE,
+            )
         return SessionLock(self.folder(session_id)).acquire(session_id, wait_s=0.5)
 
     def save(self, session: Session) -> None:
