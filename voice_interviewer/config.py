@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import ParseResult, urlparse
 
 from voice_interviewer.errors import ExitCode, UserError
 from voice_interviewer.paths import config_file
@@ -60,12 +61,15 @@ def _llm(raw: object) -> Value:
     return v
 
 
-def _url(raw: object) -> Value:
-    from urllib.parse import urlparse
+def server_address(url: str) -> ParseResult:
+    """A server's address as given (``http://host:8000``, or ``host:8000`` meaning http)."""
+    return urlparse(url if "://" in url else f"http://{url}")
 
+
+def _url(raw: object) -> Value:
     v = _text()(raw)
     assert isinstance(v, str)
-    u = urlparse(v if "://" in v else f"http://{v}")
+    u = server_address(v)
     try:
         port_ok = u.port is None or 0 < u.port < 65536
     except ValueError:

@@ -34,3 +34,10 @@ class MissingModelError(UserError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, ExitCode.MISSING_MODEL)
+
+
+def first_line(e: BaseException) -> str:
+    """The first line of an error, without a closing full stop (the message adds its own); its type
+    when it has no message."""
+    lines = str(e).strip().splitlines()
+    return (lines[0] if lines else type(e).__name__).rstrip(". ")

@@ -27,10 +27,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
+from voice_interviewer.config import server_address
 from voice_interviewer.engines import Engines
-from voice_interviewer.errors import ExitCode, UserError
+from voice_interviewer.errors import ExitCode, UserError, first_line
 from voice_interviewer.paths import knowledge_root
 from voice_interviewer.retrieval.embeddings import ChromaEmbeddingFunction
 from voice_interviewer.track.rubric import Track
@@ -66,16 +66,10 @@ _open_lock = threading.RLock()  # one thread at a time uses (or reopens) the emb
 _embedded: dict[str, tuple[Any, str]] = {}  # store path -> (client, generation it was opened at)
 
 
-def _reason(e: BaseException) -> str:
-    """An error in a few words: its first line, or its type when it has no message."""
-    text = str(e).strip().splitlines()[0][:120] if str(e).strip() else ""
-    return text.rstrip(".") or type(e).__name__
-
-
 def _server_client(url: str, settings: Any) -> Any:
     import chromadb
 
-    u = urlparse(url if "://" in url else f"http://{url}")
+    u = server_address(url)
     try:
         c = chromadb.HttpClient(
             host=u.hostname or "localhost", port=u.port or 8000, ssl=u.scheme == "https", settings=settings
@@ -83,7 +77,7 @@ def _server_client(url: str, settings: Any) -> Any:
         c.heartbeat()
     except Exception as e:  # noqa: BLE001 (connection errors come in many types)
         raise UserError(
-            f"The Chroma server at {url} did not answer ({_reason(e)}). Start it, or leave out "
+            f"The Chroma server at {url} did not answer ({first_line(e)[:120]}). Start it, or leave out "
             "--chroma-url to use the embedded store in the data home.",
             ExitCode.DEVICE,
         ) from None

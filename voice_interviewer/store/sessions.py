@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from voice_interviewer.errors import ExitCode, UserError
+from voice_interviewer.errors import ExitCode, UserError, first_line
 from voice_interviewer.paths import DataHome
 from voice_interviewer.store.lock import SessionLock
 from voice_interviewer.types import ModelsUsed, Scorecard, Transcript
@@ -75,12 +75,6 @@ def validate_id(session_id: str) -> str:
     return session_id
 
 
-def _first_line(e: BaseException) -> str:
-    """The first line of an error, without a closing full stop (the message adds its own)."""
-    lines = str(e).strip().splitlines()
-    return (lines[0] if lines else type(e).__name__).rstrip(". ")
-
-
 def next_turn_index(session: Session, folder: Path) -> int:
     """The index of the next turn: after every saved turn and after any answer audio already in the
     folder (a crash before a turn was saved must not have its recording overwritten)."""
@@ -105,7 +99,7 @@ def parse_session(raw: object, session_id: str, path: Path) -> Session:
     except UserError as e:
         raise UserError(f"{path}: {e.message}", e.code) from None
     except ValueError as e:
-        raise UserError(f"{path} is damaged ({_first_line(e)}).") from None
+        raise UserError(f"{path} is damaged ({first_line(e)}).") from None
 
 
 class SessionStore:
@@ -170,7 +164,7 @@ class SessionStore:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, OSError) as e:
             raise UserError(
-                f"{path} is damaged ({_first_line(e)}). `voice-interviewer sessions` shows what can be "
+                f"{path} is damaged ({first_line(e)}). `voice-interviewer sessions` shows what can be "
                 "recovered, and `voice-interviewer rescore` scores it as far as its data goes."
             ) from None
         return parse_session(raw, session_id, path)
