@@ -304,12 +304,11 @@ def _ask_question(
             deps.store.save(session)
             if not retried:
                 retried = True
+                typed = transcript.source == "text"
                 if transcript.no_speech:
-                    what = "Nothing typed" if transcript.source == "text" else "No speech heard"
+                    what = "Nothing typed" if typed else "No speech heard"
                 else:
-                    what = f"Only {hesitations_heard(transcript)} " + (
-                        "typed" if transcript.source == "text" else "heard"
-                    )
+                    what = f"Only {hesitations_heard(transcript)} {'typed' if typed else 'heard'}"
                 deps.ui.info(f"{what}; asking again.")
                 deps.speaker.say(AGAIN, None)
                 continue
